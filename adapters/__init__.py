@@ -1,0 +1,1 @@
+"""Adapters: dialects (north, client protocols) and upstreams (south, vendors)."""

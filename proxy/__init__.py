@@ -1,0 +1,1 @@
+"""smsproxy: a compatibility proxy for SMS-verification tools."""

@@ -1,0 +1,212 @@
+"""The control API under /_sandbox/: tests and demos play the vendor's side here."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+from . import catalog, rentals, views
+from .clock import fmt_datetime
+from .endpoint import json_response
+from .faults import FaultRule
+from .keys import FAULTS, STATE, STATS, WEBHOOKS
+from .model import Account, Rental, Sms
+from .state import SandboxState
+from .stats import fingerprint
+
+CODE_IN_TEXT = re.compile(r"\b(\d{4,8})\b")
+
+
+class BadControl(Exception):
+    pass
+
+
+async def _json(request: web.Request) -> Any:
+    try:
+        return json.loads(await request.read() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadControl("body must be JSON") from None
+
+
+async def _object(request: web.Request) -> dict[str, Any]:
+    body = await _json(request)
+    if not isinstance(body, dict):
+        raise BadControl("body must be a JSON object")
+    return body
+
+
+def _bad(reason: str) -> web.Response:
+    return json_response(400, {"errors": reason})
+
+
+async def upsert_account(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await _object(request)
+    key = body.get("api_key")
+    if not isinstance(key, str) or not key:
+        raise BadControl("api_key must be a non-empty string")
+    account = state.accounts.get(key) or Account(api_key=key, balance=Decimal("0"))
+    try:
+        if "balance" in body:
+            account.balance = Decimal(str(body["balance"]))
+        if "max_active_rentals" in body:
+            account.max_active_rentals = int(body["max_active_rentals"])
+    except (InvalidOperation, ValueError, TypeError):
+        raise BadControl("balance and max_active_rentals must be numbers") from None
+    for flag in ("restricted", "service_long_rentals"):
+        if flag in body:
+            setattr(account, flag, bool(body[flag]))
+    if "webhook_url" in body:
+        url = body["webhook_url"]
+        if url is not None and not isinstance(url, str):
+            raise BadControl("webhook_url must be a string or null")
+        account.webhook_url = url or None
+    if "approved_services" in body:
+        account.approved_services = {str(s) for s in body["approved_services"] or []}
+    state.accounts[key] = account
+    return json_response(200, {"account": fingerprint(key), "balance": f"{account.balance:.2f}"})
+
+
+async def replace_services(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    rows = await _json(request)
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise BadControl("body must be a JSON list of service objects")
+    try:
+        services = [catalog.service_from_row(r) for r in rows]
+    except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
+        raise BadControl(f"bad service row: {exc}") from None
+    state.services = {s.api_name: s for s in services}
+    return json_response(200, {"services": len(services)})
+
+
+def _target(state: SandboxState, body: dict[str, Any]) -> list[Rental]:
+    if "rental_id" in body:
+        rental = state.rentals.get(body["rental_id"]) if isinstance(body["rental_id"], int) \
+            else None
+        if rental is None:
+            raise BadControl("no such rental")
+        return [rental]
+    number = body.get("number")
+    if not isinstance(number, str):
+        raise BadControl("rental_id or number is required")
+    service = body.get("service")
+    open_on_number = [
+        r for r in state.open_rentals.values()
+        if r.number.number == number and (service is None or r.service.api_name == service)
+    ]
+    return open_on_number[-1:]
+
+
+async def deliver_sms(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await _object(request)
+    text = body.get("text")
+    code = body.get("code")
+    if text is not None and not isinstance(text, str):
+        raise BadControl("text must be a string")
+    if code is not None and not isinstance(code, str | int):
+        raise BadControl("code must be a string")
+    if code is None and text:
+        match = CODE_IN_TEXT.search(text)
+        code = match.group(1) if match else None
+    if code is None:
+        raise BadControl("code is required (or a text containing one)")
+    sms = Sms(text=text or f"Your code is {code}", code=str(code),
+              sender=str(body.get("sender", "8888")), received_at=state.clock.now())
+    delivered: list[int] = []
+    for rental in _target(state, body):
+        if rentals.deliver(state, rental, sms):
+            delivered.append(rental.id)
+            account = state.accounts.get(rental.owner)
+            if account is not None and account.webhook_url:
+                request.app[WEBHOOKS].fire(account.webhook_url, views.webhook(rental))
+    number = body.get("number")
+    long_hits = _deliver_long(state, number, body.get("service"), sms) if number else []
+    if not delivered and not long_hits:
+        return json_response(409, {"errors": "no open rental accepts this SMS"})
+    return json_response(200, {"delivered": delivered, "long_rentals": long_hits})
+
+
+def _deliver_long(state: SandboxState, number: str, service: Any, sms: Sms) -> list[int]:
+    hits = []
+    for lr in state.long_rentals.values():
+        if lr.number.number == number and lr.status == "Active":
+            lr.messages.append(sms)
+            hits.append(lr.id)
+    for slr in state.service_long_rentals.values():
+        if slr.number.number == number and slr.status == "Active" and (
+            service is None or slr.service.api_name == service
+        ):
+            slr.messages.append(sms)
+            hits.append(slr.id)
+    return hits
+
+
+async def move_clock(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await _object(request)
+    seconds = body.get("advance_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise BadControl("advance_seconds must be a non-negative number")
+    state.clock.advance(float(seconds))
+    state.sweep()
+    return json_response(200, {"now": fmt_datetime(state.clock.now())})
+
+
+async def maintenance(request: web.Request) -> web.Response:
+    body = await _object(request)
+    if not isinstance(body.get("on"), bool):
+        raise BadControl("on must be true or false")
+    request.app[STATE].maintenance = body["on"]
+    return json_response(200, {"maintenance": body["on"]})
+
+
+async def set_fault(request: web.Request) -> web.Response:
+    try:
+        endpoint, rule = FaultRule.parse(await _object(request))
+    except ValueError as exc:
+        raise BadControl(str(exc)) from None
+    request.app[FAULTS].rules[endpoint] = rule
+    return json_response(200, {"endpoint": endpoint})
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    request.app[FAULTS].clear()
+    return json_response(200, {"faults": 0})
+
+
+async def stats(request: web.Request) -> web.Response:
+    return json_response(200, request.app[STATS].as_json())
+
+
+async def reset(request: web.Request) -> web.Response:
+    request.app[STATE].reset()
+    request.app[STATS].reset()
+    request.app[FAULTS].clear()
+    return json_response(200, {"reset": True})
+
+
+@web.middleware
+async def control_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except BadControl as exc:
+        return _bad(str(exc))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/_sandbox/accounts", upsert_account)
+    app.router.add_put("/_sandbox/services", replace_services)
+    app.router.add_post("/_sandbox/sms", deliver_sms)
+    app.router.add_post("/_sandbox/clock", move_clock)
+    app.router.add_post("/_sandbox/maintenance", maintenance)
+    app.router.add_post("/_sandbox/faults", set_fault)
+    app.router.add_delete("/_sandbox/faults", clear_faults)
+    app.router.add_get("/_sandbox/stats", stats)
+    app.router.add_post("/_sandbox/reset", reset)
