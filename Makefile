@@ -18,7 +18,7 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	touch $@ $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/smsproxy serve
+	$(VENV)/bin/smsproxy sandbox
 
 sandbox: $(STAMP)
 	$(VENV)/bin/smsproxy sandbox

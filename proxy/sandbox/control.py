@@ -14,7 +14,7 @@ from .clock import fmt_datetime
 from .endpoint import json_response
 from .faults import FaultRule
 from .keys import FAULTS, STATE, STATS, WEBHOOKS
-from .model import Account, Rental, Sms
+from .model import Account, PoolNumber, Rental, Sms
 from .state import SandboxState
 from .stats import fingerprint
 
@@ -100,6 +100,35 @@ def _target(state: SandboxState, body: dict[str, Any]) -> list[Rental]:
         if r.number.number == number and (service is None or r.service.api_name == service)
     ]
     return open_on_number[-1:]
+
+
+async def replace_pool(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    rows = await _json(request)
+    try:
+        pool = [PoolNumber(number=str(r["number"]), carrier=str(r["carrier"]).lower(),
+                           area_code=str(r.get("area_code") or str(r["number"])[:3]))
+                for r in rows]
+    except (KeyError, TypeError):
+        raise BadControl("body must be a JSON list of {number, carrier, area_code}") from None
+    state.pool = pool
+    state.pool_by_number = {n.number: n for n in pool}
+    return json_response(200, {"pool": len(pool)})
+
+
+async def change_settings(request: web.Request) -> web.Response:
+    """Adjust the vendor's numeric settings (global rental cap, cancel lock, windows)."""
+    state = request.app[STATE]
+    body = await _object(request)
+    for name, value in body.items():
+        if name not in TUNABLE or isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadControl(f"{name} is not a tunable number; tunables: {', '.join(TUNABLE)}")
+        setattr(state.config, name, type(getattr(state.config, name))(value))
+    return json_response(200, {name: getattr(state.config, name) for name in TUNABLE})
+
+
+TUNABLE = ("global_max_active_rentals", "cancel_lock_seconds", "slr_cancel_window_seconds",
+           "webhook_timeout_seconds")
 
 
 async def deliver_sms(request: web.Request) -> web.Response:
@@ -203,6 +232,8 @@ async def control_errors(request: web.Request, handler: Any) -> web.StreamRespon
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/_sandbox/accounts", upsert_account)
     app.router.add_put("/_sandbox/services", replace_services)
+    app.router.add_put("/_sandbox/pool", replace_pool)
+    app.router.add_post("/_sandbox/settings", change_settings)
     app.router.add_post("/_sandbox/sms", deliver_sms)
     app.router.add_post("/_sandbox/clock", move_clock)
     app.router.add_post("/_sandbox/maintenance", maintenance)
