@@ -59,8 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=9300)
     sandbox.add_argument("--seed", type=int, default=None, help="fixes numbers, ids and TTLs")
     sandbox.add_argument("--config", default=None, help="TOML file with sandbox settings")
-    sandbox.add_argument("--frozen-clock", action="store_true",
-                         help="start at a fixed instant; time moves only via /_sandbox/clock")
+    sandbox.add_argument(
+        "--frozen-clock",
+        action="store_true",
+        help="start at a fixed instant; time moves only via /_sandbox/clock",
+    )
     sandbox.set_defaults(func=run_sandbox)
     return parser
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from . import control, legacy, routes
 from .clock import SandboxClock
 from .endpoint import json_response
-from .faults import Faults, FaultRule
+from .faults import FaultRule, Faults
 from .keys import FAULTS, STATE, STATS, WEBHOOKS
 from .state import SandboxConfig, SandboxState
 from .stats import Stats
@@ -90,8 +90,9 @@ def _fault_body(endpoint: str, status: int) -> web.Response:
     return json_response(status, {"errors": SERVER_ERROR[1] if status >= 500 else "Error"})
 
 
-async def _after_the_fact(request: web.Request, rule: FaultRule, faults: Faults,
-                          response: web.StreamResponse) -> web.StreamResponse:
+async def _after_the_fact(
+    request: web.Request, rule: FaultRule, faults: Faults, response: web.StreamResponse
+) -> web.StreamResponse:
     if faults.strikes(rule.timeout_rate):
         await asyncio.sleep(rule.timeout_seconds)
     if faults.strikes(rule.reset_rate) and request.transport is not None:
@@ -99,8 +100,11 @@ async def _after_the_fact(request: web.Request, rule: FaultRule, faults: Faults,
         return web.Response(status=RESET_STATUS)
     if faults.strikes(rule.malformed_rate) and isinstance(response, web.Response):
         body = response.body if isinstance(response.body, bytes) else b"{}"
-        return web.Response(status=response.status, body=body[: max(1, len(body) // 2)],
-                            content_type="application/json")
+        return web.Response(
+            status=response.status,
+            body=body[: max(1, len(body) // 2)],
+            content_type="application/json",
+        )
     return response
 
 
@@ -131,8 +135,9 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
-def create_app(config: SandboxConfig | None = None,
-               clock: SandboxClock | None = None) -> web.Application:
+def create_app(
+    config: SandboxConfig | None = None, clock: SandboxClock | None = None
+) -> web.Application:
     config = config or SandboxConfig()
     clock = clock or SandboxClock(frozen=config.frozen_clock)
     app = web.Application(

@@ -86,8 +86,9 @@ async def replace_services(request: web.Request) -> web.Response:
 
 def _target(state: SandboxState, body: dict[str, Any]) -> list[Rental]:
     if "rental_id" in body:
-        rental = state.rentals.get(body["rental_id"]) if isinstance(body["rental_id"], int) \
-            else None
+        rental = (
+            state.rentals.get(body["rental_id"]) if isinstance(body["rental_id"], int) else None
+        )
         if rental is None:
             raise BadControl("no such rental")
         return [rental]
@@ -96,7 +97,8 @@ def _target(state: SandboxState, body: dict[str, Any]) -> list[Rental]:
         raise BadControl("rental_id or number is required")
     service = body.get("service")
     open_on_number = [
-        r for r in state.open_rentals.values()
+        r
+        for r in state.open_rentals.values()
         if r.number.number == number and (service is None or r.service.api_name == service)
     ]
     return open_on_number[-1:]
@@ -106,9 +108,14 @@ async def replace_pool(request: web.Request) -> web.Response:
     state = request.app[STATE]
     rows = await _json(request)
     try:
-        pool = [PoolNumber(number=str(r["number"]), carrier=str(r["carrier"]).lower(),
-                           area_code=str(r.get("area_code") or str(r["number"])[:3]))
-                for r in rows]
+        pool = [
+            PoolNumber(
+                number=str(r["number"]),
+                carrier=str(r["carrier"]).lower(),
+                area_code=str(r.get("area_code") or str(r["number"])[:3]),
+            )
+            for r in rows
+        ]
     except (KeyError, TypeError):
         raise BadControl("body must be a JSON list of {number, carrier, area_code}") from None
     state.pool = pool
@@ -127,8 +134,12 @@ async def change_settings(request: web.Request) -> web.Response:
     return json_response(200, {name: getattr(state.config, name) for name in TUNABLE})
 
 
-TUNABLE = ("global_max_active_rentals", "cancel_lock_seconds", "slr_cancel_window_seconds",
-           "webhook_timeout_seconds")
+TUNABLE = (
+    "global_max_active_rentals",
+    "cancel_lock_seconds",
+    "slr_cancel_window_seconds",
+    "webhook_timeout_seconds",
+)
 
 
 async def deliver_sms(request: web.Request) -> web.Response:
@@ -145,8 +156,12 @@ async def deliver_sms(request: web.Request) -> web.Response:
         code = match.group(1) if match else None
     if code is None:
         raise BadControl("code is required (or a text containing one)")
-    sms = Sms(text=text or f"Your code is {code}", code=str(code),
-              sender=str(body.get("sender", "8888")), received_at=state.clock.now())
+    sms = Sms(
+        text=text or f"Your code is {code}",
+        code=str(code),
+        sender=str(body.get("sender", "8888")),
+        received_at=state.clock.now(),
+    )
     delivered: list[int] = []
     for rental in _target(state, body):
         if rentals.deliver(state, rental, sms):
@@ -168,8 +183,10 @@ def _deliver_long(state: SandboxState, number: str, service: Any, sms: Sms) -> l
             lr.messages.append(sms)
             hits.append(lr.id)
     for slr in state.service_long_rentals.values():
-        if slr.number.number == number and slr.status == "Active" and (
-            service is None or slr.service.api_name == service
+        if (
+            slr.number.number == number
+            and slr.status == "Active"
+            and (service is None or slr.service.api_name == service)
         ):
             slr.messages.append(sms)
             hits.append(slr.id)
@@ -209,6 +226,11 @@ async def clear_faults(request: web.Request) -> web.Response:
     return json_response(200, {"faults": 0})
 
 
+async def drain_webhooks(request: web.Request) -> web.Response:
+    drained = await request.app[WEBHOOKS].drain()
+    return json_response(200, {"drained": drained})
+
+
 async def stats(request: web.Request) -> web.Response:
     return json_response(200, request.app[STATS].as_json())
 
@@ -239,5 +261,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/_sandbox/maintenance", maintenance)
     app.router.add_post("/_sandbox/faults", set_fault)
     app.router.add_delete("/_sandbox/faults", clear_faults)
+    app.router.add_post("/_sandbox/webhooks/drain", drain_webhooks)
     app.router.add_get("/_sandbox/stats", stats)
     app.router.add_post("/_sandbox/reset", reset)

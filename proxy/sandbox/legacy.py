@@ -11,7 +11,7 @@ from aiohttp import web
 from . import inputs, rentals, texts
 from .keys import STATE
 from .limits import RENT
-from .model import Account, RentalStatus
+from .model import Account
 from .pricing import fmt_money
 from .state import SandboxState
 from .texts import VendorError
@@ -127,8 +127,13 @@ def get_prices(s: SandboxState, _a: Account, q: dict[str, str]) -> str | bytes:
     if not found:
         return "BAD_SERVICE"
     rows = [
-        {svc.api_name: {"cost": float(Decimal(fmt_money(svc.price))),
-                        "count": max(svc.stock, 0), "physicalCount": max(svc.stock, 0)}}
+        {
+            svc.api_name: {
+                "cost": float(Decimal(fmt_money(svc.price))),
+                "count": max(svc.stock, 0),
+                "physicalCount": max(svc.stock, 0),
+            }
+        }
         for svc in found
     ]
     return json.dumps(rows, separators=(",", ":")).encode()
@@ -166,5 +171,3 @@ async def handler_api(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/stubs/handler_api.php", handler_api, name="handler_api")
-
-

@@ -33,7 +33,11 @@ from .texts import (
 
 LONG_PERIOD_NAMES = {"1w": "1 Week", "2w": "2 Weeks", "1m": "1 Month", "1y": "1 Year"}
 SERVICE_PERIOD_NAMES = {
-    "1d": "1 Day", "3d": "3 Days", "7d": "7 Days", "14d": "14 Days", "30d": "30 Days",
+    "1d": "1 Day",
+    "3d": "3 Days",
+    "7d": "7 Days",
+    "14d": "14 Days",
+    "30d": "30 Days",
 }
 
 
@@ -41,8 +45,9 @@ def _number_is_free(state: SandboxState, number: PoolNumber) -> bool:
     return all(not state.is_busy(number, s) for s in state.services.values())
 
 
-def _pick(state: SandboxState, candidates: list[PoolNumber], area_codes: list[str],
-          lock: bool) -> tuple[PoolNumber | None, bool]:
+def _pick(
+    state: SandboxState, candidates: list[PoolNumber], area_codes: list[str], lock: bool
+) -> tuple[PoolNumber | None, bool]:
     if area_codes:
         in_area = [n for n in candidates if n.area_code in area_codes]
         if in_area:
@@ -57,7 +62,10 @@ def long_rental_stock(state: SandboxState) -> int:
 
 
 def create_long_rental(
-    state: SandboxState, account: Account, period: str | None, auto_renew: bool,
+    state: SandboxState,
+    account: Account,
+    period: str | None,
+    auto_renew: bool,
     area_codes: list[str],
 ) -> LongRental:
     if period not in state.config.long_rental_prices:
@@ -72,8 +80,13 @@ def create_long_rental(
     account.balance -= price
     now = state.clock.now()
     rental = LongRental(
-        id=state.next_id(), owner=account.api_key, number=number, period=period,
-        price=price, rented_at=now, end_time=now + state.period_seconds(period),
+        id=state.next_id(),
+        owner=account.api_key,
+        number=number,
+        period=period,
+        price=price,
+        rented_at=now,
+        end_time=now + state.period_seconds(period),
         auto_renew=auto_renew,
     )
     state.long_rentals[rental.id] = rental
@@ -88,7 +101,10 @@ def owned_long_rental(state: SandboxState, account: Account, rental_id: int | No
 
 
 def update_long_rental(
-    state: SandboxState, account: Account, rental_id: int | None, action: str | None,
+    state: SandboxState,
+    account: Account,
+    rental_id: int | None,
+    action: str | None,
     auto_renew: bool | None,
 ) -> LongRental:
     rental = owned_long_rental(state, account, rental_id)
@@ -113,8 +129,13 @@ def update_long_rental(
 
 # -- service long rentals --------------------------------------------------------------
 def create_service_long_rental(
-    state: SandboxState, account: Account, api_name: str | None, period: str | None,
-    auto_renew: bool, area_codes: list[str], lock_area_code: bool,
+    state: SandboxState,
+    account: Account,
+    api_name: str | None,
+    period: str | None,
+    auto_renew: bool,
+    area_codes: list[str],
+    lock_area_code: bool,
 ) -> ServiceLongRental:
     if not account.service_long_rentals:
         raise raise_(SLR_DISABLED)
@@ -130,29 +151,42 @@ def create_service_long_rental(
         raise raise_(SLR_PERIOD_UNAVAILABLE)
     if account.balance < cost:
         raise raise_(INSUFFICIENT_FUNDS)
-    free = [n for n in state.pool
-            if not state.is_busy(n, service) and not state.is_burned(n, service)]
+    free = [
+        n for n in state.pool if not state.is_busy(n, service) and not state.is_burned(n, service)
+    ]
     number, _ = _pick(state, free, area_codes, lock=lock_area_code)
     if number is None:
         raise raise_(SLR_NO_STOCK)
     account.balance -= cost
     now = state.clock.now()
     rental = ServiceLongRental(
-        id=state.next_id(), owner=account.api_key, number=number, service=service,
-        period=period, cost=cost, rented_at=now,
-        end_time=now + state.period_seconds(period), auto_renew=auto_renew,
+        id=state.next_id(),
+        owner=account.api_key,
+        number=number,
+        service=service,
+        period=period,
+        cost=cost,
+        rented_at=now,
+        end_time=now + state.period_seconds(period),
+        auto_renew=auto_renew,
     )
     state.service_long_rentals[rental.id] = rental
     return rental
 
 
 def find_service_long_rental(
-    state: SandboxState, account: Account, number: str, api_name: str | None,
-    *, active_only: bool = True,
+    state: SandboxState,
+    account: Account,
+    number: str,
+    api_name: str | None,
+    *,
+    active_only: bool = True,
 ) -> ServiceLongRental:
     matches = [
-        r for r in state.service_long_rentals.values()
-        if r.owner == account.api_key and r.number.number == number
+        r
+        for r in state.service_long_rentals.values()
+        if r.owner == account.api_key
+        and r.number.number == number
         and (not active_only or r.status == "Active")
         and (api_name is None or r.service.api_name == api_name)
     ]
@@ -163,8 +197,9 @@ def find_service_long_rental(
     return matches[0]
 
 
-def cancel_service_long_rental(state: SandboxState, rental: ServiceLongRental,
-                               account: Account) -> None:
+def cancel_service_long_rental(
+    state: SandboxState, rental: ServiceLongRental, account: Account
+) -> None:
     too_late = state.clock.now() - rental.rented_at >= state.config.slr_cancel_window_seconds
     if rental.messages or too_late:
         raise raise_(SLR_CANNOT_CANCEL)
@@ -172,8 +207,9 @@ def cancel_service_long_rental(state: SandboxState, rental: ServiceLongRental,
     account.balance += rental.cost
 
 
-def renew_service_long_rental(rental: ServiceLongRental, account: Account,
-                              state: SandboxState) -> None:
+def renew_service_long_rental(
+    rental: ServiceLongRental, account: Account, state: SandboxState
+) -> None:
     if account.balance < rental.cost:
         raise raise_(INSUFFICIENT_FUNDS)
     account.balance -= rental.cost
@@ -187,9 +223,10 @@ def service_long_prices(services: list[Service]) -> list[dict[str, object]]:
             "api_name": s.api_name,
             "prices": [
                 {"period": p, "cost": f"{c:.2f}"}
-                for p, c in sorted(s.long_rental_prices.items(),
-                                   key=lambda kv: SERVICE_PERIODS.index(kv[0])
-                                   if kv[0] in SERVICE_PERIODS else 99)
+                for p, c in sorted(
+                    s.long_rental_prices.items(),
+                    key=lambda kv: SERVICE_PERIODS.index(kv[0]) if kv[0] in SERVICE_PERIODS else 99,
+                )
             ],
         }
         for s in services
@@ -202,8 +239,7 @@ def active_auctions(state: SandboxState) -> list[Auction]:
     return [a for a in state.auctions.values() if a.end_time > now]
 
 
-def bid(state: SandboxState, account: Account, auction_id: int | None,
-        amount: Decimal) -> Auction:
+def bid(state: SandboxState, account: Account, auction_id: int | None, amount: Decimal) -> Auction:
     auction = state.auctions.get(auction_id) if auction_id is not None else None
     if auction is None or auction.end_time <= state.clock.now():
         raise raise_(AUCTION_NOT_FOUND)

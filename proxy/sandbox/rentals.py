@@ -97,9 +97,7 @@ def pick_number(state: SandboxState, services: list[Service], prefs: Preferences
     strict_carrier = prefs.keep_carrier and prefs.carrier is not None
     strict_area = prefs.lock_area_code and bool(prefs.area_codes)
     allowed = [
-        n
-        for n in free
-        if (not strict_carrier or carrier_ok(n)) and (not strict_area or area_ok(n))
+        n for n in free if (not strict_carrier or carrier_ok(n)) and (not strict_area or area_ok(n))
     ]
     if not allowed:
         if strict_carrier and strict_area:
@@ -220,8 +218,9 @@ def rent_multiple(
         )
         for s in services
     ]
-    charge(account, sum((s.price for s in services), Decimal(0)), sum(prices, Decimal(0)),
-           max_price)
+    charge(
+        account, sum((s.price for s in services), Decimal(0)), sum(prices, Decimal(0)), max_price
+    )
     return [
         open_rental(state, account, pick.number, s, p)
         for s, p in zip(services, prices, strict=True)

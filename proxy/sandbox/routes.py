@@ -9,7 +9,7 @@ from aiohttp import web
 from . import inputs, long_rentals, rentals, views
 from .endpoint import Payload, vendor_endpoint
 from .limits import CANCEL, MULTI, RENT
-from .model import Account
+from .model import Account, ServiceLongRental
 from .state import SandboxState
 from .texts import (
     AUTO_RENEW_INVALID,
@@ -107,8 +107,12 @@ async def balance(_s: SandboxState, a: Account, _b: Body, _r: web.Request) -> Pa
 # -- number long rentals ----------------------------------------------------------------
 async def long_prices(s: SandboxState, _a: Account, _b: Body, _r: web.Request) -> Payload:
     prices = {k: float(v) for k, v in s.config.long_rental_prices.items()}
-    return 200, {"status": "success", "prices": prices,
-                 "stock": long_rentals.long_rental_stock(s), "errors": None}
+    return 200, {
+        "status": "success",
+        "prices": prices,
+        "stock": long_rentals.long_rental_stock(s),
+        "errors": None,
+    }
 
 
 async def long_list(s: SandboxState, a: Account, _b: Body, _r: web.Request) -> Payload:
@@ -118,7 +122,10 @@ async def long_list(s: SandboxState, a: Account, _b: Body, _r: web.Request) -> P
 
 async def long_create(s: SandboxState, a: Account, body: Body, _: web.Request) -> Payload:
     rental = long_rentals.create_long_rental(
-        s, a, inputs.text(body, "rental_time"), inputs.boolean(body, "auto_renew"),
+        s,
+        a,
+        inputs.text(body, "rental_time"),
+        inputs.boolean(body, "auto_renew"),
         inputs.area_codes(body.get("area_codes")),
     )
     return 200, {"status": "success", "long_rental": views.long_rental(rental), "errors": "null"}
@@ -145,22 +152,30 @@ async def slr_prices(s: SandboxState, _a: Account, _b: Body, _r: web.Request) ->
 
 
 async def slr_list(s: SandboxState, a: Account, _b: Body, _r: web.Request) -> Payload:
-    mine = [views.service_long_rental(r) for r in s.service_long_rentals.values()
-            if r.owner == a.api_key and r.status == "Active"]
+    mine = [
+        views.service_long_rental(r)
+        for r in s.service_long_rentals.values()
+        if r.owner == a.api_key and r.status == "Active"
+    ]
     return 200, {"status": "success", "service_long_rentals": mine, "errors": None}
 
 
 async def slr_create(s: SandboxState, a: Account, body: Body, _: web.Request) -> Payload:
     rental = long_rentals.create_service_long_rental(
-        s, a, inputs.text(body, "service"), inputs.text(body, "period"),
-        inputs.boolean(body, "auto_renew"), inputs.area_codes(body.get("area_codes")),
+        s,
+        a,
+        inputs.text(body, "service"),
+        inputs.text(body, "period"),
+        inputs.boolean(body, "auto_renew"),
+        inputs.area_codes(body.get("area_codes")),
         inputs.boolean(body, "lock_area_code"),
     )
     return 201, views.slr_result("Service long rental created successfully.", rental)
 
 
-def _slr(s: SandboxState, a: Account, body: Body, request: web.Request,
-         active_only: bool = True) -> long_rentals.ServiceLongRental:
+def _slr(
+    s: SandboxState, a: Account, body: Body, request: web.Request, active_only: bool = True
+) -> ServiceLongRental:
     service = inputs.text(body, "service") or request.query.get("service") or None
     return long_rentals.find_service_long_rental(
         s, a, request.match_info["number"], service, active_only=active_only
@@ -173,8 +188,7 @@ async def slr_cancel(s: SandboxState, a: Account, body: Body, request: web.Reque
     return 200, views.slr_result("Service long rental cancelled successfully.", rental)
 
 
-async def slr_auto_renew(s: SandboxState, a: Account, body: Body,
-                         request: web.Request) -> Payload:
+async def slr_auto_renew(s: SandboxState, a: Account, body: Body, request: web.Request) -> Payload:
     if body.get("auto_renew") is None:
         raise raise_(AUTO_RENEW_MISSING)
     value = body["auto_renew"]
@@ -199,8 +213,10 @@ async def slr_messages(s: SandboxState, a: Account, body: Body, request: web.Req
 
 # -- auctions ---------------------------------------------------------------------------
 async def auctions(s: SandboxState, _a: Account, _b: Body, _r: web.Request) -> Payload:
-    return 200, {"status": "success",
-                 "auctions": [views.auction(x) for x in long_rentals.active_auctions(s)]}
+    return 200, {
+        "status": "success",
+        "auctions": [views.auction(x) for x in long_rentals.active_auctions(s)],
+    }
 
 
 async def auction_bid(s: SandboxState, a: Account, body: Body, request: web.Request) -> Payload:
@@ -208,8 +224,11 @@ async def auction_bid(s: SandboxState, a: Account, body: Body, request: web.Requ
     if amount is None:
         raise raise_(BID_MISSING)
     auction = long_rentals.bid(s, a, _path_id(request), amount)
-    return 200, {"status": "success", "message": "Bid placed successfully.",
-                 "new_current_bid": f"{auction.current_bid:.2f}"}
+    return 200, {
+        "status": "success",
+        "message": "Bid placed successfully.",
+        "new_current_bid": f"{auction.current_bid:.2f}",
+    }
 
 
 V1 = "/api/v1"
@@ -232,14 +251,28 @@ ROUTES: tuple[tuple[str, str, str, Any, Any], ...] = (
     ("GET", "/service-long-rentals/prices", "service-long-rentals-prices", slr_prices, None),
     ("GET", "/service-long-rentals", "service-long-rentals", slr_list, None),
     ("POST", "/service-long-rentals", "service-long-rentals-create", slr_create, None),
-    ("POST", "/service-long-rentals/{number}/cancel", "service-long-rentals-cancel",
-     slr_cancel, None),
-    ("POST", "/service-long-rentals/{number}/auto-renew", "service-long-rentals-auto-renew",
-     slr_auto_renew, None),
-    ("POST", "/service-long-rentals/{number}/renew", "service-long-rentals-renew",
-     slr_renew, None),
-    ("GET", "/service-long-rentals/{number}/messages", "service-long-rentals-messages",
-     slr_messages, None),
+    (
+        "POST",
+        "/service-long-rentals/{number}/cancel",
+        "service-long-rentals-cancel",
+        slr_cancel,
+        None,
+    ),
+    (
+        "POST",
+        "/service-long-rentals/{number}/auto-renew",
+        "service-long-rentals-auto-renew",
+        slr_auto_renew,
+        None,
+    ),
+    ("POST", "/service-long-rentals/{number}/renew", "service-long-rentals-renew", slr_renew, None),
+    (
+        "GET",
+        "/service-long-rentals/{number}/messages",
+        "service-long-rentals-messages",
+        slr_messages,
+        None,
+    ),
     ("GET", "/auctions", "auctions", auctions, None),
     ("POST", "/auctions/{id}/bid", "auctions-bid", auction_bid, None),
 )

@@ -151,8 +151,17 @@ class SandboxState:
 
     @staticmethod
     def period_seconds(period: str) -> float:
-        days = {"1d": 1, "3d": 3, "7d": 7, "14d": 14, "30d": 30, "1w": 7, "2w": 14,
-                "1m": 30, "1y": 365}[period]
+        days = {
+            "1d": 1,
+            "3d": 3,
+            "7d": 7,
+            "14d": 14,
+            "30d": 30,
+            "1w": 7,
+            "2w": 14,
+            "1m": 30,
+            "1y": 365,
+        }[period]
         return days * 86400.0
 
     def close(self, rental: Rental, status: RentalStatus) -> None:

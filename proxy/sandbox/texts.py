@@ -93,12 +93,15 @@ LONG_RENTAL_NOT_ACTIVE = (422, "Long rental is not active")
 SLR_DISABLED = (403, "Service long rentals are not enabled for this account")
 PERIOD_MISSING = (400, "Period is not presented on the request")
 PERIOD_INVALID = (422, "Invalid period. Allowed values: 1d, 3d, 7d, 14d, 30d")
-SLR_PERIOD_UNAVAILABLE = (422, "This service is not available for long rental in the selected period")
+SLR_PERIOD_UNAVAILABLE = (
+    422,
+    "This service is not available for long rental in the selected period",
+)
 SLR_NO_STOCK = (422, "No available pool number for service long rental")
 SLR_NOT_FOUND = (404, "Service long rental not found")
 SLR_AMBIGUOUS = (
     400,
-    'Multiple active service long rentals found for this number. '
+    "Multiple active service long rentals found for this number. "
     'Provide the "service" parameter to disambiguate.',
 )
 SLR_CANNOT_CANCEL = (

@@ -40,6 +40,12 @@ class WebhookSender:
         else:
             self._stats.webhooks_failed += 1
 
+    async def drain(self) -> int:
+        """Wait for every delivery under way; returns how many there were."""
+        pending = list(self._tasks)
+        await asyncio.gather(*pending, return_exceptions=True)
+        return len(pending)
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()

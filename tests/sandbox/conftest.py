@@ -20,11 +20,13 @@ class Sandbox:
         self.http = http
         self.clock = clock
 
-    async def call(self, method: str, path: str, body: Any = None, key: str | None = DEMO,
-                   **kw: Any) -> httpx.Response:
+    async def call(
+        self, method: str, path: str, body: Any = None, key: str | None = DEMO, **kw: Any
+    ) -> httpx.Response:
         headers = {"Auth": key} if key is not None else {}
-        return await self.http.request(method, self.base + "/api/v1" + path, json=body,
-                                       headers=headers, **kw)
+        return await self.http.request(
+            method, self.base + "/api/v1" + path, json=body, headers=headers, **kw
+        )
 
     async def post(self, path: str, body: Any = None, key: str | None = DEMO) -> httpx.Response:
         return await self.call("POST", path, body, key)

@@ -50,12 +50,11 @@ async def one_rental_allowed(sb: Sandbox) -> dict[str, Any]:
     return {}
 
 
-
-
 def services(*rows: dict[str, Any]) -> Setup:
     async def setup(sb: Sandbox) -> dict[str, Any]:
         await sb.control("PUT", "/services", list(rows))
         return {}
+
     return setup
 
 
@@ -65,6 +64,7 @@ def chain(*setups: Setup) -> Setup:
         for step in setups:
             ctx.update(await step(sb))
         return ctx
+
     return setup
 
 
@@ -73,6 +73,7 @@ def pool(*carriers: str) -> Setup:
         rows = [{"number": f"212555{i:04d}", "carrier": c} for i, c in enumerate(carriers)]
         await sb.control("PUT", "/pool", rows)
         return {}
+
     return setup
 
 
@@ -83,8 +84,14 @@ async def global_cap_reached(sb: Sandbox) -> dict[str, Any]:
 
 
 def wa(**kw: Any) -> dict[str, Any]:
-    return {"api_name": "whatsapp", "service_name": "Whatsapp", "price": 0.55, "stock": 10,
-            "ttl": 20, **kw}
+    return {
+        "api_name": "whatsapp",
+        "service_name": "Whatsapp",
+        "price": 0.55,
+        "stock": 10,
+        "ttl": 20,
+        **kw,
+    }
 
 
 async def pool_number(sb: Sandbox) -> dict[str, Any]:
@@ -97,13 +104,9 @@ async def number_in_use(sb: Sandbox) -> dict[str, Any]:
     return {"number": probe["number"]}
 
 
-
-
 async def slr_disabled(sb: Sandbox) -> dict[str, Any]:
     await sb.account(api_key="sk_sandbox_demo", service_long_rentals=False)
     return {}
-
-
 
 
 async def slr_created(sb: Sandbox) -> dict[str, Any]:
@@ -134,109 +137,379 @@ RENT = "/rent-a-number"
 SPECIFIC = "/rent-specific-number"
 SLR = "/service-long-rentals"
 CASES = [
-    Case("maintenance", "POST", RENT, {"service": "whatsapp"}, 503,
-         "Service is under maintenance", maintenance),
-    Case("maintenance-get", "GET", "/balance", None, 503, "Service is under maintenance",
-         maintenance),
-    Case("auth-missing", "POST", RENT, {"service": "whatsapp"}, 403,
-         "Auth is not presented on the request", key=None),
-    Case("auth-wrong", "POST", RENT, {"service": "whatsapp"}, 403,
-         "Wrong Api Key or User is restricted", key="sk_nope"),
-    Case("auth-restricted", "GET", "/balance", None, 403,
-         "Wrong Api Key or User is restricted", restricted, key="sk_restricted"),
+    Case(
+        "maintenance",
+        "POST",
+        RENT,
+        {"service": "whatsapp"},
+        503,
+        "Service is under maintenance",
+        maintenance,
+    ),
+    Case(
+        "maintenance-get", "GET", "/balance", None, 503, "Service is under maintenance", maintenance
+    ),
+    Case(
+        "auth-missing",
+        "POST",
+        RENT,
+        {"service": "whatsapp"},
+        403,
+        "Auth is not presented on the request",
+        key=None,
+    ),
+    Case(
+        "auth-wrong",
+        "POST",
+        RENT,
+        {"service": "whatsapp"},
+        403,
+        "Wrong Api Key or User is restricted",
+        key="sk_nope",
+    ),
+    Case(
+        "auth-restricted",
+        "GET",
+        "/balance",
+        None,
+        403,
+        "Wrong Api Key or User is restricted",
+        restricted,
+        key="sk_restricted",
+    ),
     Case("service-missing", "POST", RENT, {}, 400, "Service is not presented on the request"),
-    Case("wrong-carrier", "POST", RENT, {"service": "whatsapp", "carrier": "sprint"}, 400,
-         "Wrong Carrier"),
+    Case(
+        "wrong-carrier",
+        "POST",
+        RENT,
+        {"service": "whatsapp", "carrier": "sprint"},
+        400,
+        "Wrong Carrier",
+    ),
     Case("service-not-found", "POST", RENT, {"service": "nope"}, 404, "Service not found"),
-    Case("user-limit", "POST", RENT, {"service": "whatsapp"}, 400,
-         "You have reached the maximum number of active rentals", one_rental_allowed),
-    Case("out-of-stock", "POST", RENT, {"service": "whatsapp"}, 400,
-         "Service is out of stock", services(wa(stock=0))),
-    Case("out-of-stock-carrier", "POST", RENT,
-         {"service": "whatsapp", "carrier": "at&t", "keep_carrier": True,
-          "area_codes": "212", "lock_area_code": False}, 400,
-         "Service is out of stock for selected carrier: at&t", pool("tmobile", "verizon")),
-    Case("out-of-stock-carrier-area", "POST", RENT,
-         {"service": "whatsapp", "carrier": "at&t", "keep_carrier": True,
-          "area_codes": "999", "lock_area_code": True}, 400,
-         "Service is out of stock for selected carrier and area codes"),
-    Case("out-of-stock-area", "POST", RENT,
-         {"service": "whatsapp", "area_codes": "999", "lock_area_code": True}, 400,
-         "Service is out of stock for selected area codes"),
-    Case("not-available", "POST", RENT, {"service": "whatsapp"}, 400,
-         "Service is not available", services(wa(available=False))),
+    Case(
+        "user-limit",
+        "POST",
+        RENT,
+        {"service": "whatsapp"},
+        400,
+        "You have reached the maximum number of active rentals",
+        one_rental_allowed,
+    ),
+    Case(
+        "out-of-stock",
+        "POST",
+        RENT,
+        {"service": "whatsapp"},
+        400,
+        "Service is out of stock",
+        services(wa(stock=0)),
+    ),
+    Case(
+        "out-of-stock-carrier",
+        "POST",
+        RENT,
+        {
+            "service": "whatsapp",
+            "carrier": "at&t",
+            "keep_carrier": True,
+            "area_codes": "212",
+            "lock_area_code": False,
+        },
+        400,
+        "Service is out of stock for selected carrier: at&t",
+        pool("tmobile", "verizon"),
+    ),
+    Case(
+        "out-of-stock-carrier-area",
+        "POST",
+        RENT,
+        {
+            "service": "whatsapp",
+            "carrier": "at&t",
+            "keep_carrier": True,
+            "area_codes": "999",
+            "lock_area_code": True,
+        },
+        400,
+        "Service is out of stock for selected carrier and area codes",
+    ),
+    Case(
+        "out-of-stock-area",
+        "POST",
+        RENT,
+        {"service": "whatsapp", "area_codes": "999", "lock_area_code": True},
+        400,
+        "Service is out of stock for selected area codes",
+    ),
+    Case(
+        "not-available",
+        "POST",
+        RENT,
+        {"service": "whatsapp"},
+        400,
+        "Service is not available",
+        services(wa(available=False)),
+    ),
     Case("funds", "POST", RENT, {"service": "whatsapp"}, 400, "Insufficient funds", broke),
-    Case("funds-extra", "POST", RENT, {"service": "whatsapp", "area_codes": "212"}, 400,
-         "Insufficient funds for area code extra charge", just_enough_for_base),
-    Case("max-price", "POST", RENT, {"service": "whatsapp", "max_price": 0.5}, 400,
-         "The price of the service exceeds the maximum price you are willing to pay, "
-         "actual price is: 0.55"),
-    Case("specific-missing", "POST", SPECIFIC, {"service": "whatsapp"}, 400,
-         "Phone number and service are required"),
-    Case("specific-global-limit", "POST", SPECIFIC, {"number": "2120000000",
-                                                     "service": "whatsapp"},
-         400, "The maximum number of active rentals as reached", global_cap_reached),
-    Case("specific-service-not-found", "POST", SPECIFIC,
-         {"number": "{number}", "service": "nope"}, 404, "Service not found", pool_number),
-    Case("specific-approval", "POST", SPECIFIC, {"number": "{number}", "service": "whatsapp"},
-         400, "This service requires prior approval. Please request access through the "
-         "platform portal before renting.",
-         chain(pool_number, services(wa(requires_approval=True)))),
-    Case("specific-user-limit", "POST", SPECIFIC, {"number": "2120000000",
-                                                   "service": "whatsapp"},
-         400, "You have reached the maximum number of active rentals", one_rental_allowed),
-    Case("specific-not-in-pool", "POST", SPECIFIC, {"number": "2120000000",
-                                                    "service": "whatsapp"},
-         404, "This number does not exist in our system or is not available"),
-    Case("specific-unavailable", "POST", SPECIFIC, {"number": "{number}", "service": "whatsapp"},
-         400, "This number is unavailable for you. Please try a different number",
-         number_in_use),
-    Case("specific-invalid-price", "POST", SPECIFIC,
-         {"number": "{number}", "service": "whatsapp"}, 400,
-         "Invalid price for this service", chain(pool_number, services(wa(price=0)))),
-    Case("specific-funds", "POST", SPECIFIC, {"number": "{number}", "service": "whatsapp"},
-         400, "Insufficient funds", pool_number),
-    Case("slr-disabled", "POST", SLR, {"service": "whatsapp", "period": "1d"}, 403,
-         "Service long rentals are not enabled for this account", slr_disabled),
-    Case("slr-service-missing", "POST", SLR, {"period": "1d"}, 400,
-         "Service is not presented on the request"),
-    Case("slr-period-missing", "POST", SLR, {"service": "whatsapp"}, 400,
-         "Period is not presented on the request"),
-    Case("slr-period-invalid", "POST", SLR, {"service": "whatsapp", "period": "2d"}, 422,
-         "Invalid period. Allowed values: 1d, 3d, 7d, 14d, 30d"),
-    Case("slr-service-not-found", "POST", SLR, {"service": "nope", "period": "1d"}, 404,
-         "Service not found"),
-    Case("slr-period-unavailable", "POST", SLR, {"service": "whatsapp", "period": "30d"}, 422,
-         "This service is not available for long rental in the selected period",
-         services(wa(long_rental_prices={"1d": 1.5}))),
-    Case("slr-funds", "POST", SLR, {"service": "whatsapp", "period": "30d"}, 400,
-         "Insufficient funds", broke),
-    Case("slr-no-pool-number", "POST", SLR,
-         {"service": "whatsapp", "period": "1d", "area_codes": "999", "lock_area_code": True},
-         422, "No available pool number for service long rental"),
-    Case("slr-cancel-not-found", "POST", SLR + "/2120000000/cancel", {}, 404,
-         "Service long rental not found"),
-    Case("slr-cancel-window", "POST", SLR + "/{number}/cancel", {}, 422,
-         "Service long rental cannot be cancelled (already received messages or "
-         "cancellation window expired)", slr_too_old),
-    Case("slr-auto-renew-missing", "POST", SLR + "/{number}/auto-renew", {}, 400,
-         "auto_renew is not presented on the request", slr_created),
-    Case("slr-auto-renew-invalid", "POST", SLR + "/{number}/auto-renew", {"auto_renew": "x"},
-         422, "auto_renew must be a boolean", slr_created),
-    Case("slr-auto-renew-not-found", "POST", SLR + "/2120000000/auto-renew",
-         {"auto_renew": True}, 404, "Service long rental not found"),
-    Case("slr-renew-not-found", "POST", SLR + "/2120000000/renew", {}, 404,
-         "Service long rental not found"),
-    Case("slr-renew-funds", "POST", SLR + "/{number}/renew", {}, 400, "Insufficient funds",
-         slr_created),
-    Case("slr-messages-not-found", "GET", SLR + "/2120000000/messages", None, 404,
-         "Service long rental not found"),
-    Case("bid-too-low", "POST", "/auctions/1/bid", {"bid_amount": 0.5}, 400,
-         "Your bid must be higher than the current bid"),
-    Case("bid-funds", "POST", "/auctions/1/bid", {"bid_amount": 5}, 400,
-         "Insufficient funds for this bid"),
-    Case("auction-not-found", "POST", "/auctions/99/bid", {"bid_amount": 5}, 404,
-         "Auction not found or is no longer active"),
+    Case(
+        "funds-extra",
+        "POST",
+        RENT,
+        {"service": "whatsapp", "area_codes": "212"},
+        400,
+        "Insufficient funds for area code extra charge",
+        just_enough_for_base,
+    ),
+    Case(
+        "max-price",
+        "POST",
+        RENT,
+        {"service": "whatsapp", "max_price": 0.5},
+        400,
+        "The price of the service exceeds the maximum price you are willing to pay, "
+        "actual price is: 0.55",
+    ),
+    Case(
+        "specific-missing",
+        "POST",
+        SPECIFIC,
+        {"service": "whatsapp"},
+        400,
+        "Phone number and service are required",
+    ),
+    Case(
+        "specific-global-limit",
+        "POST",
+        SPECIFIC,
+        {"number": "2120000000", "service": "whatsapp"},
+        400,
+        "The maximum number of active rentals as reached",
+        global_cap_reached,
+    ),
+    Case(
+        "specific-service-not-found",
+        "POST",
+        SPECIFIC,
+        {"number": "{number}", "service": "nope"},
+        404,
+        "Service not found",
+        pool_number,
+    ),
+    Case(
+        "specific-approval",
+        "POST",
+        SPECIFIC,
+        {"number": "{number}", "service": "whatsapp"},
+        400,
+        "This service requires prior approval. Please request access through the "
+        "platform portal before renting.",
+        chain(pool_number, services(wa(requires_approval=True))),
+    ),
+    Case(
+        "specific-user-limit",
+        "POST",
+        SPECIFIC,
+        {"number": "2120000000", "service": "whatsapp"},
+        400,
+        "You have reached the maximum number of active rentals",
+        one_rental_allowed,
+    ),
+    Case(
+        "specific-not-in-pool",
+        "POST",
+        SPECIFIC,
+        {"number": "2120000000", "service": "whatsapp"},
+        404,
+        "This number does not exist in our system or is not available",
+    ),
+    Case(
+        "specific-unavailable",
+        "POST",
+        SPECIFIC,
+        {"number": "{number}", "service": "whatsapp"},
+        400,
+        "This number is unavailable for you. Please try a different number",
+        number_in_use,
+    ),
+    Case(
+        "specific-invalid-price",
+        "POST",
+        SPECIFIC,
+        {"number": "{number}", "service": "whatsapp"},
+        400,
+        "Invalid price for this service",
+        chain(pool_number, services(wa(price=0))),
+    ),
+    Case(
+        "specific-funds",
+        "POST",
+        SPECIFIC,
+        {"number": "{number}", "service": "whatsapp"},
+        400,
+        "Insufficient funds",
+        pool_number,
+    ),
+    Case(
+        "slr-disabled",
+        "POST",
+        SLR,
+        {"service": "whatsapp", "period": "1d"},
+        403,
+        "Service long rentals are not enabled for this account",
+        slr_disabled,
+    ),
+    Case(
+        "slr-service-missing",
+        "POST",
+        SLR,
+        {"period": "1d"},
+        400,
+        "Service is not presented on the request",
+    ),
+    Case(
+        "slr-period-missing",
+        "POST",
+        SLR,
+        {"service": "whatsapp"},
+        400,
+        "Period is not presented on the request",
+    ),
+    Case(
+        "slr-period-invalid",
+        "POST",
+        SLR,
+        {"service": "whatsapp", "period": "2d"},
+        422,
+        "Invalid period. Allowed values: 1d, 3d, 7d, 14d, 30d",
+    ),
+    Case(
+        "slr-service-not-found",
+        "POST",
+        SLR,
+        {"service": "nope", "period": "1d"},
+        404,
+        "Service not found",
+    ),
+    Case(
+        "slr-period-unavailable",
+        "POST",
+        SLR,
+        {"service": "whatsapp", "period": "30d"},
+        422,
+        "This service is not available for long rental in the selected period",
+        services(wa(long_rental_prices={"1d": 1.5})),
+    ),
+    Case(
+        "slr-funds",
+        "POST",
+        SLR,
+        {"service": "whatsapp", "period": "30d"},
+        400,
+        "Insufficient funds",
+        broke,
+    ),
+    Case(
+        "slr-no-pool-number",
+        "POST",
+        SLR,
+        {"service": "whatsapp", "period": "1d", "area_codes": "999", "lock_area_code": True},
+        422,
+        "No available pool number for service long rental",
+    ),
+    Case(
+        "slr-cancel-not-found",
+        "POST",
+        SLR + "/2120000000/cancel",
+        {},
+        404,
+        "Service long rental not found",
+    ),
+    Case(
+        "slr-cancel-window",
+        "POST",
+        SLR + "/{number}/cancel",
+        {},
+        422,
+        "Service long rental cannot be cancelled (already received messages or "
+        "cancellation window expired)",
+        slr_too_old,
+    ),
+    Case(
+        "slr-auto-renew-missing",
+        "POST",
+        SLR + "/{number}/auto-renew",
+        {},
+        400,
+        "auto_renew is not presented on the request",
+        slr_created,
+    ),
+    Case(
+        "slr-auto-renew-invalid",
+        "POST",
+        SLR + "/{number}/auto-renew",
+        {"auto_renew": "x"},
+        422,
+        "auto_renew must be a boolean",
+        slr_created,
+    ),
+    Case(
+        "slr-auto-renew-not-found",
+        "POST",
+        SLR + "/2120000000/auto-renew",
+        {"auto_renew": True},
+        404,
+        "Service long rental not found",
+    ),
+    Case(
+        "slr-renew-not-found",
+        "POST",
+        SLR + "/2120000000/renew",
+        {},
+        404,
+        "Service long rental not found",
+    ),
+    Case(
+        "slr-renew-funds",
+        "POST",
+        SLR + "/{number}/renew",
+        {},
+        400,
+        "Insufficient funds",
+        slr_created,
+    ),
+    Case(
+        "slr-messages-not-found",
+        "GET",
+        SLR + "/2120000000/messages",
+        None,
+        404,
+        "Service long rental not found",
+    ),
+    Case(
+        "bid-too-low",
+        "POST",
+        "/auctions/1/bid",
+        {"bid_amount": 0.5},
+        400,
+        "Your bid must be higher than the current bid",
+    ),
+    Case(
+        "bid-funds",
+        "POST",
+        "/auctions/1/bid",
+        {"bid_amount": 5},
+        400,
+        "Insufficient funds for this bid",
+    ),
+    Case(
+        "auction-not-found",
+        "POST",
+        "/auctions/99/bid",
+        {"bid_amount": 5},
+        404,
+        "Auction not found or is no longer active",
+    ),
 ]
 
 
@@ -254,8 +527,7 @@ async def test_documented_error(sandbox: Sandbox, case: Case) -> None:
     if case.name in ("specific-funds", "slr-renew-funds"):
         await broke(sandbox)
     await sandbox.tick(1)
-    r = await sandbox.call(case.method, _fill(case.path, ctx), _fill(case.body, ctx),
-                           case.key)
+    r = await sandbox.call(case.method, _fill(case.path, ctx), _fill(case.body, ctx), case.key)
     assert (r.status_code, r.json()) == (case.status, {"errors": case.text})
     assert r.headers["Content-Type"] == "application/json"
 
@@ -267,26 +539,34 @@ async def test_slr_ambiguous_number(sandbox: Sandbox) -> None:
     number = first.json()["service_long_rental"]["number"]
     area = number[:3]
     for _ in range(200):
-        r = await sandbox.post(SLR, {"service": "telegram", "period": "1d", "area_codes": area,
-                                     "lock_area_code": True})
+        r = await sandbox.post(
+            SLR, {"service": "telegram", "period": "1d", "area_codes": area, "lock_area_code": True}
+        )
         if r.json()["service_long_rental"]["number"] == number:
             break
     else:
         pytest.fail("the pool never handed out the same number twice")
     r = await sandbox.post(f"{SLR}/{number}/renew", {})
-    assert (r.status_code, r.json()) == (400, {
-        "errors": 'Multiple active service long rentals found for this number. Provide the '
-                  '"service" parameter to disambiguate.'})
+    assert (r.status_code, r.json()) == (
+        400,
+        {
+            "errors": "Multiple active service long rentals found for this number. Provide the "
+            '"service" parameter to disambiguate.'
+        },
+    )
     ok = await sandbox.post(f"{SLR}/{number}/renew", {"service": "telegram"})
     assert ok.status_code == 200
 
 
 async def test_number_taken_408_and_429_texts(sandbox: Sandbox) -> None:
-    await sandbox.control("POST", "/faults", {"endpoint": "rent-a-number", "error_rate": 1,
-                                              "error_status": 408})
+    await sandbox.control(
+        "POST", "/faults", {"endpoint": "rent-a-number", "error_rate": 1, "error_status": 408}
+    )
     r = await sandbox.post(RENT, {"service": "whatsapp"})
     assert (r.status_code, r.json()) == (
-        408, {"errors": "Rental error, number is already taken. Please try again"})
+        408,
+        {"errors": "Rental error, number is already taken. Please try again"},
+    )
 
 
 def _shared() -> Path:
@@ -305,9 +585,10 @@ def test_table_covers_the_document() -> None:
         'Multiple active service long rentals found for this number. Provide the "service" '
         "parameter to disambiguate.",
     }
-    normalised = {re.sub(r"(actual price is: )[\d.]+|(carrier: )\S+$", r"\1\2", t)
-                  for t in covered}
-    missing = {t for t in documented
-               if re.sub(r"(actual price is: )[\d.]+|(carrier: )\S+$", r"\1\2", t)
-               not in normalised}
+    normalised = {re.sub(r"(actual price is: )[\d.]+|(carrier: )\S+$", r"\1\2", t) for t in covered}
+    missing = {
+        t
+        for t in documented
+        if re.sub(r"(actual price is: )[\d.]+|(carrier: )\S+$", r"\1\2", t) not in normalised
+    }
     assert not missing, f"documented errors without a test: {sorted(missing)}"
