@@ -24,6 +24,8 @@ sandbox: $(STAMP)
 	$(VENV)/bin/smsproxy sandbox
 
 test: $(TEST_STAMP)
+	$(VENV)/bin/ruff check proxy adapters tests
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 lint: $(TEST_STAMP)
