@@ -18,10 +18,10 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	touch $@ $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/smsproxy sandbox
+	$(VENV)/bin/smsproxy serve
 
 sandbox: $(STAMP)
-	$(VENV)/bin/smsproxy sandbox
+	$(VENV)/bin/smsproxy serve
 
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check proxy adapters tests

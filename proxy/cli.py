@@ -47,6 +47,79 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+BANNER = """\
+smsproxy {version} on http://{host}:{port}
+{upstream_line}
+State: {state}
+
+Try it:
+  curl '{base}/stubs/handler_api.php?api_key=sk_sandbox_demo&action=getNumber&service=wa&country=187'
+  curl -X POST {sandbox}/_sandbox/sms -d '{{"number": "<10 digits from ACCESS_NUMBER>", "code": "123456"}}'
+  curl '{base}/stubs/handler_api.php?api_key=sk_sandbox_demo&action=getStatus&id=<id>'
+"""
+
+
+# ruff: noqa: E501 -- the banner's curl lines are meant to be copied whole
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from proxy import config
+
+    settings = config.load(
+        Path(args.config) if args.config else None,
+        host=args.host,
+        port=args.port,
+        upstream_url=args.upstream,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+    )
+    asyncio.run(_serve(settings))
+    return 0
+
+
+async def _serve(settings: Any) -> None:
+    import asyncio
+
+    from proxy.app import build_app, upstream_url
+    from proxy.sandbox import create_app as create_sandbox
+
+    runners = []
+    if settings.uses_embedded_sandbox:
+        sandbox = web.AppRunner(create_sandbox(), access_log=None)
+        await sandbox.setup()
+        await web.TCPSite(sandbox, settings.sandbox_host, settings.sandbox_port).start()
+        runners.append(sandbox)
+    runner = web.AppRunner(build_app(settings), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    runners.append(runner)
+    sandbox_url = f"http://{settings.sandbox_host}:{settings.sandbox_port}"
+    print(
+        BANNER.format(
+            version="0.1.0",
+            host=settings.host,
+            port=settings.port,
+            base=f"http://{settings.host}:{settings.port}",
+            sandbox=sandbox_url,
+            upstream_line=(
+                f"*** SANDBOX MODE: upstream is the embedded Getatext emulator on {sandbox_url}; "
+                "no account, no network, no money. ***"
+                if settings.uses_embedded_sandbox
+                else f"Upstream: {upstream_url(settings)}"
+            ),
+            state=f"{settings.store} in {settings.data_dir}/",
+        ),
+        flush=True,
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for r in reversed(runners):
+            await r.cleanup()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smsproxy",
@@ -65,6 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="start at a fixed instant; time moves only via /_sandbox/clock",
     )
     sandbox.set_defaults(func=run_sandbox)
+
+    serve = commands.add_parser(
+        "serve", help="run the proxy (with an embedded sandbox unless --upstream is given)"
+    )
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--upstream",
+        default=None,
+        help="Getatext base URL (or SMSPROXY_UPSTREAM_URL); default: sandbox",
+    )
+    serve.add_argument("--data-dir", default=None, help="state folder (default ./var)")
+    serve.add_argument("--config", default=None, help="TOML settings file")
+    serve.set_defaults(func=run_serve)
     return parser
 
 
@@ -75,7 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 0
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except KeyboardInterrupt:
+        return 0
     return result
 
 

@@ -1,0 +1,65 @@
+"""Request intake shared by the handler_api dialects: one flat, trimmed parameter set."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+TRUE = frozenset({"true", "1", "yes", "on"})
+
+Params = Mapping[str, str]
+
+
+class Unreadable(Exception):
+    """The request could not be read (too large, broken form): answer, never crash."""
+
+
+async def read_params(request: web.Request) -> dict[str, str]:
+    """Query and form merged (the body wins), names trimmed, empty values dropped."""
+    merged = {k.strip(): v for k, v in request.query.items()}
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        try:
+            form = await request.post()
+        except (web.HTTPException, ValueError, UnicodeDecodeError) as exc:
+            raise Unreadable(type(exc).__name__) from None
+        merged.update({k.strip(): v for k, v in form.items() if isinstance(v, str)})
+    return {k: v.strip() for k, v in merged.items() if v.strip()}
+
+
+def first(params: Params, *names: str) -> str | None:
+    """The first present alias: `first(p, "id", "activationId")`."""
+    for name in names:
+        value = params.get(name)
+        if value:
+            return value
+    return None
+
+
+def boolean(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in TRUE
+
+
+def listing(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def positive_int(value: str | None) -> int | None:
+    if value is None or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number < 2**31 else None
+
+
+def text_response(body: str) -> web.Response:
+    return web.Response(body=body.encode(), content_type="text/html", charset="UTF-8")
+
+
+def json_response(payload: Any) -> web.Response:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return web.Response(body=body, content_type="application/json")

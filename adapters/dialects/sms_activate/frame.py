@@ -1,0 +1,84 @@
+"""The frame every handler_api action runs in: intake, key, dispatch, error tokens.
+
+Every answer is HTTP 200 with a token or JSON body; nothing else ever leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from proxy.domain import Tenant
+from proxy.errors import DomainError, MissingKey
+from proxy.service import Service
+
+from ..base import Params, Unreadable, read_params, text_response
+from ..codes import Vocabulary
+from .params import Answer
+from .tokens import TokenTable, token_for
+
+log = logging.getLogger("smsproxy.dialect")
+
+
+@dataclass(frozen=True)
+class Call:
+    service: Service
+    tenant: Tenant
+    params: Params
+    vocab: Vocabulary
+    action: str
+
+
+Action = Callable[[Call], Awaitable[web.Response]]
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """One handler_api dialect: its actions and its token tables."""
+
+    name: str
+    actions: Mapping[str, Action]
+    tokens: TokenTable
+    by_action: Mapping[str, TokenTable]
+    missing_key: str
+    aliases: Mapping[str, str]
+
+
+def make_handler(
+    flavour: Flavour, service: Service, vocab: Vocabulary
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        try:
+            params = await read_params(request)
+        except Unreadable:
+            return text_response("BAD_ACTION")
+        name = params.get("action", "")
+        name = flavour.aliases.get(name, name)
+        try:
+            tenant = service.tenant(params.get("api_key") or request.headers.get("X-ApiKey"))
+        except MissingKey:
+            return text_response(flavour.missing_key)
+        action = flavour.actions.get(name)
+        if action is None:
+            return text_response("BAD_ACTION")
+        try:
+            return await action(Call(service, tenant, params, vocab, name))
+        except Answer as answer:
+            return text_response(answer.token)
+        except DomainError as error:
+            return text_response(
+                token_for(error, _detail(name, params), flavour.tokens, flavour.by_action)
+            )
+        except Exception:
+            log.exception("%s action %s failed", flavour.name, name)
+            return text_response(token_for(DomainError(), name, flavour.tokens, {}))
+
+    return handle
+
+
+def _detail(action: str, params: Params) -> str:
+    """Token tables may key setStatus rows by status: `setStatus:6`."""
+    return f"setStatus:{params.get('status')}" if action == "setStatus" else action

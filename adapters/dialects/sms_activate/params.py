@@ -1,0 +1,75 @@
+"""Turning handler_api parameters into domain requests."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from proxy.domain import Order
+from proxy.errors import BadService, NoNumbers
+
+from ..base import Params, boolean, first, listing, positive_int
+from ..codes import OPERATORS, USA_ALIASES, Vocabulary
+
+PHONE_PREFIX = re.compile(r"^\d{4,12}$")
+
+
+class Answer(Exception):
+    """A protocol answer decided while reading parameters (e.g. WRONG_EXCEPTION_PHONE)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
+
+
+def activation_id(params: Params) -> int | None:
+    """None for a missing, malformed or out-of-range id; the caller picks the token."""
+    return positive_int(first(params, "id", "activationId"))
+
+
+def _carrier(params: Params) -> str | None:
+    for name in listing(first(params, "operator", "carriers", "carrier")):
+        carrier = OPERATORS.get(name.lower())
+        if carrier is not None:
+            return carrier  # first known operator; "any" and unknown names mean no preference
+    return None
+
+
+def _max_price(params: Params) -> Decimal | None:
+    raw = first(params, "maxPrice", "max_price")
+    if raw is None:
+        return None
+    try:
+        price = Decimal(raw)
+    except InvalidOperation:
+        return None  # a malformed price is ignored, as an absent one
+    return price if price.is_finite() and price > 0 else None
+
+
+def order(
+    params: Params, vocab: Vocabulary, *, many: bool = False, check_country: bool = True
+) -> Order:
+    if check_country and params.get("country", "").lower() not in USA_ALIASES:
+        raise NoNumbers("country not served")  # D1: tools move on to another country
+    names = listing(params.get("multiService")) if many else [params.get("service") or ""]
+    services = [vocab.api_name(n) for n in names]
+    if not services or any(s is None for s in services):
+        raise BadService()
+    if many and any(f != "0" for f in listing(params.get("multiForward"))):
+        raise NoNumbers("call forwarding not offered")
+    if boolean(params.get("forward")) or params.get("activationType") in ("1", "2"):
+        raise NoNumbers("only SMS activations are offered")
+    for prefix in listing(params.get("phoneException")):
+        if not PHONE_PREFIX.match(prefix):
+            raise Answer("WRONG_EXCEPTION_PHONE")
+    areas = [
+        a for a in listing(first(params, "areas", "area_codes")) if len(a) == 3 and a.isdigit()
+    ]
+    return Order(
+        services=tuple(s for s in services if s is not None),
+        carrier=_carrier(params),
+        keep_carrier=boolean(params.get("keep_carrier")),
+        area_codes=tuple(areas),
+        lock_area_code=boolean(params.get("lock_area_code")),
+        max_price=_max_price(params),
+    )

@@ -1,0 +1,18 @@
+"""South side: one package per vendor kind behind `proxy.ports.Provider`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from proxy.ports import Provider
+
+from .getatext import GetatextProvider
+
+ProviderFactory = Callable[[str, httpx.AsyncClient], Provider]
+
+# The one list of vendor kinds: kind -> factory(base_url, shared client).
+KINDS: dict[str, ProviderFactory] = {
+    "getatext": lambda url, client: GetatextProvider(url, client),
+}

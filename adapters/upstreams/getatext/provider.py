@@ -1,0 +1,166 @@
+"""The Getatext JSON v1 API as a `ports.Provider`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from proxy.domain import Offer, Order, RentalSnapshot, RentedNumber
+from proxy.errors import UpstreamUnavailable
+
+from ..http import Answer, send
+from . import parse
+from .errors import to_domain_error
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds per call kind: purchases may take the vendor a while, reads should not."""
+
+    purchase: float = 15.0
+    change: float = 10.0
+    read: float = 5.0
+    listing: float = 10.0
+
+
+class GetatextProvider:
+    name = "getatext"
+
+    def __init__(
+        self,
+        base_url: str,
+        client: httpx.AsyncClient,
+        timeouts: Timeouts | None = None,
+        *,
+        name: str = "getatext",
+    ) -> None:
+        self.name = name
+        self._base = base_url.rstrip("/") + "/api/v1"
+        self._client = client
+        self._t = timeouts or Timeouts()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        timeout: float,
+        body: dict[str, Any] | None = None,
+        *,
+        purchase: bool = False,
+    ) -> Any:
+        answer: Answer = await send(
+            self._client,
+            method,
+            self._base + path,
+            headers={"Auth": key},
+            json_body=body,
+            timeout=timeout,
+            purchase=purchase,
+        )
+        if answer.status >= 400:
+            raise to_domain_error(answer.status, answer.body)
+        return answer.body
+
+    async def balance(self, key: str) -> Decimal:
+        body = parse.obj(await self._call("GET", "/balance", key, self._t.read))
+        return parse.money(body.get("balance"))
+
+    async def offers(self, key: str) -> Sequence[Offer]:
+        body = await self._call("GET", "/prices-info", key, self._t.listing)
+        rows = body if isinstance(body, list) else [body]
+        offers = []
+        for row in rows:
+            row = parse.obj(row)
+            try:
+                offers.append(
+                    Offer(
+                        service=str(row["api_name"]),
+                        name=str(row["service_name"]),
+                        cost=parse.money(row["price"]),
+                        stock=int(row.get("stock") or 0),
+                        ttl_minutes=int(row.get("ttl") or 0),
+                        multiple_sms=str(row.get("multiple_sms")).lower() in ("true", "1"),
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                raise UpstreamUnavailable("malformed prices-info row") from None
+        return offers
+
+    @staticmethod
+    def _filters(order: Order, area_field: str) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if order.max_price is not None:
+            body["max_price"] = float(order.max_price)
+        if order.carrier:
+            body["carrier"] = order.carrier
+            body["keep_carrier"] = order.keep_carrier
+        if order.area_codes:
+            body[area_field] = ",".join(order.area_codes)
+            body["lock_area_code"] = order.lock_area_code
+        return body
+
+    @staticmethod
+    def _rented(row: Any, service: str) -> RentedNumber:
+        row = parse.obj(row)
+        return RentedNumber(
+            upstream_id=parse.integer(row.get("id")),
+            number=str(row.get("number")),
+            service=service,
+            service_name=str(row.get("service_name") or service),
+            cost=parse.money(row.get("price")),
+            end_time=parse.timestamp(row.get("end_time")),
+        )
+
+    async def rent(self, key: str, order: Order) -> RentedNumber:
+        body = {"service": order.services[0], **self._filters(order, "area_codes")}
+        answer = await self._call(
+            "POST", "/rent-a-number", key, self._t.purchase, body, purchase=True
+        )
+        return self._rented(answer, order.services[0])
+
+    async def rent_many(self, key: str, order: Order) -> Sequence[RentedNumber]:
+        body = {"services": ",".join(order.services), **self._filters(order, "rent_area_codes")}
+        answer = parse.obj(
+            await self._call(
+                "POST", "/rent-multiple-services", key, self._t.purchase, body, purchase=True
+            )
+        )
+        rows = answer.get("rentals")
+        if not isinstance(rows, list) or len(rows) != len(order.services):
+            raise UpstreamUnavailable("rent-multiple-services answer without its rentals")
+        return [self._rented(r, s) for r, s in zip(rows, order.services, strict=True)]
+
+    @staticmethod
+    def _snapshot(body: Any) -> RentalSnapshot:
+        row = parse.obj(body)
+        return RentalSnapshot(
+            upstream_id=parse.integer(row.get("id")),
+            state=str(row.get("status")),
+            code=parse.code(row.get("code")),
+            end_time=parse.timestamp(row.get("end_time")),
+        )
+
+    async def status(self, key: str, upstream_id: int) -> RentalSnapshot:
+        body = await self._call("POST", "/rental-status", key, self._t.read, {"id": upstream_id})
+        return self._snapshot(body)
+
+    async def cancel(self, key: str, upstream_id: int) -> RentalSnapshot:
+        body = await self._call("POST", "/cancel-rental", key, self._t.change, {"id": upstream_id})
+        return self._snapshot(body)
+
+    async def complete(self, key: str, upstream_id: int) -> None:
+        await self._call("POST", f"/rental-status/{upstream_id}/completed", key, self._t.change)
+
+    async def rerent(self, key: str, upstream_id: int) -> RentedNumber:
+        answer = await self._call(
+            "POST", "/re-rent", key, self._t.purchase, {"rental_id": upstream_id}, purchase=True
+        )
+        return self._rented(answer, "")
+
+    async def close(self) -> None:
+        return None

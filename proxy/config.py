@@ -1,0 +1,89 @@
+"""One typed settings object: defaults, then a TOML file, then SMSPROXY_* variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SMSPROXY_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    upstream_url: str | None = None  # None: run an embedded sandbox and use it
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = 9300
+    data_dir: Path = Path("var")
+    store: str = "sqlite"  # sqlite | memory
+    sqlite_synchronous: str = "NORMAL"
+    default_dialect: str = "sms-activate"  # what /stubs/handler_api.php speaks
+    poll_interval_seconds: float = 1.0
+    cancel_lock_seconds: float = 60.0
+    offers_ttl_seconds: float = 60.0
+    service_codes: Mapping[str, str] = field(default_factory=dict)
+    secret: str | None = None  # keys' fingerprint secret; generated into data_dir if unset
+
+    @property
+    def uses_embedded_sandbox(self) -> bool:
+        return not self.upstream_url
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    kinds = {f.name: f.type for f in fields(Settings)}
+    kind = str(kinds[name])
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "Path":
+        return Path(raw)
+    if "Mapping" in kind:
+        if isinstance(raw, str):
+            return dict(item.split("=", 1) for item in raw.split(",") if "=" in item)
+        return dict(raw)
+    return None if raw in ("", None) else str(raw)
+
+
+def load(
+    path: Path | None = None, env: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    known = {f.name for f in fields(Settings)}
+    if path is not None:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values.update({k: _coerce(k, v) for k, v in raw.items()})
+    for name in known:
+        if ENV_PREFIX + name.upper() in env:
+            values[name] = _coerce(name, env[ENV_PREFIX + name.upper()])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = replace(Settings(), **values)
+    if settings.default_dialect not in ("sms-activate", "getatext"):
+        raise ValueError("default_dialect must be sms-activate or getatext")
+    if settings.store not in ("sqlite", "memory"):
+        raise ValueError("store must be sqlite or memory")
+    return settings
+
+
+def fingerprint_secret(settings: Settings) -> bytes:
+    """The configured secret, or one generated once and kept beside the data."""
+    if settings.secret:
+        return settings.secret.encode()
+    path = settings.data_dir / "secret"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()

@@ -1,0 +1,107 @@
+"""The neutral vocabulary every part of smsproxy speaks: frozen dataclasses and enums only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from enum import StrEnum
+
+
+class ActivationStatus(StrEnum):
+    WAITING = "waiting"  # no code yet
+    CODE_RECEIVED = "code_received"
+    RETRY_WAIT = "retry_wait"  # the client asked for another code (setStatus 3)
+    COMPLETED = "completed"  # the client finished it
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # ended upstream without the client finishing it
+
+    @property
+    def is_open(self) -> bool:
+        return self in (
+            ActivationStatus.WAITING,
+            ActivationStatus.CODE_RECEIVED,
+            ActivationStatus.RETRY_WAIT,
+        )
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """Who is calling: the upstream key (kept in memory only) and its keyed fingerprint."""
+
+    api_key: str = field(repr=False)
+    owner: str
+
+
+@dataclass(frozen=True)
+class Order:
+    services: tuple[str, ...]  # vendor api_names
+    carrier: str | None = None
+    keep_carrier: bool = False
+    area_codes: tuple[str, ...] = ()
+    lock_area_code: bool = False
+    max_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Offer:
+    service: str  # api_name
+    name: str
+    cost: Decimal
+    stock: int
+    ttl_minutes: int
+    multiple_sms: bool
+
+
+@dataclass(frozen=True)
+class RentedNumber:
+    """What a provider hands back for one rented service on one number."""
+
+    upstream_id: int
+    number: str  # national digits, no country code
+    service: str  # api_name
+    service_name: str
+    cost: Decimal
+    end_time: float
+
+
+@dataclass(frozen=True)
+class RentalSnapshot:
+    """The upstream's view of one rental at one moment."""
+
+    upstream_id: int
+    state: str  # the vendor's own word: active, viewed, completed, cancelled, expired, ...
+    code: str | None
+    end_time: float
+
+
+@dataclass(frozen=True)
+class Activation:
+    id: int
+    provider: str
+    upstream_id: int
+    owner: str
+    number: str
+    service: str
+    cost: Decimal
+    status: ActivationStatus
+    created_at: float
+    end_time: float
+    code: str | None = None
+    retry_code: str | None = None  # the code that was current when another was asked for
+    multiple_sms: bool = False
+    upstream_viewed: bool = False  # the upstream has shown the code (required to complete)
+    code_at: float | None = None
+    checked_at: float = 0.0  # last time the upstream was asked about it
+
+    def evolve(self, **changes: object) -> Activation:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class LongRental:
+    id: int
+    number: str
+    period: str
+    cost: Decimal
+    end_time: float
+    auto_renew: bool

@@ -1,0 +1,155 @@
+"""The closed tree of domain errors.
+
+DomainError
+├── AuthError ─ MissingKey, BadKey
+├── OrderRejected
+│   ├── NoNumbers (reason)            out of stock, in general or for the filters
+│   ├── NoBalance
+│   ├── BadService                    unknown or missing service
+│   ├── ServiceUnavailable ─ ApprovalRequired
+│   ├── MaxPriceExceeded (actual)
+│   ├── RentalLimit (scope)           per-account or global cap on open rentals
+│   ├── WrongCarrier
+│   ├── NumberTaken                   the vendor's 408: a race on the chosen number
+│   └── CombinationFailed             multi-service: no common number (remembered)
+├── ActivationError
+│   ├── NotFound                      unknown, foreign or malformed id
+│   ├── EarlyCancel                   cancel inside the vendor's first minute
+│   ├── BadTransition                 the activation's state does not allow it
+│   ├── NotViewed                     complete before the vendor showed the code
+│   ├── StillActive                   re-rent of an open rental
+│   └── NotReRentable                 re-rent of a generic service
+└── UpstreamError
+    ├── Maintenance
+    ├── RateLimited (retry_after)
+    ├── UpstreamUnavailable           5xx, transport failure, malformed answer
+    ├── UpstreamRejected (text)       a 4xx the tables do not know
+    └── OutcomeUnknown                a purchase sent but never answered
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+class DomainError(Exception):
+    """Base of every error the core understands. Messages never contain keys."""
+
+
+class AuthError(DomainError):
+    pass
+
+
+class MissingKey(AuthError):
+    pass
+
+
+class BadKey(AuthError):
+    pass
+
+
+class OrderRejected(DomainError):
+    pass
+
+
+class NoNumbers(OrderRejected):
+    def __init__(self, reason: str = "out of stock") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NoBalance(OrderRejected):
+    pass
+
+
+class BadService(OrderRejected):
+    pass
+
+
+class ServiceUnavailable(OrderRejected):
+    pass
+
+
+class ApprovalRequired(ServiceUnavailable):
+    pass
+
+
+class MaxPriceExceeded(OrderRejected):
+    def __init__(self, actual: Decimal) -> None:
+        super().__init__(f"actual price is {actual}")
+        self.actual = actual
+
+
+class RentalLimit(OrderRejected):
+    def __init__(self, scope: str = "account") -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+class WrongCarrier(OrderRejected):
+    pass
+
+
+class NumberTaken(OrderRejected):
+    pass
+
+
+class CombinationFailed(OrderRejected):
+    pass
+
+
+class ActivationError(DomainError):
+    pass
+
+
+class NotFound(ActivationError):
+    pass
+
+
+class EarlyCancel(ActivationError):
+    pass
+
+
+class BadTransition(ActivationError):
+    pass
+
+
+class NotViewed(ActivationError):
+    pass
+
+
+class StillActive(ActivationError):
+    pass
+
+
+class NotReRentable(ActivationError):
+    pass
+
+
+class UpstreamError(DomainError):
+    pass
+
+
+class Maintenance(UpstreamError):
+    pass
+
+
+class RateLimited(UpstreamError):
+    def __init__(self, retry_after: float = 1.0) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class UpstreamUnavailable(UpstreamError):
+    pass
+
+
+class UpstreamRejected(UpstreamError):
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(f"{status}: {text}")
+        self.status = status
+        self.text = text
+
+
+class OutcomeUnknown(UpstreamError):
+    """A purchase was sent and no answer came back: it may have happened. Never retried."""

@@ -1,0 +1,53 @@
+"""The interfaces the core depends on; adapters and stores implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Protocol
+
+from .domain import Activation, Offer, Order, RentalSnapshot, RentedNumber
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+
+class Provider(Protocol):
+    """One upstream vendor account kind. Every method raises `DomainError`s only."""
+
+    name: str
+
+    async def balance(self, key: str) -> Decimal: ...
+
+    async def offers(self, key: str) -> Sequence[Offer]: ...
+
+    async def rent(self, key: str, order: Order) -> RentedNumber: ...
+
+    async def rent_many(self, key: str, order: Order) -> Sequence[RentedNumber]: ...
+
+    async def status(self, key: str, upstream_id: int) -> RentalSnapshot: ...
+
+    async def cancel(self, key: str, upstream_id: int) -> RentalSnapshot: ...
+
+    async def complete(self, key: str, upstream_id: int) -> None: ...
+
+    async def rerent(self, key: str, upstream_id: int) -> RentedNumber: ...
+
+    async def close(self) -> None: ...
+
+
+class ActivationStore(Protocol):
+    """Durable activations. `add` assigns the proxy id (below 2^31) and persists first."""
+
+    async def add(self, activation: Activation) -> Activation: ...
+
+    async def get(self, activation_id: int) -> Activation | None: ...
+
+    async def put(self, activation: Activation) -> None: ...
+
+    async def open_for(self, owner: str) -> list[Activation]: ...
+
+    async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,100 @@
+"""Changing an activation: ready, another SMS, finish, cancel, and re-rent."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from ..domain import Activation, ActivationStatus, Tenant
+from ..errors import BadTransition, EarlyCancel, NotViewed, StillActive
+from .catalog import Catalog
+from .context import Context
+from .rent import keep
+from .status import StatusReader, owned
+
+S = ActivationStatus
+
+
+async def mark_ready(ctx: Context, tenant: Tenant, activation_id: int | None) -> Activation:
+    activation = await owned(ctx, tenant, activation_id)
+    if activation.status is not S.WAITING:
+        raise BadTransition()
+    return activation
+
+
+async def request_another(
+    ctx: Context, reader: StatusReader, tenant: Tenant, activation_id: int | None
+) -> Activation:
+    """setStatus 3 has no vendor endpoint (D9): remember the code, wait for a new one."""
+    activation = await reader.read(tenant, activation_id)
+    if activation.status is S.RETRY_WAIT:
+        return activation
+    if activation.status is not S.CODE_RECEIVED or not activation.multiple_sms:
+        raise BadTransition()
+    updated = activation.evolve(status=S.RETRY_WAIT, retry_code=activation.code)
+    await ctx.store.put(updated)
+    return updated
+
+
+async def complete(
+    ctx: Context, reader: StatusReader, tenant: Tenant, activation_id: int | None
+) -> Activation:
+    """Finish: only with a code (D8); the vendor wants the code viewed first."""
+    activation = await reader.read(tenant, activation_id)
+    if activation.status not in (S.CODE_RECEIVED, S.RETRY_WAIT) or activation.code is None:
+        raise BadTransition()
+    if not activation.upstream_viewed:
+        activation = await reader.refresh(tenant, activation)
+    try:
+        await ctx.provider.complete(tenant.api_key, activation.upstream_id)
+    except NotViewed:
+        activation = await reader.refresh(tenant, activation)
+        await ctx.provider.complete(tenant.api_key, activation.upstream_id)
+    done = activation.evolve(status=S.COMPLETED, checked_at=ctx.clock.now())
+    await ctx.store.put(done)
+    return done
+
+
+async def cancel(
+    ctx: Context, reader: StatusReader, tenant: Tenant, activation_id: int | None
+) -> Activation:
+    activation = await owned(ctx, tenant, activation_id)
+    if activation.status is S.CANCELLED:
+        return activation  # a repeated cancel is answered, not refused
+    if activation.status is S.WAITING:
+        activation = await reader.read(tenant, activation.id)  # a code may have arrived
+    if activation.status is not S.WAITING:
+        raise BadTransition()  # finished, or a code was received (D10)
+    if ctx.clock.now() - activation.created_at < ctx.settings.cancel_lock_seconds:
+        raise EarlyCancel()  # answered locally: the vendor would refuse it anyway
+    try:
+        snap = await ctx.provider.cancel(tenant.api_key, activation.upstream_id)
+    except BadTransition:
+        await reader.refresh(tenant, activation, quiet=True)
+        raise
+    cancelled = activation.evolve(
+        status=S.CANCELLED, end_time=snap.end_time, checked_at=ctx.clock.now()
+    )
+    await ctx.store.put(cancelled)
+    return cancelled
+
+
+def rerent_cost(parent: Activation) -> Decimal:
+    """The vendor's rule: the original cost, half of it after a completed rental."""
+    cost = parent.cost / 2 if parent.status is S.COMPLETED else parent.cost
+    return cost.quantize(Decimal("0.01"))
+
+
+async def quote_extra(ctx: Context, tenant: Tenant, activation_id: int | None) -> Activation:
+    parent = await owned(ctx, tenant, activation_id)
+    if parent.status.is_open:
+        raise StillActive()
+    return parent
+
+
+async def extra(
+    ctx: Context, catalog: Catalog, tenant: Tenant, activation_id: int | None
+) -> Activation:
+    parent = await quote_extra(ctx, tenant, activation_id)
+    rented = await ctx.provider.rerent(tenant.api_key, parent.upstream_id)
+    return await keep(ctx, catalog, tenant, replace(rented, service=parent.service))

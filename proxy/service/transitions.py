@@ -1,0 +1,53 @@
+"""How an upstream snapshot moves an activation: the vendor's state words as a table."""
+
+from __future__ import annotations
+
+from ..domain import Activation, ActivationStatus, RentalSnapshot
+
+S = ActivationStatus
+
+# vendor state -> what it means for an activation the client has not finished
+UPSTREAM_STATES: dict[str, ActivationStatus | None] = {
+    "active": None,  # open: waiting or code received, decided by the code
+    "viewed": None,
+    "cancelled": S.CANCELLED,
+    "completed": S.EXPIRED,  # ended upstream (e.g. at end_time) without the client's finish
+    "expired": S.EXPIRED,
+}
+
+
+def apply_snapshot(a: Activation, snap: RentalSnapshot, now: float) -> Activation:
+    """The activation after learning `snap`. A finished activation never reopens."""
+    if not a.status.is_open:
+        return a.evolve(checked_at=now)
+    code = snap.code or a.code
+    code_at = a.code_at if code == a.code else now
+    changes: dict[str, object] = {
+        "checked_at": now,
+        "end_time": snap.end_time,
+        "code": code,
+        "code_at": code_at,
+    }
+    if snap.code is not None:
+        changes["upstream_viewed"] = True  # reading rental-status showed the code
+    known = snap.state in UPSTREAM_STATES
+    closed = UPSTREAM_STATES.get(snap.state)
+    if closed is not None:
+        changes["status"] = closed
+    elif not known and snap.end_time <= now:
+        changes["status"] = S.EXPIRED
+    elif code is None:
+        changes["status"] = S.WAITING
+    elif a.status is S.RETRY_WAIT and code == a.retry_code:
+        changes["status"] = S.RETRY_WAIT
+    else:
+        changes["status"] = S.CODE_RECEIVED
+    return a.evolve(**changes)
+
+
+def learn_code(a: Activation, code: str, now: float) -> Activation:
+    """A code pushed to us (webhook): the upstream has not shown it yet, so not viewed."""
+    if not a.status.is_open or code == a.code:
+        return a
+    status = S.RETRY_WAIT if a.status is S.RETRY_WAIT and code == a.retry_code else S.CODE_RECEIVED
+    return a.evolve(code=code, code_at=now, status=status, upstream_viewed=False)
