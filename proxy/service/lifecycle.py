@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain import Activation, ActivationStatus, Tenant
 from ..errors import BadTransition, EarlyCancel, NotViewed, StillActive
@@ -82,7 +82,7 @@ async def cancel(
 def rerent_cost(parent: Activation) -> Decimal:
     """The vendor's rule: the original cost, half of it after a completed rental."""
     cost = parent.cost / 2 if parent.status is S.COMPLETED else parent.cost
-    return cost.quantize(Decimal("0.01"))
+    return cost.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 async def quote_extra(ctx: Context, tenant: Tenant, activation_id: int | None) -> Activation:
