@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 
 from ..domain import Activation, ActivationStatus, Order, RentedNumber, Tenant
-from ..errors import NoNumbers, NumberTaken, OutcomeUnknown, WrongCarrier
+from ..errors import NumberTaken, OutcomeUnknown, WrongCarrier
 from .catalog import Catalog
 from .context import Context
 
@@ -34,10 +34,7 @@ async def _with_order_rules(
             order = replace(order, carrier=None, keep_carrier=False)
             return await attempt(order)
     except NumberTaken:
-        try:
-            return await attempt(order)
-        except NumberTaken:
-            raise NoNumbers("number taken twice") from None
+        return await attempt(order)  # a second race is the client's answer
     except OutcomeUnknown:
         log.error(
             "purchase outcome unknown (provider=%s, services=%s); not retried",
