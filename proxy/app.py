@@ -13,6 +13,7 @@ from adapters.upstreams import KINDS
 
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
+from .domain import Timeouts
 from .keys import SERVICE, SETTINGS
 from .middlewares import no_tracebacks
 from .ports import ActivationStore, Clock
@@ -41,7 +42,11 @@ def build_app(settings: Settings, clock: Clock | None = None) -> web.Application
     client = httpx.AsyncClient(
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
     )
-    provider = KINDS["getatext"](upstream_url(settings), client)
+    timeouts = Timeouts(purchase=settings.purchase_timeout_seconds,
+                        change=max(settings.read_timeout_seconds, 10.0),
+                        read=settings.read_timeout_seconds,
+                        listing=max(settings.read_timeout_seconds, 10.0))
+    provider = KINDS["getatext"](upstream_url(settings), client, timeouts)
     service = Service(
         provider,
         make_store(settings),

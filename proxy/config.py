@@ -27,6 +27,8 @@ class Settings:
     poll_interval_seconds: float = 1.0
     cancel_lock_seconds: float = 60.0
     offers_ttl_seconds: float = 60.0
+    purchase_timeout_seconds: float = 15.0
+    read_timeout_seconds: float = 5.0
     service_codes: Mapping[str, str] = field(default_factory=dict)
     secret: str | None = None  # keys' fingerprint secret; generated into data_dir if unset
 

@@ -98,6 +98,16 @@ class Activation:
 
 
 @dataclass(frozen=True)
+class Timeouts:
+    """Seconds an upstream call may take, per kind: purchases may take the vendor a while."""
+
+    purchase: float = 15.0
+    change: float = 10.0
+    read: float = 5.0
+    listing: float = 10.0
+
+
+@dataclass(frozen=True)
 class LongRental:
     id: int
     number: str

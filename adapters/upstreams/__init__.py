@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 import httpx
 
+from proxy.domain import Timeouts
 from proxy.ports import Provider
 
 from .getatext import GetatextProvider
 
-ProviderFactory = Callable[[str, httpx.AsyncClient], Provider]
+ProviderFactory = Callable[[str, httpx.AsyncClient, Timeouts], Provider]
 
-# The one list of vendor kinds: kind -> factory(base_url, shared client).
+# The one list of vendor kinds: kind -> factory(base_url, shared client, timeouts).
 KINDS: dict[str, ProviderFactory] = {
-    "getatext": lambda url, client: GetatextProvider(url, client),
+    "getatext": GetatextProvider,
 }

@@ -1,6 +1,6 @@
 """The Getatext JSON v1 vendor."""
 
 from .limits import GROUPS
-from .provider import GetatextProvider, Timeouts
+from .provider import GetatextProvider
 
-__all__ = ["GROUPS", "GetatextProvider", "Timeouts"]
+__all__ = ["GROUPS", "GetatextProvider"]

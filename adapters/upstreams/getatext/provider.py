@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from proxy.domain import Offer, Order, RentalSnapshot, RentedNumber
+from proxy.domain import Offer, Order, RentalSnapshot, RentedNumber, Timeouts
 from proxy.errors import UpstreamUnavailable
 
 from ..http import Answer, send
 from . import parse
 from .errors import to_domain_error
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds per call kind: purchases may take the vendor a while, reads should not."""
-
-    purchase: float = 15.0
-    change: float = 10.0
-    read: float = 5.0
-    listing: float = 10.0
 
 
 class GetatextProvider:
