@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 from aiohttp import web
 
 from adapters.dialects import mount
 from adapters.dialects.codes import Vocabulary
-from adapters.upstreams import KINDS
+from adapters.upstreams import Upstreams
 
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
@@ -39,14 +38,14 @@ def upstream_url(settings: Settings) -> str:
 def build_app(settings: Settings, clock: Clock | None = None) -> web.Application:
     app = web.Application(middlewares=[no_tracebacks], client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
-    client = httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    upstreams = Upstreams()
+    timeouts = Timeouts(
+        purchase=settings.purchase_timeout_seconds,
+        change=max(settings.read_timeout_seconds, 10.0),
+        read=settings.read_timeout_seconds,
+        listing=max(settings.read_timeout_seconds, 10.0),
     )
-    timeouts = Timeouts(purchase=settings.purchase_timeout_seconds,
-                        change=max(settings.read_timeout_seconds, 10.0),
-                        read=settings.read_timeout_seconds,
-                        listing=max(settings.read_timeout_seconds, 10.0))
-    provider = KINDS["getatext"](upstream_url(settings), client, timeouts)
+    provider = upstreams.provider("getatext", upstream_url(settings), timeouts)
     service = Service(
         provider,
         make_store(settings),
@@ -64,7 +63,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> web.Application
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         yield
         await service.close()
-        await client.aclose()
+        await upstreams.aclose()
 
     app.cleanup_ctx.append(lifecycle)
     return app

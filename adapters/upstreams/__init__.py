@@ -17,3 +17,20 @@ ProviderFactory = Callable[[str, httpx.AsyncClient, Timeouts], Provider]
 KINDS: dict[str, ProviderFactory] = {
     "getatext": GetatextProvider,
 }
+
+
+class Upstreams:
+    """Owns the one HTTP client every provider shares (connection pooling, keep-alive)."""
+
+    def __init__(self, max_connections: int = 200) -> None:
+        self._client = httpx.AsyncClient(
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections // 4
+            )
+        )
+
+    def provider(self, kind: str, base_url: str, timeouts: Timeouts) -> Provider:
+        return KINDS[kind](base_url, self._client, timeouts)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

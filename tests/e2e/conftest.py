@@ -19,16 +19,23 @@ DEMO = "sk_sandbox_demo"
 
 
 class World:
-    def __init__(self, proxy: str, sandbox: str, http: httpx.AsyncClient,
-                 clock: ManualClock, sandbox_clock: SandboxClock) -> None:
+    def __init__(
+        self,
+        proxy: str,
+        sandbox: str,
+        http: httpx.AsyncClient,
+        clock: ManualClock,
+        sandbox_clock: SandboxClock,
+    ) -> None:
         self.proxy = proxy
         self.sandbox = sandbox
         self.http = http
         self.clock = clock
         self.sandbox_clock = sandbox_clock
 
-    async def sa(self, path: str = "/stubs/handler_api.php", key: str | None = DEMO,
-                 **params: str) -> httpx.Response:
+    async def sa(
+        self, path: str = "/stubs/handler_api.php", key: str | None = DEMO, **params: str
+    ) -> httpx.Response:
         if key is not None:
             params["api_key"] = key
         r = await self.http.get(self.proxy + path, params=params)
@@ -76,8 +83,12 @@ async def start_world(tmp_path: Path, **settings: Any) -> AsyncIterator[World]:
     await sandbox.start_server()
     sandbox_url = str(sandbox.make_url("")).rstrip("/")
     clock = ManualClock(sandbox_clock.now())
-    values = {"upstream_url": sandbox_url, "data_dir": tmp_path / "var", "secret": "test",
-              **settings}
+    values = {
+        "upstream_url": sandbox_url,
+        "data_dir": tmp_path / "var",
+        "secret": "test",
+        **settings,
+    }
     app = build_app(config.load(env={}, **values), clock=clock)
     proxy = TestServer(app, host="127.0.0.1")
     await proxy.start_server()

@@ -69,8 +69,7 @@ SCRIPT: list[tuple[Any, ...]] = [
 class Track:
     """One way of playing the script: its own URL, sandbox and id space."""
 
-    def __init__(self, http: httpx.AsyncClient, url: str, sandbox: str,
-                 tick: Any) -> None:
+    def __init__(self, http: httpx.AsyncClient, url: str, sandbox: str, tick: Any) -> None:
         self.http, self.url, self.sandbox, self.tick = http, url, sandbox, tick
         self.ids: dict[str, str] = {}
         self.numbers: dict[str, str] = {}
@@ -85,15 +84,15 @@ class Track:
             await self.tick(step[1])
             return None
         if head == "@sms":
-            await self.control("POST", "/sms", {"number": self.numbers[step[1]],
-                                                "code": step[2]})
+            await self.control("POST", "/sms", {"number": self.numbers[step[1]], "code": step[2]})
             return None
         if head == "@control":
             await self.control(step[1], step[2], step[3])
             return None
-        params = {"api_key": "sk_sandbox_demo",
-                  **{k: self.ids.get(v[1:], v) if v.startswith("$") else v
-                     for k, v in step[1].items()}}
+        params = {
+            "api_key": "sk_sandbox_demo",
+            **{k: self.ids.get(v[1:], v) if v.startswith("$") else v for k, v in step[1].items()},
+        }
         r = await self.http.get(self.url, params=params)
         assert r.status_code == 200
         body = r.content
@@ -116,15 +115,17 @@ async def direct_sandbox() -> AsyncIterator[tuple[str, SandboxClock]]:
 
 
 async def test_getatext_variant_equals_the_vendor_byte_for_byte(
-        world: World, direct_sandbox: tuple[str, SandboxClock]) -> None:
+    world: World, direct_sandbox: tuple[str, SandboxClock]
+) -> None:
     vendor_url, vendor_clock = direct_sandbox
 
     async def vendor_tick(seconds: float) -> None:
         vendor_clock.advance(seconds)
 
     vendor = Track(world.http, vendor_url + "/stubs/handler_api.php", vendor_url, vendor_tick)
-    proxied = Track(world.http, world.proxy + "/getatext/stubs/handler_api.php",
-                    world.sandbox, world.tick)
+    proxied = Track(
+        world.http, world.proxy + "/getatext/stubs/handler_api.php", world.sandbox, world.tick
+    )
     compared = 0
     for step in SCRIPT:
         expected = await vendor.play(step)

@@ -24,20 +24,37 @@ async def nothing(_: World) -> None:
 def account(**fields: Any) -> Scene:
     async def scene(w: World) -> None:
         await w.control("POST", "/accounts", {"api_key": "sk_sandbox_demo", **fields})
+
     return scene
 
 
 def services(**wa: Any) -> Scene:
     async def scene(w: World) -> None:
-        await w.control("PUT", "/services", [{"api_name": "whatsapp", "service_name": "Whatsapp",
-                                              "price": 0.55, "stock": 10, **wa}])
+        await w.control(
+            "PUT",
+            "/services",
+            [
+                {
+                    "api_name": "whatsapp",
+                    "service_name": "Whatsapp",
+                    "price": 0.55,
+                    "stock": 10,
+                    **wa,
+                }
+            ],
+        )
+
     return scene
 
 
 def fault(status: int) -> Scene:
     async def scene(w: World) -> None:
-        await w.control("POST", "/faults", {"endpoint": "rent-a-number", "error_rate": 1,
-                                            "error_status": status})
+        await w.control(
+            "POST",
+            "/faults",
+            {"endpoint": "rent-a-number", "error_rate": 1, "error_status": status},
+        )
+
     return scene
 
 
@@ -68,39 +85,90 @@ class Row:
 ROWS = [
     Row(503, "Service is under maintenance", "ERROR_SQL", "MAINTENANCE", maintenance),
     Row(403, "Wrong Api Key or User is restricted", "BAD_KEY", "BAD_KEY", key="sk_wrong"),
-    Row(404, "Service not found", "BAD_SERVICE", "BAD_SERVICE",
-        params={"service": "nosuchservice"}),
-    Row(400, "You have reached the maximum number of active rentals", "NO_NUMBERS",
-        "MAX_RENTALS_EXCEEDED", one_rental),
+    Row(
+        404, "Service not found", "BAD_SERVICE", "BAD_SERVICE", params={"service": "nosuchservice"}
+    ),
+    Row(
+        400,
+        "You have reached the maximum number of active rentals",
+        "NO_NUMBERS",
+        "MAX_RENTALS_EXCEEDED",
+        one_rental,
+    ),
     Row(400, "Service is out of stock", "NO_NUMBERS", "OUT_OF_STOCK", services(stock=0)),
-    Row(400, "Service is out of stock for selected carrier: at&t", "NO_NUMBERS",
-        "OUT_OF_STOCK", only_tmobile, {"carrier": "at&t", "keep_carrier": "true"}),
-    Row(400, "Service is out of stock for selected area codes", "NO_NUMBERS", "OUT_OF_STOCK",
-        params={"area_codes": "999", "lock_area_code": "true"}),
-    Row(400, "Service is out of stock for selected carrier and area codes", "NO_NUMBERS",
-        "OUT_OF_STOCK", params={"carrier": "at&t", "keep_carrier": "1", "area_codes": "999",
-                                "lock_area_code": "1"}),
-    Row(400, "Service is not available", "BAD_SERVICE", "SERVICE_NOT_AVAILABLE",
-        services(available=False)),
-    Row(400, "This service requires prior approval. Please request access through the "
-        "platform portal before renting.", "BAD_SERVICE", "APPROVAL_REQUIRED",
-        services(requires_approval=True)),
+    Row(
+        400,
+        "Service is out of stock for selected carrier: at&t",
+        "NO_NUMBERS",
+        "OUT_OF_STOCK",
+        only_tmobile,
+        {"carrier": "at&t", "keep_carrier": "true"},
+    ),
+    Row(
+        400,
+        "Service is out of stock for selected area codes",
+        "NO_NUMBERS",
+        "OUT_OF_STOCK",
+        params={"area_codes": "999", "lock_area_code": "true"},
+    ),
+    Row(
+        400,
+        "Service is out of stock for selected carrier and area codes",
+        "NO_NUMBERS",
+        "OUT_OF_STOCK",
+        params={"carrier": "at&t", "keep_carrier": "1", "area_codes": "999", "lock_area_code": "1"},
+    ),
+    Row(
+        400,
+        "Service is not available",
+        "BAD_SERVICE",
+        "SERVICE_NOT_AVAILABLE",
+        services(available=False),
+    ),
+    Row(
+        400,
+        "This service requires prior approval. Please request access through the "
+        "platform portal before renting.",
+        "BAD_SERVICE",
+        "APPROVAL_REQUIRED",
+        services(requires_approval=True),
+    ),
     Row(400, "Insufficient funds", "NO_BALANCE", "INSUFFICIENT_FUNDS", account(balance="0.1")),
-    Row(400, "Insufficient funds for area code extra charge", "NO_BALANCE",
-        "INSUFFICIENT_FUNDS", account(balance="0.6"), {"area_codes": "212"}),
-    Row(400, "The price of the service exceeds the maximum price you are willing to pay, "
-        "actual price is: 0.55", "WRONG_MAX_PRICE:0.55", "MAX_PRICE_EXCEEDED",
-        params={"max_price": "0.5"}),
-    Row(408, "Rental error, number is already taken. Please try again", "NO_NUMBERS",
-        "RENTAL_ERROR_TRY_AGAIN", fault(408)),
-    Row(429, "Rental error, number is already taken. Please try again", "NO_NUMBERS",
-        "RENTAL_ERROR_TRY_AGAIN", fault(429)),
+    Row(
+        400,
+        "Insufficient funds for area code extra charge",
+        "NO_BALANCE",
+        "INSUFFICIENT_FUNDS",
+        account(balance="0.6"),
+        {"area_codes": "212"},
+    ),
+    Row(
+        400,
+        "The price of the service exceeds the maximum price you are willing to pay, "
+        "actual price is: 0.55",
+        "WRONG_MAX_PRICE:0.55",
+        "MAX_PRICE_EXCEEDED",
+        params={"max_price": "0.5"},
+    ),
+    Row(
+        408,
+        "Rental error, number is already taken. Please try again",
+        "NO_NUMBERS",
+        "RENTAL_ERROR_TRY_AGAIN",
+        fault(408),
+    ),
+    Row(
+        429,
+        "Rental error, number is already taken. Please try again",
+        "NO_NUMBERS",
+        "RENTAL_ERROR_TRY_AGAIN",
+        fault(429),
+    ),
     Row(500, "Server Error", "ERROR_SQL", "RENTAL_ERROR", fault(500)),
 ]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[f"{r.vendor_status}-{r.vendor_text[:40]}"
-                                           for r in ROWS])
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r.vendor_status}-{r.vendor_text[:40]}" for r in ROWS])
 @pytest.mark.parametrize("dialect", ["sa", "gat"])
 async def test_vendor_error_to_token(world: World, row: Row, dialect: str) -> None:
     await row.scene(world)
@@ -120,8 +188,11 @@ async def test_rows_use_the_vendor_texts_the_sandbox_sends(world: World) -> None
 
     row = ROWS[4]
     await row.scene(world)
-    r = await world.http.post(world.sandbox + "/api/v1/rent-a-number",
-                              json={"service": "whatsapp"}, headers={"Auth": row.key})
+    r = await world.http.post(
+        world.sandbox + "/api/v1/rent-a-number",
+        json={"service": "whatsapp"},
+        headers={"Auth": row.key},
+    )
     assert isinstance(r, httpx.Response)
     assert (r.status_code, r.json()["errors"]) == (row.vendor_status, row.vendor_text)
 

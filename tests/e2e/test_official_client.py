@@ -48,10 +48,10 @@ async def test_official_module_full_flow(world: World) -> None:
 
 
 async def test_official_module_reads_errors(world: World) -> None:
-    await world.control("PUT", "/services", [{"api_name": "whatsapp", "price": 0.55,
-                                              "stock": 0}])
+    await world.control("PUT", "/services", [{"api_name": "whatsapp", "price": 0.55, "stock": 0}])
     sa = client(world)
     assert await call(sa.getNumber, service="wa", country=187) == {
         "error": "NO_NUMBERS",
-        "message": "There are no free numbers for receiving SMS from the current service"}
+        "message": "There are no free numbers for receiving SMS from the current service",
+    }
     assert (await call(client(world, "sk_bad").getBalance))["error"] == "BAD_KEY"

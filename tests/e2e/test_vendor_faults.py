@@ -14,20 +14,22 @@ async def set_fault(world: World, endpoint: str, **rule: Any) -> None:
     await world.control("POST", "/faults", {"endpoint": endpoint, **rule})
 
 
-@pytest.mark.parametrize(("rule", "token"), [
-    ({"error_rate": 1, "error_status": 502}, "ERROR_SQL"),
-    ({"error_rate": 1, "error_status": 503}, "ERROR_SQL"),
-    ({"malformed_rate": 1}, "ERROR_SQL"),
-    ({"reset_rate": 1}, "ERROR_SQL"),
-])
+@pytest.mark.parametrize(
+    ("rule", "token"),
+    [
+        ({"error_rate": 1, "error_status": 502}, "ERROR_SQL"),
+        ({"error_rate": 1, "error_status": 503}, "ERROR_SQL"),
+        ({"malformed_rate": 1}, "ERROR_SQL"),
+        ({"reset_rate": 1}, "ERROR_SQL"),
+    ],
+)
 async def test_balance_faults(world: World, rule: dict[str, Any], token: str) -> None:
     await set_fault(world, "balance", **rule)
     assert await world.text(action="getBalance") == token
 
 
 @pytest.mark.parametrize("rule", [{"reset_rate": 1}, {"malformed_rate": 1}])
-async def test_unknown_purchase_outcome_is_not_retried(world: World,
-                                                       rule: dict[str, Any]) -> None:
+async def test_unknown_purchase_outcome_is_not_retried(world: World, rule: dict[str, Any]) -> None:
     await set_fault(world, "rent-a-number", **rule)
     assert await world.text(action="getNumber", service="wa") == "ERROR_SQL"
     stats = await world.stats()
