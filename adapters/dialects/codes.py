@@ -81,9 +81,9 @@ class Vocabulary:
 
     def __init__(self, extra: Mapping[str, str] | None = None) -> None:
         self.to_api: dict[str, str] = {**SERVICE_CODES, **(extra or {})}
-        self.to_code: dict[str, str] = {}
-        for code, api_name in self.to_api.items():
-            self.to_code.setdefault(api_name, code)
+        self.to_code: dict[str, str] = {api: code for code, api in (extra or {}).items()}
+        for code, api_name in SERVICE_CODES.items():
+            self.to_code.setdefault(api_name, code)  # configured codes win
 
     def api_name(self, service: str | None) -> str | None:
         """A code, or an api_name sent verbatim; None when it cannot be a service."""

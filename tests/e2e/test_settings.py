@@ -1,0 +1,55 @@
+"""Settings that change what clients see: the default dialect and the service-code table."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from proxy import config
+
+from .conftest import World, start_world
+
+
+@pytest.fixture
+async def getatext_default(tmp_path: Path) -> AsyncIterator[World]:
+    async for w in start_world(
+        tmp_path, default_dialect="getatext", service_codes={"zz": "telegram"}
+    ):
+        yield w
+
+
+async def test_root_mount_can_speak_the_getatext_variant(getatext_default: World) -> None:
+    w = getatext_default
+    assert await w.text(action="getStatus", id="abc") == "BAD_ID"  # Getatext's token
+    sa = await w.sa("/sms-activate/stubs/handler_api.php", action="getStatus", id="abc")
+    assert sa.text == "WRONG_ACTIVATION_ID"
+
+
+async def test_service_codes_extend_from_configuration(getatext_default: World) -> None:
+    w = getatext_default
+    answer = await w.sa("/sms-activate/stubs/handler_api.php", action="getPrices", service="zz")
+    assert answer.text == '{"187":{"zz":{"cost":0.45,"count":120,"physicalCount":120}}}'
+
+
+def test_environment_overrides_and_validation(tmp_path: Path) -> None:
+    toml = tmp_path / "smsproxy.toml"
+    toml.write_text('port = 9000\nservice_codes = { xx = "whatsapp" }\n')
+    settings = config.load(
+        toml, env={"SMSPROXY_PORT": "9100", "SMSPROXY_UPSTREAM_URL": "http://vendor"}
+    )
+    assert (settings.port, settings.upstream_url) == (9100, "http://vendor")
+    assert settings.service_codes == {"xx": "whatsapp"}
+    with pytest.raises(ValueError, match="default_dialect"):
+        config.load(env={"SMSPROXY_DEFAULT_DIALECT": "klingon"})
+    toml.write_text("colour = 1\n")
+    with pytest.raises(ValueError, match="unknown settings: colour"):
+        config.load(toml, env={})
+
+
+def test_fingerprint_secret_is_generated_once(tmp_path: Path) -> None:
+    settings = config.load(env={}, data_dir=tmp_path)
+    first = config.fingerprint_secret(settings)
+    assert first == config.fingerprint_secret(settings) and len(first) == 64
+    assert (tmp_path / "secret").stat().st_mode & 0o077 == 0
