@@ -16,7 +16,12 @@ from .test_durability import free_port
 
 async def test_serve_without_configuration_is_a_working_demo(tmp_path: Path) -> None:
     port, sandbox_port = free_port(), free_port()
-    env = {**os.environ, "SMSPROXY_PORT": str(port), "SMSPROXY_SANDBOX_PORT": str(sandbox_port)}
+    env = {
+        **os.environ,
+        "SMSPROXY_PORT": str(port),
+        "SMSPROXY_SANDBOX_PORT": str(sandbox_port),
+        "SMSPROXY_POLL_INTERVAL_SECONDS": "0",
+    }
     env.pop("SMSPROXY_UPSTREAM_URL", None)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -38,7 +43,7 @@ async def test_serve_without_configuration_is_a_working_demo(tmp_path: Path) -> 
         text = "\n".join(banner)
         assert "SANDBOX MODE" in text
         assert f"http://127.0.0.1:{port}" in text
-        rent_line, sms_line = [ln for ln in banner if ln.startswith("  curl")][:2]
+        rent_line, sms_line, status_line = [ln for ln in banner if ln.startswith("  curl")]
         rent_url = re.search(r"'(http[^']+)'", rent_line).group(1)  # type: ignore[union-attr]
         assert f"http://127.0.0.1:{sandbox_port}/_sandbox/sms" in sms_line
         async with httpx.AsyncClient(timeout=10) as http:
@@ -50,6 +55,9 @@ async def test_serve_without_configuration_is_a_working_demo(tmp_path: Path) -> 
                 json={"number": phone[1:], "code": "123456"},
             )
             assert delivered.status_code == 200
+            status_url = re.search(r"'(http[^']+)'", status_line).group(1)  # type: ignore[union-attr]
+            status = await http.get(status_url.replace("<id>", activation_id))
+            assert status.text == "STATUS_OK:123456"
         assert (tmp_path / "var" / "smsproxy.db").exists()
     finally:
         proc.send_signal(signal.SIGINT)
