@@ -6,15 +6,17 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from adapters.dialects import mount
+from adapters import dialects
 from adapters.dialects.codes import Vocabulary
 from adapters.upstreams import Upstreams
 
+from . import endpoints, webhooks
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
 from .domain import Timeouts
 from .keys import SERVICE, SETTINGS
 from .middlewares import no_tracebacks
+from .pacing import Pacer
 from .ports import ActivationStore, Clock
 from .service import Service, ServiceSettings
 from .service.identity import Identity
@@ -27,6 +29,26 @@ def make_store(settings: Settings) -> ActivationStore:
     if settings.store == "memory":
         return MemoryStore()
     return SqliteStore(settings.data_dir / "smsproxy.db", synchronous=settings.sqlite_synchronous)
+
+
+def service_settings(s: Settings) -> ServiceSettings:
+    return ServiceSettings(
+        cancel_lock_seconds=s.cancel_lock_seconds,
+        poll_interval_seconds=s.poll_interval_seconds,
+        reconcile_interval_seconds=s.reconcile_interval_seconds,
+        webhooks=bool(s.webhook_secret),
+        offers_ttl_seconds=s.offers_ttl_seconds,
+        offers_stale_seconds=s.offers_stale_seconds,
+        combination_ttl_seconds=s.combination_ttl_seconds,
+        out_of_stock_ttl_seconds=s.out_of_stock_ttl_seconds,
+        default_rate_per_second=s.default_rate_per_second,
+    )
+
+
+def make_pacer(s: Settings) -> Pacer:
+    if not s.pacing_enabled:
+        return Pacer(max_wait=float("inf"), margin=-1.0)  # interval 0: no pacing at all
+    return Pacer(max_wait=s.pacing_max_wait_seconds, margin=s.pacing_margin)
 
 
 def upstream_url(settings: Settings) -> str:
@@ -51,14 +73,13 @@ def build_app(settings: Settings, clock: Clock | None = None) -> web.Application
         make_store(settings),
         clock or SystemClock(),
         Identity(fingerprint_secret(settings)),
-        ServiceSettings(
-            cancel_lock_seconds=settings.cancel_lock_seconds,
-            poll_interval_seconds=settings.poll_interval_seconds,
-            offers_ttl_seconds=settings.offers_ttl_seconds,
-        ),
+        service_settings(settings),
+        make_pacer(settings),
     )
     app[SERVICE] = service
-    mount(app, service, Vocabulary(settings.service_codes), settings.default_dialect)
+    dialects.mount(app, service, Vocabulary(settings.service_codes), settings.default_dialect)
+    webhooks.mount(app)
+    endpoints.mount(app)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         yield

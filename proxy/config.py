@@ -24,9 +24,20 @@ class Settings:
     store: str = "sqlite"  # sqlite | memory
     sqlite_synchronous: str = "NORMAL"
     default_dialect: str = "sms-activate"  # what /stubs/handler_api.php speaks
-    poll_interval_seconds: float = 1.0
+    poll_interval_seconds: float = 2.0
+    reconcile_interval_seconds: float = 30.0  # polling once webhooks deliver the codes
     cancel_lock_seconds: float = 60.0
     offers_ttl_seconds: float = 60.0
+    offers_stale_seconds: float = 30.0
+    combination_ttl_seconds: float = 300.0
+    out_of_stock_ttl_seconds: float = 0.0
+    pacing_enabled: bool = True
+    pacing_max_wait_seconds: float = 20.0
+    pacing_margin: float = 0.04
+    default_rate_per_second: float = 5.0
+    webhook_secret: str | None = None  # enables POST /webhooks/getatext/{secret}
+    webhook_allow: str | None = None  # comma-separated CIDRs; empty: any source
+    admin_token: str | None = None  # enables /admin/* with the X-Admin-Token header
     purchase_timeout_seconds: float = 15.0
     read_timeout_seconds: float = 5.0
     service_codes: Mapping[str, str] = field(default_factory=dict)
@@ -44,6 +55,10 @@ def _coerce(name: str, raw: Any) -> Any:
         return int(raw)
     if kind == "float":
         return float(raw)
+    if kind == "bool":
+        return (
+            raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "yes", "on")
+        )
     if kind == "Path":
         return Path(raw)
     if "Mapping" in kind:

@@ -98,6 +98,14 @@ class Activation:
 
 
 @dataclass(frozen=True)
+class LimitGroup:
+    """A vendor rate limit shared by some operations of one account."""
+
+    name: str
+    per_second: float
+
+
+@dataclass(frozen=True)
 class Timeouts:
     """Seconds an upstream call may take, per kind: purchases may take the vendor a while."""
 

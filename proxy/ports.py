@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
-from .domain import Activation, Offer, Order, RentalSnapshot, RentedNumber
+from .domain import Activation, LimitGroup, Offer, Order, RentalSnapshot, RentedNumber
 
 
 class Clock(Protocol):
@@ -17,6 +17,11 @@ class Provider(Protocol):
     """One upstream vendor account kind. Every method raises `DomainError`s only."""
 
     name: str
+
+    @property
+    def limits(self) -> Mapping[str, LimitGroup]:
+        """Operation name -> the vendor limit it counts against."""
+        ...
 
     async def balance(self, key: str) -> Decimal: ...
 

@@ -10,7 +10,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
-AIOHTTP_IN_CORE = {"proxy.app", "proxy.middlewares", "proxy.keys", "proxy.webhooks", "proxy.cli"}
+AIOHTTP_IN_CORE = {
+    "proxy.app",
+    "proxy.middlewares",
+    "proxy.keys",
+    "proxy.webhooks",
+    "proxy.cli",
+    "proxy.endpoints",  # operational HTTP endpoints (admin, health, metrics)
+}
 COMPOSITION_ROOT = {"proxy.app", "proxy.cli"}
 
 

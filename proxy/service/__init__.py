@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from ..caching import CacheStats, SingleFlight
 from ..domain import Activation, Offer, Order, Tenant
+from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Provider
-from . import lifecycle, rent
+from . import lifecycle
 from .catalog import Catalog
 from .context import Context, ServiceSettings
 from .identity import Identity
+from .rent import Renter
 from .status import StatusReader
+from .transitions import learn_code
+from .upstream import Gateway
 
 __all__ = ["Service", "ServiceSettings"]
 
@@ -24,30 +29,47 @@ class Service:
         clock: Clock,
         identity: Identity,
         settings: ServiceSettings | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
-        self._ctx = Context(provider, store, clock, settings or ServiceSettings())
+        self._ctx = Context(provider, store, clock, settings or ServiceSettings(), pacer or Pacer())
         self._identity = identity
-        self._catalog = Catalog(self._ctx)
-        self._reader = StatusReader(self._ctx)
+        self._gateway = Gateway(self._ctx)
+        self._catalog = Catalog(self._ctx, self._gateway)
+        self._reader = StatusReader(self._ctx, self._gateway)
+        self._renter = Renter(self._ctx, self._gateway, self._catalog)
+        self._balances: SingleFlight[str, Decimal] = SingleFlight("balance", self._ctx.cache_stats)
 
     @property
     def clock(self) -> Clock:
         return self._ctx.clock
 
+    @property
+    def pacer(self) -> Pacer:
+        return self._ctx.pacer
+
+    @property
+    def cache_stats(self) -> CacheStats:
+        return self._ctx.cache_stats
+
     def tenant(self, api_key: str | None) -> Tenant:
         return self._identity.tenant(api_key)
 
     async def balance(self, tenant: Tenant) -> Decimal:
-        return await self._ctx.provider.balance(tenant.api_key)
+        return await self._balances.do(
+            tenant.owner,
+            lambda: self._gateway.call(
+                tenant, "balance", lambda: self._ctx.provider.balance(tenant.api_key)
+            ),
+        )
 
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
         return await self._catalog.offers(tenant)
 
     async def rent(self, tenant: Tenant, order: Order) -> Activation:
-        return (await rent.rent(self._ctx, self._catalog, tenant, order))[0]
+        return (await self._renter.rent(tenant, order, many=False))[0]
 
     async def rent_many(self, tenant: Tenant, order: Order) -> list[Activation]:
-        return await rent.rent(self._ctx, self._catalog, tenant, order, many=True)
+        return await self._renter.rent(tenant, order, many=True)
 
     async def status(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await self._reader.read(tenant, activation_id)
@@ -66,10 +88,12 @@ class Service:
         return await lifecycle.request_another(self._ctx, self._reader, tenant, activation_id)
 
     async def complete(self, tenant: Tenant, activation_id: int | None) -> Activation:
-        return await lifecycle.complete(self._ctx, self._reader, tenant, activation_id)
+        return await lifecycle.complete(
+            self._ctx, self._gateway, self._reader, tenant, activation_id
+        )
 
     async def cancel(self, tenant: Tenant, activation_id: int | None) -> Activation:
-        return await lifecycle.cancel(self._ctx, self._reader, tenant, activation_id)
+        return await lifecycle.cancel(self._ctx, self._gateway, self._reader, tenant, activation_id)
 
     async def quote_extra(
         self, tenant: Tenant, activation_id: int | None
@@ -78,7 +102,29 @@ class Service:
         return parent, lifecycle.rerent_cost(parent)
 
     async def extra(self, tenant: Tenant, activation_id: int | None) -> Activation:
-        return await lifecycle.extra(self._ctx, self._catalog, tenant, activation_id)
+        return await lifecycle.extra(self._ctx, self._gateway, self._catalog, tenant, activation_id)
+
+    async def peek_upstream(self, upstream_id: int) -> Activation | None:
+        return await self._ctx.store.by_upstream(self._ctx.provider.name, upstream_id)
+
+    async def code_arrived(self, upstream_id: int, code: str) -> Activation | None:
+        """A code pushed by the provider (webhook). Unknown rentals are ignored."""
+        activation = await self._ctx.store.by_upstream(self._ctx.provider.name, upstream_id)
+        if activation is None:
+            return None
+        updated = learn_code(activation, code, self._ctx.clock.now())
+        if updated != activation:
+            await self._ctx.store.put(updated)
+        return updated
+
+    def negative_entries(self) -> dict[str, dict[str, float]]:
+        return {
+            cache.name: {repr(k): round(v, 1) for k, v in cache.entries().items()}
+            for cache in (self._renter.failed_combinations, self._renter.out_of_stock)
+        }
+
+    def purge_negative(self) -> int:
+        return self._renter.failed_combinations.purge() + self._renter.out_of_stock.purge()
 
     async def close(self) -> None:
         await self._ctx.provider.close()

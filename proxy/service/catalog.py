@@ -1,30 +1,35 @@
-"""Offers (prices, stock) per tenant, cached for a short TTL."""
+"""Offers (prices, stock) per provider account: TTL, stale-while-revalidate, one flight."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cachetools import TTLCache
-
+from ..caching import TtlCache
 from ..domain import Offer, Tenant
 from ..errors import UpstreamError
 from .context import Context
+from .upstream import Gateway
 
 
 class Catalog:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, gateway: Gateway) -> None:
         self._ctx = ctx
-        self._cache: TTLCache[str, Sequence[Offer]] = TTLCache(
-            maxsize=10_000, ttl=ctx.settings.offers_ttl_seconds, timer=ctx.clock.now
+        self._gateway = gateway
+        self._cache: TtlCache[str, Sequence[Offer]] = TtlCache(
+            "offers",
+            ctx.clock.now,
+            ctx.cache_stats,
+            ttl=ctx.settings.offers_ttl_seconds,
+            stale_for=ctx.settings.offers_stale_seconds,
         )
 
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
-        cached = self._cache.get(tenant.owner)
-        if cached is not None:
-            return cached
-        offers = await self._ctx.provider.offers(tenant.api_key)
-        self._cache[tenant.owner] = offers
-        return offers
+        async def load() -> Sequence[Offer]:
+            return await self._gateway.call(
+                tenant, "offers", lambda: self._ctx.provider.offers(tenant.api_key)
+            )
+
+        return await self._cache.get(self._gateway.account(tenant), load)
 
     async def multiple_sms(self, tenant: Tenant, service: str) -> bool:
         """Whether the service takes a second SMS; unknown (upstream down) means no."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,6 +12,7 @@ from .catalog import Catalog
 from .context import Context
 from .rent import keep
 from .status import StatusReader, owned
+from .upstream import Gateway
 
 S = ActivationStatus
 
@@ -37,7 +39,11 @@ async def request_another(
 
 
 async def complete(
-    ctx: Context, reader: StatusReader, tenant: Tenant, activation_id: int | None
+    ctx: Context,
+    gateway: Gateway,
+    reader: StatusReader,
+    tenant: Tenant,
+    activation_id: int | None,
 ) -> Activation:
     """Finish: only with a code (D8); the vendor wants the code viewed first."""
     activation = await reader.read(tenant, activation_id)
@@ -45,18 +51,30 @@ async def complete(
         raise BadTransition()
     if not activation.upstream_viewed:
         activation = await reader.refresh(tenant, activation)
+
+    def finish() -> Awaitable[None]:
+        return gateway.call(
+            tenant,
+            "complete",
+            lambda: ctx.provider.complete(tenant.api_key, activation.upstream_id),
+        )
+
     try:
-        await ctx.provider.complete(tenant.api_key, activation.upstream_id)
+        await finish()
     except NotViewed:
         activation = await reader.refresh(tenant, activation)
-        await ctx.provider.complete(tenant.api_key, activation.upstream_id)
+        await finish()
     done = activation.evolve(status=S.COMPLETED, checked_at=ctx.clock.now())
     await ctx.store.put(done)
     return done
 
 
 async def cancel(
-    ctx: Context, reader: StatusReader, tenant: Tenant, activation_id: int | None
+    ctx: Context,
+    gateway: Gateway,
+    reader: StatusReader,
+    tenant: Tenant,
+    activation_id: int | None,
 ) -> Activation:
     activation = await owned(ctx, tenant, activation_id)
     if activation.status is S.CANCELLED:
@@ -68,7 +86,9 @@ async def cancel(
     if ctx.clock.now() - activation.created_at < ctx.settings.cancel_lock_seconds:
         raise EarlyCancel()  # answered locally: the vendor would refuse it anyway
     try:
-        snap = await ctx.provider.cancel(tenant.api_key, activation.upstream_id)
+        snap = await gateway.call(
+            tenant, "cancel", lambda: ctx.provider.cancel(tenant.api_key, activation.upstream_id)
+        )
     except BadTransition:
         await reader.refresh(tenant, activation, quiet=True)
         raise
@@ -93,8 +113,10 @@ async def quote_extra(ctx: Context, tenant: Tenant, activation_id: int | None) -
 
 
 async def extra(
-    ctx: Context, catalog: Catalog, tenant: Tenant, activation_id: int | None
+    ctx: Context, gateway: Gateway, catalog: Catalog, tenant: Tenant, activation_id: int | None
 ) -> Activation:
     parent = await quote_extra(ctx, tenant, activation_id)
-    rented = await ctx.provider.rerent(tenant.api_key, parent.upstream_id)
+    rented = await gateway.call(
+        tenant, "rerent", lambda: ctx.provider.rerent(tenant.api_key, parent.upstream_id)
+    )
     return await keep(ctx, catalog, tenant, replace(rented, service=parent.service))

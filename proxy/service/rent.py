@@ -1,57 +1,102 @@
-"""Renting: ask the provider, keep its answer durably, then answer the client."""
+"""Renting: ask the provider in its paced turn, keep its answer durably, then answer.
+
+Purchases are never coalesced and never retried when their outcome is unknown. Orders
+known to fail (a multi-service combination the vendor just refused; optionally an
+out-of-stock filter set) are answered at once without spending the rate budget.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from dataclasses import replace
 
+from ..caching import NegativeCache
 from ..domain import Activation, ActivationStatus, Order, RentedNumber, Tenant
-from ..errors import NumberTaken, OutcomeUnknown, WrongCarrier
+from ..errors import CombinationFailed, NoNumbers, NumberTaken, OutcomeUnknown, WrongCarrier
 from .catalog import Catalog
 from .context import Context
+from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.rent")
 
 
-async def _with_order_rules(
-    ctx: Context, tenant: Tenant, order: Order, many: bool
-) -> list[RentedNumber]:
-    """Vendor quirks the client should not see (D6, 408): each gets exactly one retry.
+def order_key(provider: str, order: Order) -> tuple[Hashable, ...]:
+    """Negative-cache key: provider, sorted services, carrier, area codes and flags."""
+    return (
+        provider,
+        tuple(sorted(order.services)),
+        order.carrier,
+        order.keep_carrier,
+        tuple(sorted(order.area_codes)),
+        order.lock_area_code,
+    )
 
-    Both retries are safe: the vendor answered, so nothing was bought. An unknown
-    outcome is never retried.
-    """
 
-    async def attempt(o: Order) -> list[RentedNumber]:
-        if many:
-            return list(await ctx.provider.rent_many(tenant.api_key, o))
-        return [await ctx.provider.rent(tenant.api_key, o)]
-
-    try:
-        try:
-            return await attempt(order)
-        except WrongCarrier:
-            order = replace(order, carrier=None, keep_carrier=False)
-            return await attempt(order)
-    except NumberTaken:
-        return await attempt(order)  # a second race is the client's answer
-    except OutcomeUnknown:
-        log.error(
-            "purchase outcome unknown (provider=%s, services=%s); not retried",
-            ctx.provider.name,
-            ",".join(order.services),
+class Renter:
+    def __init__(self, ctx: Context, gateway: Gateway, catalog: Catalog) -> None:
+        self._ctx = ctx
+        self._gateway = gateway
+        self._catalog = catalog
+        s = ctx.settings
+        self.failed_combinations: NegativeCache[tuple[Hashable, ...]] = NegativeCache(
+            "combinations", ctx.clock.now, ctx.cache_stats, s.combination_ttl_seconds
         )
-        raise
+        self.out_of_stock: NegativeCache[tuple[Hashable, ...]] = NegativeCache(
+            "out_of_stock", ctx.clock.now, ctx.cache_stats, s.out_of_stock_ttl_seconds
+        )
 
+    async def rent(self, tenant: Tenant, order: Order, *, many: bool) -> list[Activation]:
+        key = order_key(self._ctx.provider.name, order)
+        negative = self.failed_combinations if many else self.out_of_stock
+        if negative.hit(key):
+            raise NoNumbers("known to fail")
+        try:
+            rented = await self._with_order_rules(tenant, order, many)
+        except CombinationFailed:
+            self.failed_combinations.remember(key)
+            raise
+        except NoNumbers:
+            negative.remember(key)
+            raise
+        return [await keep(self._ctx, self._catalog, tenant, r) for r in rented]
 
-async def rent(
-    ctx: Context, catalog: Catalog, tenant: Tenant, order: Order, *, many: bool = False
-) -> list[Activation]:
-    rented = await _with_order_rules(ctx, tenant, order, many)
-    return [await keep(ctx, catalog, tenant, r) for r in rented]
+    async def _attempt(self, tenant: Tenant, order: Order, many: bool) -> list[RentedNumber]:
+        provider = self._ctx.provider
+        if many:
+            return list(
+                await self._gateway.call(
+                    tenant, "rent_many", lambda: provider.rent_many(tenant.api_key, order)
+                )
+            )
+        return [
+            await self._gateway.call(tenant, "rent", lambda: provider.rent(tenant.api_key, order))
+        ]
+
+    async def _with_order_rules(
+        self, tenant: Tenant, order: Order, many: bool
+    ) -> list[RentedNumber]:
+        """Vendor quirks the client should not see (D6, 408) each get exactly one retry:
+        the vendor answered, so nothing was bought."""
+        try:
+            try:
+                return await self._attempt(tenant, order, many)
+            except WrongCarrier:
+                order = replace(order, carrier=None, keep_carrier=False)
+                return await self._attempt(tenant, order, many)
+        except NumberTaken:
+            return await self._attempt(tenant, order, many)  # a second race is the answer
+        except OutcomeUnknown:
+            log.error(
+                "purchase outcome unknown (provider=%s, services=%s); not retried",
+                self._ctx.provider.name,
+                ",".join(order.services),
+            )
+            raise
 
 
 async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) -> Activation:
+    """Store the rented number before anyone is told about it."""
     now = ctx.clock.now()
     activation = Activation(
         id=0,

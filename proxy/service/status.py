@@ -1,20 +1,23 @@
 """Reading an activation: the store first, the upstream at most once per poll interval.
 
-Many clients polling one activation share one upstream call (single-flight), and an
-activation is not asked about again before `poll_interval_seconds` have passed.
+Only activations still waiting for a code are polled; received codes and terminal
+states are answered from the store. Many clients polling one activation share one
+upstream call, which a departing client cannot cancel for the others.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from ..domain import Activation, Tenant
+from ..caching import SingleFlight
+from ..domain import Activation, ActivationStatus, Tenant
 from ..errors import NotFound, UpstreamError
 from .context import Context
 from .transitions import apply_snapshot
+from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.status")
+POLLED = (ActivationStatus.WAITING, ActivationStatus.RETRY_WAIT)
 
 
 async def owned(ctx: Context, tenant: Tenant, activation_id: int | None) -> Activation:
@@ -28,45 +31,29 @@ async def owned(ctx: Context, tenant: Tenant, activation_id: int | None) -> Acti
 
 
 class StatusReader:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, gateway: Gateway) -> None:
         self._ctx = ctx
-        self._in_flight: dict[int, asyncio.Future[Activation]] = {}
+        self._gateway = gateway
+        self._flight: SingleFlight[int, Activation] = SingleFlight("status", ctx.cache_stats)
 
     async def read(self, tenant: Tenant, activation_id: int | None) -> Activation:
         activation = await owned(self._ctx, tenant, activation_id)
-        if not activation.status.is_open:
+        if activation.status not in POLLED:
+            self._ctx.cache_stats.count("status", "hit")
             return activation
-        due = (
-            self._ctx.clock.now() - activation.checked_at
-            >= self._ctx.settings.poll_interval_seconds
-        )
-        if not due:
+        elapsed = self._ctx.clock.now() - activation.checked_at
+        if elapsed < self._ctx.settings.status_interval:
+            self._ctx.cache_stats.count("status", "hit")
             return activation
+        self._ctx.cache_stats.count("status", "miss")
         return await self.refresh(tenant, activation, quiet=True)
 
     async def refresh(
         self, tenant: Tenant, activation: Activation, *, quiet: bool = False
     ) -> Activation:
         """Ask the upstream once; concurrent callers wait for the same answer."""
-        pending = self._in_flight.get(activation.id)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Activation] = asyncio.get_running_loop().create_future()
-        self._in_flight[activation.id] = future
         try:
-            result = await self._fetch(tenant, activation, quiet)
-            future.set_result(result)
-            return result
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters re-raise it, nobody else must log it
-            raise
-        finally:
-            del self._in_flight[activation.id]
-
-    async def _fetch(self, tenant: Tenant, activation: Activation, quiet: bool) -> Activation:
-        try:
-            snap = await self._ctx.provider.status(tenant.api_key, activation.upstream_id)
+            return await self._flight.do(activation.id, lambda: self._fetch(tenant, activation))
         except UpstreamError as exc:
             if not quiet:
                 raise
@@ -75,7 +62,15 @@ class StatusReader:
                 "status refresh failed for activation %s: %s", activation.id, type(exc).__name__
             )
             return activation
-        updated = apply_snapshot(activation, snap, self._ctx.clock.now())
-        if updated != activation:
+
+    async def _fetch(self, tenant: Tenant, activation: Activation) -> Activation:
+        snap = await self._gateway.call(
+            tenant,
+            "status",
+            lambda: self._ctx.provider.status(tenant.api_key, activation.upstream_id),
+        )
+        current = await self._ctx.store.get(activation.id) or activation
+        updated = apply_snapshot(current, snap, self._ctx.clock.now())
+        if updated != current:
             await self._ctx.store.put(updated)
         return updated

@@ -87,6 +87,8 @@ async def start_world(tmp_path: Path, **settings: Any) -> AsyncIterator[World]:
         "upstream_url": sandbox_url,
         "data_dir": tmp_path / "var",
         "secret": "test",
+        "poll_interval_seconds": 1.0,
+        "pacing_enabled": False,  # pacing has its own tests; the rest need no real waits
         **settings,
     }
     app = build_app(config.load(env={}, **values), clock=clock)

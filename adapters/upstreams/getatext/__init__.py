@@ -1,6 +1,6 @@
 """The Getatext JSON v1 vendor."""
 
-from .limits import GROUPS
+from .limits import LIMITS
 from .provider import GetatextProvider
 
-__all__ = ["GROUPS", "GetatextProvider"]
+__all__ = ["LIMITS", "GetatextProvider"]

@@ -1,18 +1,17 @@
-"""The vendor's documented request limits, per account."""
+"""The vendor's documented request limits, per account, by provider operation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class LimitGroup:
-    name: str
-    per_second: float
-
+from proxy.domain import LimitGroup
 
 RENT = LimitGroup("rent", 2.0)  # rent-a-number and rent-specific-number share it
 MULTI = LimitGroup("rent-multiple-services", 1.0)
 CANCEL = LimitGroup("cancel-rental", 1.0)
 
-GROUPS = (RENT, MULTI, CANCEL)
+# provider operation -> its group; operations not listed use the proxy's default group
+LIMITS: dict[str, LimitGroup] = {
+    "rent": RENT,
+    "rent_specific": RENT,
+    "rent_many": MULTI,
+    "cancel": CANCEL,
+}

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from proxy.domain import Offer, Order, RentalSnapshot, RentedNumber, Timeouts
+from proxy.domain import LimitGroup, Offer, Order, RentalSnapshot, RentedNumber, Timeouts
 from proxy.errors import UpstreamUnavailable
 
 from ..http import Answer, send
 from . import parse
 from .errors import to_domain_error
+from .limits import LIMITS
 
 
 class GetatextProvider:
     name = "getatext"
+    limits: Mapping[str, LimitGroup] = LIMITS
 
     def __init__(
         self,

@@ -1,0 +1,169 @@
+"""Caches between the clients and the vendor: single-flight, TTL with stale-while-revalidate,
+and negative entries for answers known to fail.
+
+All three read an injected clock; none ever coalesces a purchase (callers decide what to
+put through them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+log = logging.getLogger("smsproxy.caching")
+
+
+class CacheStats:
+    """Lookups by (cache, result): hit, miss, stale, negative_hit, coalesced."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def count(self, cache: str, result: str) -> None:
+        self.counts[(cache, result)] += 1
+
+
+class SingleFlight(Generic[K, V]):
+    """Concurrent calls with the same key share one execution.
+
+    The shared work runs in its own task: a caller that is cancelled (its client went
+    away) leaves the work running for the others.
+    """
+
+    def __init__(self, name: str, stats: CacheStats) -> None:
+        self.name = name
+        self._stats = stats
+        self._tasks: dict[K, asyncio.Task[V]] = {}
+
+    async def do(self, key: K, work: Callable[[], Awaitable[V]]) -> V:
+        task = self._tasks.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._run(key, work))
+            self._tasks[key] = task
+        else:
+            self._stats.count(self.name, "coalesced")
+        return await asyncio.shield(task)
+
+    async def _run(self, key: K, work: Callable[[], Awaitable[V]]) -> V:
+        try:
+            return await work()
+        finally:
+            self._tasks.pop(key, None)
+
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+
+@dataclass
+class _Entry(Generic[V]):
+    value: V
+    stored_at: float
+
+
+class TtlCache(Generic[K, V]):
+    """Fresh for `ttl`; then served stale for `stale_for` while one refresh runs behind."""
+
+    def __init__(
+        self,
+        name: str,
+        clock: Callable[[], float],
+        stats: CacheStats,
+        *,
+        ttl: float,
+        stale_for: float = 0.0,
+        max_entries: int = 10_000,
+    ) -> None:
+        self.name = name
+        self._clock = clock
+        self._stats = stats
+        self.ttl = ttl
+        self.stale_for = stale_for
+        self._max = max_entries
+        self._entries: dict[K, _Entry[V]] = {}
+        self._flight: SingleFlight[K, V] = SingleFlight(name, stats)
+        self._refreshing: set[asyncio.Task[V]] = set()
+
+    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        entry = self._entries.get(key)
+        age = self._clock() - entry.stored_at if entry else None
+        if entry is not None and age is not None and age < self.ttl:
+            self._stats.count(self.name, "hit")
+            return entry.value
+        if entry is not None and age is not None and age < self.ttl + self.stale_for:
+            self._stats.count(self.name, "stale")
+            self._refresh_behind(key, load)
+            return entry.value
+        self._stats.count(self.name, "miss")
+        return await self._flight.do(key, lambda: self._load(key, load))
+
+    async def _load(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        value = await load()
+        if len(self._entries) >= self._max and key not in self._entries:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = _Entry(value, self._clock())
+        return value
+
+    def _refresh_behind(self, key: K, load: Callable[[], Awaitable[V]]) -> None:
+        async def refresh() -> V:
+            return await self._flight.do(key, lambda: self._load(key, load))
+
+        task = asyncio.get_running_loop().create_task(refresh())
+        self._refreshing.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[V]) -> None:
+        self._refreshing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning(
+                "%s: background refresh failed: %s", self.name, type(task.exception()).__name__
+            )
+
+    def invalidate(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+
+class NegativeCache(Generic[K]):
+    """Requests known to fail, answered at once until their entry expires."""
+
+    def __init__(
+        self, name: str, clock: Callable[[], float], stats: CacheStats, ttl: float
+    ) -> None:
+        self.name = name
+        self._clock = clock
+        self._stats = stats
+        self.ttl = ttl
+        self._until: dict[K, float] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl > 0
+
+    def remember(self, key: K) -> None:
+        if self.enabled:
+            self._until[key] = self._clock() + self.ttl
+
+    def hit(self, key: K) -> bool:
+        until = self._until.get(key)
+        if until is None:
+            return False
+        if until <= self._clock():
+            del self._until[key]
+            return False
+        self._stats.count(self.name, "negative_hit")
+        return True
+
+    def entries(self) -> dict[K, float]:
+        """Live entries and their remaining seconds."""
+        now = self._clock()
+        return {k: until - now for k, until in self._until.items() if until > now}
+
+    def purge(self) -> int:
+        count = len(self._until)
+        self._until.clear()
+        return count

@@ -1,0 +1,83 @@
+"""Outbound pacing: next-free-slot (GCRA with no burst) per (provider account, limit group).
+
+Each call reserves the next free slot the moment it arrives, so callers are served in
+arrival order and the vendor never sees two calls of a group closer than its interval
+(plus a small safety margin for network jitter). A slot further away than `max_wait`
+is refused at once with `RateLimited`: the client gets its protocol's transient error
+instead of a hang. A 429 that still comes back pushes the group's next slot out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from .domain import LimitGroup
+from .errors import RateLimited
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class PacingStats:
+    """Counters the metrics layer reads: waits (seconds, count) and refusals per group."""
+
+    waited_seconds: dict[str, float] = field(default_factory=dict)
+    waits: dict[str, int] = field(default_factory=dict)
+    rejections: dict[str, int] = field(default_factory=dict)
+    penalties: dict[str, int] = field(default_factory=dict)
+
+    def add(self, table: dict[str, int], group: str) -> None:
+        table[group] = table.get(group, 0) + 1
+
+
+class Pacer:
+    def __init__(
+        self,
+        *,
+        max_wait: float = 20.0,
+        margin: float = 0.04,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        observe_wait: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self.max_wait = max_wait
+        self.margin = margin
+        self._now = now
+        self._sleep = sleep
+        self._next_free: dict[tuple[str, str], float] = {}
+        self.stats = PacingStats()
+        self._observe_wait = observe_wait
+
+    def interval(self, group: LimitGroup) -> float:
+        return (1.0 / group.per_second) * (1.0 + self.margin)
+
+    def reserve(self, account: str, group: LimitGroup) -> float:
+        """Book the next slot; returns how long to wait for it. Refuses past `max_wait`."""
+        now = self._now()
+        key = (account, group.name)
+        slot = max(now, self._next_free.get(key, now))
+        wait = slot - now
+        if wait > self.max_wait:
+            self.stats.add(self.stats.rejections, group.name)
+            raise RateLimited(retry_after=wait)
+        self._next_free[key] = slot + self.interval(group)
+        return wait
+
+    async def acquire(self, account: str, group: LimitGroup) -> float:
+        wait = self.reserve(account, group)
+        self.stats.waited_seconds[group.name] = self.stats.waited_seconds.get(group.name, 0) + wait
+        self.stats.add(self.stats.waits, group.name)
+        if self._observe_wait is not None:
+            self._observe_wait(group.name, wait)
+        if wait > 0:
+            await self._sleep(wait)
+        return wait
+
+    def penalize(self, account: str, group: LimitGroup, retry_after: float) -> None:
+        """The vendor said 429: nothing of this group leaves before `retry_after`."""
+        key = (account, group.name)
+        self._next_free[key] = max(self._next_free.get(key, 0.0), self._now() + retry_after)
+        self.stats.add(self.stats.penalties, group.name)

@@ -1,0 +1,81 @@
+"""Codes pushed by the vendor: `POST /webhooks/getatext/{secret}`.
+
+The secret in the path is compared in constant time; an optional allow-list limits the
+sources. Garbage is refused with 400, unknown rentals and repeats are acknowledged and
+ignored (the vendor must not retry them), and a known rental learns its code without
+any upstream call.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+from collections import Counter
+
+from aiohttp import web
+
+from .keys import SERVICE, SETTINGS
+
+log = logging.getLogger("smsproxy.webhooks")
+OUTCOMES = ("accepted", "duplicate", "unknown", "rejected", "forbidden")
+
+
+class WebhookStats:
+    def __init__(self) -> None:
+        self.outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
+
+
+WEBHOOK_STATS = web.AppKey("webhook_stats", WebhookStats)
+
+
+def _allowed(remote: str | None, allow: str | None) -> bool:
+    if not allow:
+        return True
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(net.strip(), strict=False)
+        for net in allow.split(",")
+        if net.strip()
+    )
+
+
+def _answer(request: web.Request, outcome: str, status: int, body: str) -> web.Response:
+    request.app[WEBHOOK_STATS].outcomes[outcome] += 1
+    return web.json_response({"result": body}, status=status)
+
+
+async def receive(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    expected = (settings.webhook_secret or "").encode()
+    given = request.match_info["secret"].encode()
+    if not expected or not hmac.compare_digest(given, expected):
+        return _answer(request, "forbidden", 404, "not found")
+    if not _allowed(request.remote, settings.webhook_allow):
+        return _answer(request, "forbidden", 403, "source not allowed")
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        return _answer(request, "rejected", 400, "body must be JSON")
+    rental_id, code = (body.get("id"), body.get("code")) if isinstance(body, dict) else (None, None)
+    if isinstance(rental_id, bool) or not isinstance(rental_id, int) or code in (None, ""):
+        return _answer(request, "rejected", 400, "id and code are required")
+    if isinstance(code, bool) or not isinstance(code, str | int):
+        return _answer(request, "rejected", 400, "code must be a string or a number")
+    service = request.app[SERVICE]
+    before = await service.peek_upstream(rental_id)
+    updated = await service.code_arrived(rental_id, str(code))
+    if updated is None:
+        return _answer(request, "unknown", 200, "ignored: unknown rental")
+    if before is not None and before.code == updated.code:
+        return _answer(request, "duplicate", 200, "ignored: already known")
+    return _answer(request, "accepted", 200, "accepted")
+
+
+def mount(app: web.Application) -> None:
+    app[WEBHOOK_STATS] = WebhookStats()
+    app.router.add_post("/webhooks/getatext/{secret}", receive)
