@@ -56,6 +56,9 @@ class SingleFlight(Generic[K, V]):
         finally:
             self._tasks.pop(key, None)
 
+    def busy(self, key: K) -> bool:
+        return key in self._tasks
+
     def in_flight(self) -> int:
         return len(self._tasks)
 
@@ -110,10 +113,11 @@ class TtlCache(Generic[K, V]):
         return value
 
     def _refresh_behind(self, key: K, load: Callable[[], Awaitable[V]]) -> None:
-        async def refresh() -> V:
-            return await self._flight.do(key, lambda: self._load(key, load))
-
-        task = asyncio.get_running_loop().create_task(refresh())
+        if self._flight.busy(key):
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._flight.do(key, lambda: self._load(key, load))
+        )
         self._refreshing.add(task)
         task.add_done_callback(self._done)
 

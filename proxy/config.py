@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "SMSPROXY_"
+TRUE = ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,7 @@ def _coerce(name: str, raw: Any) -> Any:
     if kind == "float":
         return float(raw)
     if kind == "bool":
-        return (
-            raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "yes", "on")
-        )
+        return raw if isinstance(raw, bool) else str(raw).strip().lower() in TRUE
     if kind == "Path":
         return Path(raw)
     if "Mapping" in kind:

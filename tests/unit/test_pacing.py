@@ -1,0 +1,100 @@
+"""Pacing arithmetic with an injected clock: slots, FIFO order, bounds, 429 push-back."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from proxy.domain import LimitGroup
+from proxy.errors import RateLimited
+from proxy.pacing import Pacer
+
+RENT = LimitGroup("rent", 2.0)
+CANCEL = LimitGroup("cancel", 1.0)
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+def pacer(t: FakeTime, **kw: float) -> Pacer:
+    return Pacer(
+        now=t.clock, sleep=t.sleep, margin=kw.get("margin", 0.0), max_wait=kw.get("max_wait", 10.0)
+    )
+
+
+def test_slots_are_spaced_by_the_interval_with_no_burst() -> None:
+    t = FakeTime()
+    p = pacer(t)
+    waits = [p.reserve("acct", RENT) for _ in range(5)]
+    assert waits == [0.0, 0.5, 1.0, 1.5, 2.0]
+
+
+def test_margin_widens_the_interval() -> None:
+    t = FakeTime()
+    p = pacer(t, margin=0.04)
+    assert [p.reserve("a", RENT) for _ in range(3)] == pytest.approx([0.0, 0.52, 1.04])
+
+
+def test_idle_time_is_not_banked_as_burst() -> None:
+    t = FakeTime()
+    p = pacer(t)
+    p.reserve("a", RENT)
+    t.now += 60  # a minute of silence earns no credit
+    assert [p.reserve("a", RENT) for _ in range(2)] == [0.0, 0.5]
+
+
+def test_groups_and_accounts_are_independent() -> None:
+    t = FakeTime()
+    p = pacer(t)
+    assert p.reserve("a", RENT) == 0.0
+    assert p.reserve("a", CANCEL) == 0.0
+    assert p.reserve("b", RENT) == 0.0
+    assert p.reserve("a", RENT) == 0.5
+    assert p.reserve("a", CANCEL) == 1.0
+
+
+def test_wait_beyond_the_bound_is_refused_without_booking() -> None:
+    t = FakeTime()
+    p = pacer(t, max_wait=1.0)
+    assert [p.reserve("a", RENT) for _ in range(3)] == [0.0, 0.5, 1.0]
+    with pytest.raises(RateLimited) as refused:
+        p.reserve("a", RENT)
+    assert refused.value.retry_after == pytest.approx(1.5)
+    assert p.stats.rejections == {"rent": 1}
+    t.now += 0.5
+    assert p.reserve("a", RENT) == 1.0  # the refused call took no slot
+
+
+def test_a_429_pushes_the_next_slot_out() -> None:
+    t = FakeTime()
+    p = pacer(t)
+    p.reserve("a", RENT)
+    p.penalize("a", RENT, retry_after=3.0)
+    assert p.reserve("a", RENT) == 3.0
+    assert p.stats.penalties == {"rent": 1}
+
+
+async def test_acquire_sleeps_for_its_slot_in_arrival_order() -> None:
+    t = FakeTime()
+    p = pacer(t)
+    order: list[int] = []
+
+    async def caller(i: int) -> None:
+        await p.acquire("a", RENT)
+        order.append(i)
+
+    await asyncio.gather(*(caller(i) for i in range(4)))
+    assert t.slept == [0.5, 1.0, 1.5]
+    assert order == [0, 1, 2, 3]
+    assert p.stats.waits == {"rent": 4}
+    assert p.stats.waited_seconds == {"rent": 3.0}
