@@ -1,0 +1,81 @@
+"""Shared bench plumbing: the sandbox and the proxy as real processes on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _start(args: list[str], ready: bytes, env: dict[str, str]) -> asyncio.subprocess.Process:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "proxy.cli", *args, env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    while True:
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        if not line:
+            raise RuntimeError(f"{args[0]} exited before it was ready")
+        if line.startswith(ready):
+            break
+    # keep draining stdout so the child never blocks on a full pipe
+    asyncio.get_running_loop().create_task(proc.stdout.read())
+    return proc
+
+
+@asynccontextmanager
+async def sandbox(seed: int = 1) -> AsyncIterator[str]:
+    port = free_port()
+    proc = await _start(["sandbox", "--port", str(port), "--seed", str(seed)],
+                        b"Getatext sandbox", {})
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+@asynccontextmanager
+async def proxy(upstream: str, **settings: Any) -> AsyncIterator[str]:
+    port = free_port()
+    env = {f"SMSPROXY_{k.upper()}": str(v) for k, v in settings.items()}
+    with tempfile.TemporaryDirectory() as data:
+        proc = await _start(["serve", "--upstream", upstream, "--port", str(port),
+                             "--data-dir", data], b"smsproxy ", env)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            await proc.wait()
+
+
+async def control(http: aiohttp.ClientSession, base: str, method: str, path: str,
+                  body: Any = None) -> Any:
+    async with http.request(method, f"{base}/_sandbox{path}", json=body) as r:
+        r.raise_for_status()
+        return await r.json()
+
+
+def table(title: str, header: list[str], rows: list[list[Any]]) -> str:
+    cells = [header, *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [f"### {title}", "",
+             "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+              for row in cells[1:]]
+    return "\n".join(lines)
