@@ -9,18 +9,22 @@ from aiohttp import web
 from adapters import dialects
 from adapters.dialects.codes import Vocabulary
 from adapters.upstreams import Upstreams
+from adapters.upstreams.getatext import ENDPOINTS as GETATEXT_ENDPOINTS
 
 from . import endpoints, webhooks
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
 from .domain import Timeouts
-from .keys import SERVICE, SETTINGS
-from .middlewares import no_tracebacks
+from .keys import METRICS, SERVICE, SETTINGS
+from .metrics import Metrics, NullObserver
+from .middlewares import no_tracebacks, observe_requests
 from .pacing import Pacer
-from .ports import ActivationStore, Clock
+from .ports import ActivationStore, Clock, Observer
 from .service import Service, ServiceSettings
 from .service.identity import Identity
 from .store import MemoryStore, SqliteStore
+from .store.timed import TimedStore
+from .webhooks import WEBHOOK_STATS
 
 MAX_REQUEST_BYTES = 64 * 1024
 
@@ -45,10 +49,11 @@ def service_settings(s: Settings) -> ServiceSettings:
     )
 
 
-def make_pacer(s: Settings) -> Pacer:
-    if not s.pacing_enabled:
-        return Pacer(max_wait=float("inf"), margin=-1.0)  # interval 0: no pacing at all
-    return Pacer(max_wait=s.pacing_max_wait_seconds, margin=s.pacing_margin)
+def make_pacer(s: Settings, metrics: Metrics | None = None) -> Pacer:
+    observe = metrics.paced if metrics is not None else None
+    if not s.pacing_enabled:  # interval 0: no pacing at all
+        return Pacer(max_wait=float("inf"), margin=-1.0, observe_wait=observe)
+    return Pacer(max_wait=s.pacing_max_wait_seconds, margin=s.pacing_margin, observe_wait=observe)
 
 
 def upstream_url(settings: Settings) -> str:
@@ -58,28 +63,34 @@ def upstream_url(settings: Settings) -> str:
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> web.Application:
-    app = web.Application(middlewares=[no_tracebacks], client_max_size=MAX_REQUEST_BYTES)
-    app[SETTINGS] = settings
-    upstreams = Upstreams()
-    timeouts = Timeouts(
-        purchase=settings.purchase_timeout_seconds,
-        change=max(settings.read_timeout_seconds, 10.0),
-        read=settings.read_timeout_seconds,
-        listing=max(settings.read_timeout_seconds, 10.0),
+    metrics = Metrics() if settings.metrics_enabled else None
+    observer: Observer = metrics or NullObserver()
+    app = web.Application(
+        middlewares=[observe_requests(metrics, json_logs=settings.log_json), no_tracebacks],
+        client_max_size=MAX_REQUEST_BYTES,
     )
-    provider = upstreams.provider("getatext", upstream_url(settings), timeouts)
+    app[SETTINGS] = settings
+    upstreams = Upstreams(observer=observer)
+    provider = upstreams.provider("getatext", upstream_url(settings), timeouts(settings))
+    pacer = make_pacer(settings, metrics)
     service = Service(
         provider,
-        make_store(settings),
+        TimedStore(make_store(settings), observer) if metrics else make_store(settings),
         clock or SystemClock(),
         Identity(fingerprint_secret(settings)),
         service_settings(settings),
-        make_pacer(settings),
+        pacer,
+        observer,
     )
     app[SERVICE] = service
-    dialects.mount(app, service, Vocabulary(settings.service_codes), settings.default_dialect)
+    vocab = Vocabulary(settings.service_codes)
+    dialects.mount(app, service, vocab, settings.default_dialect)
     webhooks.mount(app)
     endpoints.mount(app)
+    if metrics is not None:
+        app[METRICS] = metrics
+        metrics.attach(service.cache_stats, pacer.stats, app[WEBHOOK_STATS].outcomes)
+        metrics.known_series(provider.name, GETATEXT_ENDPOINTS, sorted(set(vocab.to_api.values())))
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         yield
@@ -88,3 +99,12 @@ def build_app(settings: Settings, clock: Clock | None = None) -> web.Application
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def timeouts(settings: Settings) -> Timeouts:
+    return Timeouts(
+        purchase=settings.purchase_timeout_seconds,
+        change=max(settings.read_timeout_seconds, 10.0),
+        read=settings.read_timeout_seconds,
+        listing=max(settings.read_timeout_seconds, 10.0),
+    )

@@ -38,7 +38,9 @@ class Settings:
     default_rate_per_second: float = 5.0
     webhook_secret: str | None = None  # enables POST /webhooks/getatext/{secret}
     webhook_allow: str | None = None  # comma-separated CIDRs; empty: any source
-    admin_token: str | None = None  # enables /admin/* with the X-Admin-Token header
+    admin_token: str | None = None
+    metrics_enabled: bool = True
+    log_json: bool = False  # enables /admin/* with the X-Admin-Token header
     purchase_timeout_seconds: float = 15.0
     read_timeout_seconds: float = 5.0
     service_codes: Mapping[str, str] = field(default_factory=dict)

@@ -1,12 +1,15 @@
-"""Operational HTTP endpoints outside the client protocols: admin (and later health)."""
+"""Operational HTTP endpoints outside the client protocols: metrics, health, admin."""
 
 from __future__ import annotations
 
 import hmac
+import time
 
 from aiohttp import web
 
-from .keys import SERVICE, SETTINGS
+from .keys import METRICS, SERVICE, SETTINGS
+
+READY_WINDOW_SECONDS = 120.0
 
 
 def _authorised(request: web.Request) -> bool:
@@ -24,6 +27,50 @@ async def negative_cache(request: web.Request) -> web.Response:
     return web.json_response(service.negative_entries())
 
 
+async def metrics(request: web.Request) -> web.Response:
+    registry = request.app.get(METRICS)
+    if registry is None:
+        raise web.HTTPNotFound()
+    counts = await request.app[SERVICE].activation_counts()
+    return web.Response(
+        body=registry.render(counts),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the store answers and the upstream's latest word was an answer."""
+    reasons: dict[str, str] = {}
+    try:
+        await request.app[SERVICE].activation_counts()
+        reasons["store"] = "ok"
+    except Exception as exc:  # any store failure makes us unready, never a 500
+        reasons["store"] = f"unreachable: {type(exc).__name__}"
+    m = request.app.get(METRICS)
+    if m is None or (m.last_upstream_answer is None and m.last_upstream_failure is None):
+        reasons["upstream"] = "not contacted yet"
+    elif m.last_upstream_failure is not None and (
+        m.last_upstream_answer is None or m.last_upstream_failure > m.last_upstream_answer
+    ):
+        reasons["upstream"] = "last call failed"
+    elif (
+        m.last_upstream_answer is not None
+        and time.monotonic() - m.last_upstream_answer > READY_WINDOW_SECONDS
+    ):
+        reasons["upstream"] = "ok (idle)"
+    else:
+        reasons["upstream"] = "ok"
+    ready = reasons["store"] == "ok" and reasons["upstream"] != "last call failed"
+    return web.json_response({"ready": ready, **reasons}, status=200 if ready else 503)
+
+
 def mount(app: web.Application) -> None:
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/admin/negative-cache", negative_cache)
     app.router.add_delete("/admin/negative-cache", negative_cache)

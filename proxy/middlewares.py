@@ -1,13 +1,21 @@
-"""Cross-cutting request handling: no traceback ever reaches a client."""
+"""Cross-cutting request handling: request metrics and log lines, and no tracebacks ever."""
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from .keys import REQUEST_NOTE
+from .metrics import Metrics, upstream_calls
 
 log = logging.getLogger("smsproxy")
+access = logging.getLogger("smsproxy.access")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -20,3 +28,59 @@ async def no_tracebacks(request: web.Request, handler: Handler) -> web.StreamRes
     except Exception:
         log.exception("unhandled error on %s", request.path)
         return web.Response(status=500, text="Internal Server Error")
+
+
+def observe_requests(metrics: Metrics | None, *, json_logs: bool = False) -> Middleware:
+    """One log line and one metrics sample per client request. The query string (which
+    carries keys in the handler_api dialects) is never logged."""
+
+    @web.middleware
+    async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+        calls = [0]
+        token = upstream_calls.set(calls)
+        started = time.perf_counter()
+        if metrics is not None:
+            metrics.in_flight.inc()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            response.headers["X-Request-Id"] = request_id
+            return response
+        finally:
+            upstream_calls.reset(token)
+            seconds = time.perf_counter() - started
+            note = request.get(REQUEST_NOTE)
+            if metrics is not None:
+                metrics.in_flight.dec()
+                if note is not None:
+                    metrics.request_done(
+                        note["dialect"],
+                        note["action"],
+                        note["result"],
+                        "upstream" if calls[0] else "proxy",
+                        seconds,
+                    )
+            if note is not None:
+                _log_line(json_logs, request_id, note, status, seconds, calls[0])
+
+    return observe
+
+
+def _log_line(
+    as_json: bool, request_id: str, note: dict[str, str], status: int, seconds: float, upstream: int
+) -> None:
+    fields = {
+        "request_id": request_id,
+        "dialect": note["dialect"],
+        "action": note["action"],
+        "result": note["result"],
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+        "upstream_calls": upstream,
+    }
+    if as_json:
+        access.info(json.dumps(fields, separators=(",", ":")))
+    else:
+        access.info(" ".join(f"{k}={v}" for k, v in fields.items()))

@@ -42,6 +42,16 @@ class Provider(Protocol):
     async def close(self) -> None: ...
 
 
+class Observer(Protocol):
+    """Hooks for measurements; implementations must never raise."""
+
+    def upstream_call(self, provider: str, endpoint: str, outcome: str, seconds: float) -> None: ...
+
+    def rented(self, provider: str, service: str, cost: Decimal) -> None: ...
+
+    def store_op(self, operation: str, seconds: float) -> None: ...
+
+
 class ActivationStore(Protocol):
     """Durable activations. `add` assigns the proxy id (below 2^31) and persists first."""
 
@@ -54,5 +64,9 @@ class ActivationStore(Protocol):
     async def open_for(self, owner: str) -> list[Activation]: ...
 
     async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None: ...
+
+    async def counts(self) -> dict[str, int]:
+        """Activations per status value (for the metrics gauge)."""
+        ...
 
     async def close(self) -> None: ...

@@ -7,13 +7,13 @@ from collections.abc import Callable
 import httpx
 
 from proxy.domain import Timeouts
-from proxy.ports import Provider
+from proxy.ports import Observer, Provider
 
 from .getatext import GetatextProvider
 
-ProviderFactory = Callable[[str, httpx.AsyncClient, Timeouts], Provider]
+ProviderFactory = Callable[[str, httpx.AsyncClient, Timeouts, Observer | None], Provider]
 
-# The one list of vendor kinds: kind -> factory(base_url, shared client, timeouts).
+# The one list of vendor kinds: kind -> factory(base_url, shared client, timeouts, observer).
 KINDS: dict[str, ProviderFactory] = {
     "getatext": GetatextProvider,
 }
@@ -22,7 +22,8 @@ KINDS: dict[str, ProviderFactory] = {
 class Upstreams:
     """Owns the one HTTP client every provider shares (connection pooling, keep-alive)."""
 
-    def __init__(self, max_connections: int = 200) -> None:
+    def __init__(self, max_connections: int = 200, observer: Observer | None = None) -> None:
+        self._observer = observer
         self._client = httpx.AsyncClient(
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections // 4
@@ -30,7 +31,7 @@ class Upstreams:
         )
 
     def provider(self, kind: str, base_url: str, timeouts: Timeouts) -> Provider:
-        return KINDS[kind](base_url, self._client, timeouts)
+        return KINDS[kind](base_url, self._client, timeouts, self._observer)
 
     async def aclose(self) -> None:
         await self._client.aclose()

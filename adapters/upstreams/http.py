@@ -3,12 +3,15 @@
 A failure before the request left (connect errors, pool exhaustion) means nothing
 happened: `UpstreamUnavailable`. A failure after it left (read timeout, dropped
 connection, unreadable success body) means the vendor may have acted: on a purchase that
-is `OutcomeUnknown`, which the core never retries.
+is `OutcomeUnknown`, which the core never retries. Every attempt is reported to the
+observer with its outcome class and duration.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +20,19 @@ import httpx
 from proxy.errors import OutcomeUnknown, UpstreamUnavailable
 
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+Report = Callable[[str, float], None]  # (outcome, seconds)
 
 
 @dataclass(frozen=True)
 class Answer:
     status: int
     body: Any  # parsed JSON; None when the body was empty
+
+
+def status_class(status: int) -> str:
+    if status == 429:
+        return "429"
+    return f"{min(status // 100, 5)}xx"
 
 
 async def send(
@@ -34,21 +44,31 @@ async def send(
     json_body: dict[str, Any] | None = None,
     timeout: float,
     purchase: bool = False,
+    report: Report | None = None,
 ) -> Answer:
+    started = time.perf_counter()
+
+    def done(outcome: str) -> None:
+        if report is not None:
+            report(outcome, time.perf_counter() - started)
+
     try:
-        response = await client.request(
-            method, url, json=json_body, headers=headers, timeout=timeout
-        )
+        response = await client.request(method, url, json=json_body, headers=headers,
+                                        timeout=timeout)
     except NOT_SENT as exc:
+        done("connection_error")
         raise UpstreamUnavailable(f"not sent: {type(exc).__name__}") from None
     except httpx.HTTPError as exc:
+        done("timeout" if isinstance(exc, httpx.TimeoutException) else "connection_error")
         if purchase:
             raise OutcomeUnknown(f"no answer: {type(exc).__name__}") from None
         raise UpstreamUnavailable(f"no answer: {type(exc).__name__}") from None
     try:
         body = json.loads(response.content) if response.content.strip() else None
     except ValueError:
+        done("malformed")
         if purchase and response.status_code < 300:
             raise OutcomeUnknown("unreadable answer to a purchase") from None
         raise UpstreamUnavailable(f"unreadable answer (HTTP {response.status_code})") from None
+    done(status_class(response.status_code))
     return Answer(response.status_code, body)

@@ -8,7 +8,8 @@ from decimal import Decimal
 from ..caching import CacheStats, SingleFlight
 from ..domain import Activation, Offer, Order, Tenant
 from ..pacing import Pacer
-from ..ports import ActivationStore, Clock, Provider
+from ..metrics import NullObserver
+from ..ports import ActivationStore, Clock, Observer, Provider
 from . import lifecycle
 from .catalog import Catalog
 from .context import Context, ServiceSettings
@@ -30,8 +31,16 @@ class Service:
         identity: Identity,
         settings: ServiceSettings | None = None,
         pacer: Pacer | None = None,
+        observer: Observer | None = None,
     ) -> None:
-        self._ctx = Context(provider, store, clock, settings or ServiceSettings(), pacer or Pacer())
+        self._ctx = Context(
+            provider,
+            store,
+            clock,
+            settings or ServiceSettings(),
+            pacer or Pacer(),
+            observer=observer or NullObserver(),
+        )
         self._identity = identity
         self._gateway = Gateway(self._ctx)
         self._catalog = Catalog(self._ctx, self._gateway)
@@ -50,6 +59,9 @@ class Service:
     @property
     def cache_stats(self) -> CacheStats:
         return self._ctx.cache_stats
+
+    async def activation_counts(self) -> dict[str, int]:
+        return await self._ctx.store.counts()
 
     def tenant(self, api_key: str | None) -> Tenant:
         return self._identity.tenant(api_key)

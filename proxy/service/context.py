@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from ..caching import CacheStats
 from ..pacing import Pacer
-from ..ports import ActivationStore, Clock, Provider
+from ..metrics import NullObserver
+from ..ports import ActivationStore, Clock, Observer, Provider
 
 
 @dataclass(frozen=True)
@@ -34,3 +35,4 @@ class Context:
     settings: ServiceSettings = field(default_factory=ServiceSettings)
     pacer: Pacer = field(default_factory=Pacer)
     cache_stats: CacheStats = field(default_factory=CacheStats)
+    observer: Observer = field(default_factory=NullObserver)

@@ -112,4 +112,6 @@ async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) 
         multiple_sms=await catalog.multiple_sms(tenant, r.service),
         checked_at=now,
     )
-    return await ctx.store.add(activation)
+    stored = await ctx.store.add(activation)
+    ctx.observer.rented(ctx.provider.name, r.service, r.cost)
+    return stored

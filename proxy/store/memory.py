@@ -33,5 +33,11 @@ class MemoryStore:
                 return a
         return None
 
+    async def counts(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for a in self._rows.values():
+            result[a.status.value] = result.get(a.status.value, 0) + 1
+        return result
+
     async def close(self) -> None:
         return None

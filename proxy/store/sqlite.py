@@ -145,5 +145,9 @@ class SqliteStore:
         ).fetchone()
         return _activation(row) if row else None
 
+    async def counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT status, COUNT(*) FROM activations GROUP BY status")
+        return {status: count for status, count in rows.fetchall()}
+
     async def close(self) -> None:
         self._db.close()

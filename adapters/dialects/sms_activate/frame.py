@@ -13,6 +13,7 @@ from aiohttp import web
 
 from proxy.domain import Tenant
 from proxy.errors import DomainError, MissingKey
+from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
 from ..base import Params, Unreadable, read_params, text_response
@@ -51,28 +52,37 @@ def make_handler(
     flavour: Flavour, service: Service, vocab: Vocabulary
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
+        note = {"dialect": flavour.name, "action": "unknown", "result": "ok"}
+        request[REQUEST_NOTE] = note
         try:
             params = await read_params(request)
         except Unreadable:
+            note["result"] = "bad_request"
             return text_response("BAD_ACTION")
         name = params.get("action", "")
         name = flavour.aliases.get(name, name)
+        note["action"] = name if name in flavour.actions else "unknown"
         try:
             tenant = service.tenant(params.get("api_key") or request.headers.get("X-ApiKey"))
-        except MissingKey:
+        except MissingKey as error:
+            note["result"] = type(error).__name__
             return text_response(flavour.missing_key)
         action = flavour.actions.get(name)
         if action is None:
+            note["result"] = "bad_request"
             return text_response("BAD_ACTION")
         try:
             return await action(Call(service, tenant, params, vocab, name))
         except Answer as answer:
+            note["result"] = "bad_request"
             return text_response(answer.token)
         except DomainError as error:
+            note["result"] = type(error).__name__
             return text_response(
                 token_for(error, _detail(name, params), flavour.tokens, flavour.by_action)
             )
         except Exception:
+            note["result"] = "internal"
             log.exception("%s action %s failed", flavour.name, name)
             return text_response(token_for(DomainError(), name, flavour.tokens, {}))
 

@@ -1,6 +1,6 @@
 """The Getatext JSON v1 vendor."""
 
-from .limits import LIMITS
+from .limits import ENDPOINTS, LIMITS
 from .provider import GetatextProvider
 
-__all__ = ["LIMITS", "GetatextProvider"]
+__all__ = ["ENDPOINTS", "LIMITS", "GetatextProvider"]

@@ -15,3 +15,7 @@ LIMITS: dict[str, LimitGroup] = {
     "rent_many": MULTI,
     "cancel": CANCEL,
 }
+
+# the vendor endpoints this adapter calls, as metric labels
+ENDPOINTS = ("rent-a-number", "rent-multiple-services", "rental-status", "rental-completed",
+             "cancel-rental", "re-rent", "balance", "prices-info")

@@ -10,15 +10,17 @@ import httpx
 
 from proxy.domain import LimitGroup, Offer, Order, RentalSnapshot, RentedNumber, Timeouts
 from proxy.errors import UpstreamUnavailable
+from proxy.ports import Observer
 
 from ..http import Answer, send
 from . import parse
 from .errors import to_domain_error
-from .limits import LIMITS
+from .limits import ENDPOINTS, LIMITS
 
 
 class GetatextProvider:
     name = "getatext"
+    endpoints = ENDPOINTS
     limits: Mapping[str, LimitGroup] = LIMITS
 
     def __init__(
@@ -26,6 +28,7 @@ class GetatextProvider:
         base_url: str,
         client: httpx.AsyncClient,
         timeouts: Timeouts | None = None,
+        observer: Observer | None = None,
         *,
         name: str = "getatext",
     ) -> None:
@@ -33,6 +36,7 @@ class GetatextProvider:
         self._base = base_url.rstrip("/") + "/api/v1"
         self._client = client
         self._t = timeouts or Timeouts()
+        self._observer = observer
 
     async def _call(
         self,
@@ -43,15 +47,17 @@ class GetatextProvider:
         body: dict[str, Any] | None = None,
         *,
         purchase: bool = False,
+        endpoint: str | None = None,
     ) -> Any:
+        observer, label = self._observer, endpoint or path.strip("/")
+
+        def report(outcome: str, seconds: float) -> None:
+            if observer is not None:
+                observer.upstream_call(self.name, label, outcome, seconds)
+
         answer: Answer = await send(
-            self._client,
-            method,
-            self._base + path,
-            headers={"Auth": key},
-            json_body=body,
-            timeout=timeout,
-            purchase=purchase,
+            self._client, method, self._base + path, headers={"Auth": key},
+            json_body=body, timeout=timeout, purchase=purchase, report=report,
         )
         if answer.status >= 400:
             raise to_domain_error(answer.status, answer.body)
@@ -145,7 +151,8 @@ class GetatextProvider:
         return self._snapshot(body)
 
     async def complete(self, key: str, upstream_id: int) -> None:
-        await self._call("POST", f"/rental-status/{upstream_id}/completed", key, self._t.change)
+        await self._call("POST", f"/rental-status/{upstream_id}/completed", key,
+                         self._t.change, endpoint="rental-completed")
 
     async def rerent(self, key: str, upstream_id: int) -> RentedNumber:
         answer = await self._call(

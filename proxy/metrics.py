@@ -1,0 +1,285 @@
+"""One Prometheus registry for smsproxy, fed by cheap hooks and read-at-scrape collectors.
+
+Labels come from closed sets only (dialects, actions, error classes, endpoints, groups,
+caches, statuses, catalogue services); keys, numbers, ids and free text never become
+labels. Counters that live in the core's own stats objects (caches, pacing, webhooks) are
+read when Prometheus scrapes, so the request path pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from . import errors
+from .caching import CacheStats
+from .domain import ActivationStatus
+from .pacing import PacingStats
+
+log = logging.getLogger("smsproxy.metrics")
+VERSION = "0.1.0"
+
+DIALECTS = ("sms-activate", "getatext")
+RESULTS = (
+    "ok",
+    *sorted(
+        c.__name__
+        for c in (
+            errors.MissingKey,
+            errors.BadKey,
+            errors.NoNumbers,
+            errors.NoBalance,
+            errors.BadService,
+            errors.ServiceUnavailable,
+            errors.ApprovalRequired,
+            errors.MaxPriceExceeded,
+            errors.RentalLimit,
+            errors.WrongCarrier,
+            errors.NumberTaken,
+            errors.CombinationFailed,
+            errors.NotFound,
+            errors.EarlyCancel,
+            errors.BadTransition,
+            errors.NotViewed,
+            errors.StillActive,
+            errors.NotReRentable,
+            errors.Maintenance,
+            errors.RateLimited,
+            errors.UpstreamUnavailable,
+            errors.UpstreamRejected,
+            errors.OutcomeUnknown,
+            errors.DomainError,
+        )
+    ),
+    "bad_request",
+    "internal",
+)
+UPSTREAM_OUTCOMES = ("2xx", "4xx", "429", "5xx", "timeout", "connection_error", "malformed")
+CACHE_RESULTS = ("hit", "miss", "stale", "negative_hit", "coalesced")
+CACHES = ("offers", "balance", "status", "combinations", "out_of_stock")
+LIMIT_GROUPS = ("rent", "rent-multiple-services", "cancel-rental", "default")
+STORE_OPERATIONS = ("add", "get", "put", "open_for", "by_upstream", "counts")
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+WAIT_BUCKETS = (0.0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
+STORE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
+
+# how many upstream calls the current client request caused (the source label)
+upstream_calls: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "smsproxy_upstream_calls", default=None
+)
+
+
+def result_of(error: BaseException | None) -> str:
+    if error is None:
+        return "ok"
+    for cls in type(error).__mro__:
+        if cls.__name__ in RESULTS:
+            return cls.__name__
+    return "internal"
+
+
+class _StatsCollector(Collector):
+    """Counters kept by the core's stats objects, exported when scraped."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._m = metrics
+
+    def collect(self) -> Iterable[Metric]:
+        cache = CounterMetricFamily(
+            "smsproxy_cache_lookups", "Cache lookups by result", labels=["cache", "result"]
+        )
+        coalesced = CounterMetricFamily(
+            "smsproxy_coalesced_calls",
+            "Calls that shared another call's upstream request",
+            labels=["cache"],
+        )
+        counts = self._m.cache_stats.counts if self._m.cache_stats else {}
+        for name in CACHES:
+            for result in CACHE_RESULTS:
+                if result == "coalesced":
+                    coalesced.add_metric([name], counts.get((name, result), 0))
+                else:
+                    cache.add_metric([name, result], counts.get((name, result), 0))
+        yield cache
+        yield coalesced
+        rejections = CounterMetricFamily(
+            "smsproxy_pacing_rejections",
+            "Calls refused because their slot was too far away",
+            labels=["group"],
+        )
+        penalties = CounterMetricFamily(
+            "smsproxy_pacing_penalties",
+            "429 answers that pushed a group's next slot out",
+            labels=["group"],
+        )
+        stats = self._m.pacing_stats or PacingStats()
+        for group in LIMIT_GROUPS:
+            rejections.add_metric([group], stats.rejections.get(group, 0))
+            penalties.add_metric([group], stats.penalties.get(group, 0))
+        yield rejections
+        yield penalties
+        hooks = CounterMetricFamily(
+            "smsproxy_webhooks_received", "Vendor webhooks received, by outcome", labels=["outcome"]
+        )
+        for outcome, count in sorted(self._m.webhook_outcomes().items()):
+            hooks.add_metric([outcome], count)
+        yield hooks
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.cache_stats: CacheStats | None = None
+        self.pacing_stats: PacingStats | None = None
+        self._webhook_outcomes: Any = None
+        self.build_info = Gauge("smsproxy_build_info", "Build information", ["version"], registry=r)
+        self.build_info.labels(VERSION).set(1)
+        self.requests = Counter(
+            "smsproxy_client_requests",
+            "Client requests answered",
+            ["dialect", "action", "result", "source"],
+            registry=r,
+        )
+        self.duration = Histogram(
+            "smsproxy_client_request_duration_seconds",
+            "Client request duration",
+            ["dialect", "action"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "smsproxy_client_requests_in_flight", "Client requests being served", registry=r
+        )
+        self.upstream = Counter(
+            "smsproxy_upstream_requests",
+            "Upstream attempts",
+            ["provider", "endpoint", "outcome"],
+            registry=r,
+        )
+        self.upstream_duration = Histogram(
+            "smsproxy_upstream_request_duration_seconds",
+            "Upstream request duration",
+            ["provider", "endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.pacing_wait = Histogram(
+            "smsproxy_pacing_wait_seconds",
+            "Time a call waited for its pacing slot",
+            ["group"],
+            buckets=WAIT_BUCKETS,
+            registry=r,
+        )
+        self.activations = Gauge(
+            "smsproxy_activations", "Activations in the store by status", ["status"], registry=r
+        )
+        self.rentals = Counter(
+            "smsproxy_rentals", "Numbers rented", ["provider", "service"], registry=r
+        )
+        self.cost = Counter(
+            "smsproxy_rental_cost_dollars",
+            "Money spent on rentals",
+            ["provider", "service"],
+            registry=r,
+        )
+        self.store_duration = Histogram(
+            "smsproxy_store_operation_duration_seconds",
+            "Activation store operation latency",
+            ["operation"],
+            buckets=STORE_BUCKETS,
+            registry=r,
+        )
+        self.last_upstream_answer: float | None = None
+        self.last_upstream_failure: float | None = None
+        r.register(_StatsCollector(self))
+        for group in LIMIT_GROUPS:
+            self.pacing_wait.labels(group)
+        for status in ActivationStatus:
+            self.activations.labels(status.value).set(0)
+        for op in STORE_OPERATIONS:
+            self.store_duration.labels(op)
+
+    def attach(
+        self, cache_stats: CacheStats, pacing_stats: PacingStats, webhook_outcomes: Any
+    ) -> None:
+        self.cache_stats, self.pacing_stats = cache_stats, pacing_stats
+        self._webhook_outcomes = webhook_outcomes
+
+    def webhook_outcomes(self) -> dict[str, int]:
+        return dict(self._webhook_outcomes or {})
+
+    def known_series(
+        self, provider: str, endpoints: Iterable[str], services: Iterable[str]
+    ) -> None:
+        """Export zero for series known in advance, so dashboards show them from start."""
+        for endpoint in endpoints:
+            self.upstream_duration.labels(provider, endpoint)
+            for outcome in UPSTREAM_OUTCOMES:
+                self.upstream.labels(provider, endpoint, outcome)
+        for service in services:
+            self.rentals.labels(provider, service)
+            self.cost.labels(provider, service)
+
+    # -- hooks (never raise into a request path) ---------------------------------------
+    def upstream_call(self, provider: str, endpoint: str, outcome: str, seconds: float) -> None:
+        try:
+            self.upstream.labels(provider, endpoint, outcome).inc()
+            self.upstream_duration.labels(provider, endpoint).observe(seconds)
+            if outcome in ("2xx", "4xx", "429"):
+                self.last_upstream_answer = time.monotonic()
+            else:
+                self.last_upstream_failure = time.monotonic()
+            calls = upstream_calls.get()
+            if calls is not None:
+                calls[0] += 1
+        except Exception:  # metrics must never break a request
+            log.exception("metrics hook failed")
+
+    def rented(self, provider: str, service: str, cost: Decimal) -> None:
+        try:
+            self.rentals.labels(provider, service).inc()
+            self.cost.labels(provider, service).inc(float(cost))
+        except Exception:
+            log.exception("metrics hook failed")
+
+    def store_op(self, operation: str, seconds: float) -> None:
+        self.store_duration.labels(operation).observe(seconds)
+
+    def paced(self, group: str, seconds: float) -> None:
+        self.pacing_wait.labels(group).observe(seconds)
+
+    def request_done(
+        self, dialect: str, action: str, result: str, source: str, seconds: float
+    ) -> None:
+        try:
+            self.requests.labels(dialect, action, result, source).inc()
+            self.duration.labels(dialect, action).observe(seconds)
+        except Exception:
+            log.exception("metrics hook failed")
+
+    def render(self, activation_counts: dict[str, int]) -> bytes:
+        for status in ActivationStatus:
+            self.activations.labels(status.value).set(activation_counts.get(status.value, 0))
+        return generate_latest(self.registry)
+
+
+class NullObserver:
+    """The observer when metrics are off: every hook is a no-op."""
+
+    def upstream_call(self, provider: str, endpoint: str, outcome: str, seconds: float) -> None:
+        return None
+
+    def rented(self, provider: str, service: str, cost: Decimal) -> None:
+        return None
+
+    def store_op(self, operation: str, seconds: float) -> None:
+        return None
