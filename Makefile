@@ -24,6 +24,7 @@ sandbox: $(STAMP)
 	$(VENV)/bin/smsproxy serve
 
 test: $(TEST_STAMP)
+	@bash .ci/install-prometheus
 	$(VENV)/bin/ruff check proxy adapters tests
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q

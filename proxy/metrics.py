@@ -15,7 +15,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -25,6 +32,7 @@ from .domain import ActivationStatus
 from .pacing import PacingStats
 
 log = logging.getLogger("smsproxy.metrics")
+disable_created_metrics()  # the *_created series double the payload and no panel reads them
 VERSION = "0.1.0"
 
 DIALECTS = ("sms-activate", "getatext")

@@ -53,8 +53,9 @@ async def send(
             report(outcome, time.perf_counter() - started)
 
     try:
-        response = await client.request(method, url, json=json_body, headers=headers,
-                                        timeout=timeout)
+        response = await client.request(
+            method, url, json=json_body, headers=headers, timeout=timeout
+        )
     except NOT_SENT as exc:
         done("connection_error")
         raise UpstreamUnavailable(f"not sent: {type(exc).__name__}") from None

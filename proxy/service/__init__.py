@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from ..caching import CacheStats, SingleFlight
 from ..domain import Activation, Offer, Order, Tenant
-from ..pacing import Pacer
 from ..metrics import NullObserver
+from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
 from . import lifecycle
 from .catalog import Catalog

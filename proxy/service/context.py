@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..caching import CacheStats
-from ..pacing import Pacer
 from ..metrics import NullObserver
+from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
 
 

@@ -17,5 +17,13 @@ LIMITS: dict[str, LimitGroup] = {
 }
 
 # the vendor endpoints this adapter calls, as metric labels
-ENDPOINTS = ("rent-a-number", "rent-multiple-services", "rental-status", "rental-completed",
-             "cancel-rental", "re-rent", "balance", "prices-info")
+ENDPOINTS = (
+    "rent-a-number",
+    "rent-multiple-services",
+    "rental-status",
+    "rental-completed",
+    "cancel-rental",
+    "re-rent",
+    "balance",
+    "prices-info",
+)

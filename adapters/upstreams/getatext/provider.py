@@ -56,8 +56,14 @@ class GetatextProvider:
                 observer.upstream_call(self.name, label, outcome, seconds)
 
         answer: Answer = await send(
-            self._client, method, self._base + path, headers={"Auth": key},
-            json_body=body, timeout=timeout, purchase=purchase, report=report,
+            self._client,
+            method,
+            self._base + path,
+            headers={"Auth": key},
+            json_body=body,
+            timeout=timeout,
+            purchase=purchase,
+            report=report,
         )
         if answer.status >= 400:
             raise to_domain_error(answer.status, answer.body)
@@ -151,8 +157,13 @@ class GetatextProvider:
         return self._snapshot(body)
 
     async def complete(self, key: str, upstream_id: int) -> None:
-        await self._call("POST", f"/rental-status/{upstream_id}/completed", key,
-                         self._t.change, endpoint="rental-completed")
+        await self._call(
+            "POST",
+            f"/rental-status/{upstream_id}/completed",
+            key,
+            self._t.change,
+            endpoint="rental-completed",
+        )
 
     async def rerent(self, key: str, upstream_id: int) -> RentedNumber:
         answer = await self._call(
