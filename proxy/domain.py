@@ -14,6 +14,7 @@ class ActivationStatus(StrEnum):
     COMPLETED = "completed"  # the client finished it
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # ended upstream without the client finishing it
+    BANNED = "banned"  # the client reported the number as already used (cancelled upstream)
 
     @property
     def is_open(self) -> bool:

@@ -17,6 +17,7 @@ DomainError
 │   ├── EarlyCancel                   cancel inside the vendor's first minute
 │   ├── BadTransition                 the activation's state does not allow it
 │   ├── NotViewed                     complete before the vendor showed the code
+│   ├── Expired                       finish or cancel after the end time
 │   ├── StillActive                   re-rent of an open rental
 │   └── NotReRentable                 re-rent of a generic service
 └── UpstreamError
@@ -116,6 +117,10 @@ class BadTransition(ActivationError):
 
 class NotViewed(ActivationError):
     pass
+
+
+class Expired(ActivationError):
+    """The activation's time is over: it can no longer be finished or cancelled."""
 
 
 class StillActive(ActivationError):

@@ -57,6 +57,7 @@ RESULTS = (
             errors.EarlyCancel,
             errors.BadTransition,
             errors.NotViewed,
+            errors.Expired,
             errors.StillActive,
             errors.NotReRentable,
             errors.Maintenance,
@@ -74,7 +75,16 @@ UPSTREAM_OUTCOMES = ("2xx", "4xx", "429", "5xx", "timeout", "connection_error", 
 CACHE_RESULTS = ("hit", "miss", "stale", "negative_hit", "coalesced")
 CACHES = ("offers", "balance", "status", "combinations", "out_of_stock")
 LIMIT_GROUPS = ("rent", "rent-multiple-services", "cancel-rental", "default")
-STORE_OPERATIONS = ("add", "get", "put", "open_for", "by_upstream", "counts")
+STORE_OPERATIONS = (
+    "add",
+    "get",
+    "put",
+    "open_for",
+    "by_upstream",
+    "counts",
+    "history",
+    "last_on_number",
+)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 WAIT_BUCKETS = (0.0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
 STORE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)

@@ -34,6 +34,7 @@ TOKENS: TokenTable = {
     e.EarlyCancel: "RENTAL_LOCKED",
     e.BadTransition: "BAD_STATUS",
     e.NotViewed: "NO_ACTIVATION",
+    e.Expired: "BAD_STATUS",
     e.StillActive: "RENTAL_ACTIVE",
     e.NotReRentable: "BAD_SERVICE",
     e.Maintenance: "MAINTENANCE",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from ..caching import CacheStats, SingleFlight
-from ..domain import Activation, Offer, Order, Tenant
+from ..domain import Activation, ActivationStatus, Offer, Order, Tenant
 from ..metrics import NullObserver
 from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
@@ -14,7 +14,7 @@ from . import lifecycle
 from .catalog import Catalog
 from .context import Context, ServiceSettings
 from .identity import Identity
-from .rent import Renter
+from .rent import Renter, keep
 from .status import StatusReader
 from .transitions import learn_code
 from .upstream import Gateway
@@ -106,6 +106,44 @@ class Service:
 
     async def cancel(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await lifecycle.cancel(self._ctx, self._gateway, self._reader, tenant, activation_id)
+
+    async def ban(self, tenant: Tenant, activation_id: int | None) -> Activation:
+        """The number was already used elsewhere: cancel upstream, remember it as banned."""
+        return await lifecycle.cancel(
+            self._ctx,
+            self._gateway,
+            self._reader,
+            tenant,
+            activation_id,
+            final=ActivationStatus.BANNED,
+        )
+
+    async def reuse(self, tenant: Tenant, service: str, number: str) -> Activation:
+        """The same number again: re-rent the owner's last rental of it (the vendor's
+        cheaper path), else rent that specific number."""
+        previous = await self._ctx.store.last_on_number(tenant.owner, number, service)
+        if previous is not None and not previous.status.is_open:
+            return await self.extra(tenant, previous.id)
+        rented = await self._gateway.call(
+            tenant,
+            "rent_specific",
+            lambda: self._ctx.provider.rent_specific(tenant.api_key, number, service),
+        )
+        return await keep(self._ctx, self._catalog, tenant, rented)
+
+    async def history(
+        self, tenant: Tenant, limit: int, offset: int, newest_first: bool
+    ) -> tuple[list[Activation], int]:
+        return await self._ctx.store.history(tenant.owner, limit, offset, newest_first)
+
+    async def max_prices(self, tenant: Tenant) -> dict[str, Decimal]:
+        return await self._ctx.store.max_prices(tenant.owner)
+
+    async def set_max_price(self, tenant: Tenant, service: str, price: Decimal) -> None:
+        await self._ctx.store.set_max_price(tenant.owner, service, price)
+
+    async def delete_max_price(self, tenant: Tenant, service: str) -> bool:
+        return await self._ctx.store.delete_max_price(tenant.owner, service)
 
     async def quote_extra(
         self, tenant: Tenant, activation_id: int | None

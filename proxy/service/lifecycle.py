@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain import Activation, ActivationStatus, Tenant
-from ..errors import BadTransition, EarlyCancel, NotViewed, StillActive
+from ..errors import BadTransition, EarlyCancel, Expired, NotViewed, StillActive
 from .catalog import Catalog
 from .context import Context
 from .rent import keep
@@ -49,6 +49,8 @@ async def complete(
     activation = await reader.read(tenant, activation_id)
     if activation.status not in (S.CODE_RECEIVED, S.RETRY_WAIT) or activation.code is None:
         raise BadTransition()
+    if ctx.clock.now() >= activation.end_time:
+        raise Expired()
     if not activation.upstream_viewed:
         activation = await reader.refresh(tenant, activation)
 
@@ -75,14 +77,18 @@ async def cancel(
     reader: StatusReader,
     tenant: Tenant,
     activation_id: int | None,
+    final: ActivationStatus = S.CANCELLED,
 ) -> Activation:
+    """Cancel upstream; `final` records why (a ban is a cancel the client reports as such)."""
     activation = await owned(ctx, tenant, activation_id)
-    if activation.status is S.CANCELLED:
+    if activation.status is final:
         return activation  # a repeated cancel is answered, not refused
     if activation.status is S.WAITING:
         activation = await reader.read(tenant, activation.id)  # a code may have arrived
     if activation.status is not S.WAITING:
         raise BadTransition()  # finished, or a code was received (D10)
+    if ctx.clock.now() >= activation.end_time:
+        raise Expired()
     if ctx.clock.now() - activation.created_at < ctx.settings.cancel_lock_seconds:
         raise EarlyCancel()  # answered locally: the vendor would refuse it anyway
     try:
@@ -92,9 +98,7 @@ async def cancel(
     except BadTransition:
         await reader.refresh(tenant, activation, quiet=True)
         raise
-    cancelled = activation.evolve(
-        status=S.CANCELLED, end_time=snap.end_time, checked_at=ctx.clock.now()
-    )
+    cancelled = activation.evolve(status=final, end_time=snap.end_time, checked_at=ctx.clock.now())
     await ctx.store.put(cancelled)
     return cancelled
 

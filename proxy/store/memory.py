@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from ..domain import Activation
 
@@ -11,6 +12,7 @@ class MemoryStore:
     def __init__(self, first_id: int = 100_000) -> None:
         self._next = first_id
         self._rows: dict[int, Activation] = {}
+        self._max_prices: dict[str, dict[str, Decimal]] = {}
 
     async def add(self, activation: Activation) -> Activation:
         stored = replace(activation, id=self._next)
@@ -38,6 +40,33 @@ class MemoryStore:
         for a in self._rows.values():
             result[a.status.value] = result.get(a.status.value, 0) + 1
         return result
+
+    async def history(
+        self, owner: str, limit: int, offset: int, newest_first: bool
+    ) -> tuple[list[Activation], int]:
+        mine = sorted(
+            (a for a in self._rows.values() if a.owner == owner),
+            key=lambda a: a.id,
+            reverse=newest_first,
+        )
+        return mine[offset : offset + limit], len(mine)
+
+    async def last_on_number(self, owner: str, number: str, service: str) -> Activation | None:
+        found = [
+            a
+            for a in self._rows.values()
+            if a.owner == owner and a.number == number and a.service == service
+        ]
+        return max(found, key=lambda a: a.id) if found else None
+
+    async def max_prices(self, owner: str) -> dict[str, Decimal]:
+        return dict(self._max_prices.get(owner, {}))
+
+    async def set_max_price(self, owner: str, service: str, price: Decimal) -> None:
+        self._max_prices.setdefault(owner, {})[service] = price
+
+    async def delete_max_price(self, owner: str, service: str) -> bool:
+        return self._max_prices.get(owner, {}).pop(service, None) is not None
 
     async def close(self) -> None:
         return None

@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS activations (
 );
 CREATE INDEX IF NOT EXISTS activations_owner_status ON activations (owner, status);
 CREATE UNIQUE INDEX IF NOT EXISTS activations_upstream ON activations (provider, upstream_id);
+CREATE INDEX IF NOT EXISTS activations_number ON activations (owner, number, service);
+CREATE TABLE IF NOT EXISTS max_prices (
+    owner TEXT NOT NULL,
+    service TEXT NOT NULL,
+    price TEXT NOT NULL,
+    PRIMARY KEY (owner, service)
+);
 """
 COLUMNS = (
     "provider",
@@ -148,6 +155,45 @@ class SqliteStore:
     async def counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM activations GROUP BY status")
         return {status: count for status, count in rows.fetchall()}
+
+    async def history(
+        self, owner: str, limit: int, offset: int, newest_first: bool
+    ) -> tuple[list[Activation], int]:
+        direction = "DESC" if newest_first else "ASC"
+        rows = self._db.execute(
+            f"SELECT * FROM activations WHERE owner=? ORDER BY id {direction} LIMIT ? OFFSET ?",
+            (owner, limit, offset),
+        ).fetchall()
+        (total,) = self._db.execute(
+            "SELECT COUNT(*) FROM activations WHERE owner=?", (owner,)
+        ).fetchone()
+        return [_activation(r) for r in rows], int(total)
+
+    async def last_on_number(self, owner: str, number: str, service: str) -> Activation | None:
+        row = self._db.execute(
+            "SELECT * FROM activations WHERE owner=? AND number=? AND service=? "
+            "ORDER BY id DESC LIMIT 1",
+            (owner, number, service),
+        ).fetchone()
+        return _activation(row) if row else None
+
+    async def max_prices(self, owner: str) -> dict[str, Decimal]:
+        rows = self._db.execute(
+            "SELECT service, price FROM max_prices WHERE owner=?", (owner,)
+        ).fetchall()
+        return {service: Decimal(price) for service, price in rows}
+
+    async def set_max_price(self, owner: str, service: str, price: Decimal) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO max_prices (owner, service, price) VALUES (?, ?, ?)",
+            (owner, service, str(price)),
+        )
+
+    async def delete_max_price(self, owner: str, service: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM max_prices WHERE owner=? AND service=?", (owner, service)
+        )
+        return cursor.rowcount > 0
 
     async def close(self) -> None:
         self._db.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 from ..domain import Activation
 from ..ports import ActivationStore, Observer
@@ -57,6 +58,31 @@ class TimedStore:
             return await self._inner.counts()
         finally:
             self._done("counts", started)
+
+    async def history(
+        self, owner: str, limit: int, offset: int, newest_first: bool
+    ) -> tuple[list[Activation], int]:
+        started = time.perf_counter()
+        try:
+            return await self._inner.history(owner, limit, offset, newest_first)
+        finally:
+            self._done("history", started)
+
+    async def last_on_number(self, owner: str, number: str, service: str) -> Activation | None:
+        started = time.perf_counter()
+        try:
+            return await self._inner.last_on_number(owner, number, service)
+        finally:
+            self._done("last_on_number", started)
+
+    async def max_prices(self, owner: str) -> dict[str, Decimal]:
+        return await self._inner.max_prices(owner)
+
+    async def set_max_price(self, owner: str, service: str, price: Decimal) -> None:
+        await self._inner.set_max_price(owner, service, price)
+
+    async def delete_max_price(self, owner: str, service: str) -> bool:
+        return await self._inner.delete_max_price(owner, service)
 
     async def close(self) -> None:
         await self._inner.close()

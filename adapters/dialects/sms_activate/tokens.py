@@ -28,6 +28,7 @@ TOKENS: TokenTable = {
     e.EarlyCancel: "EARLY_CANCEL_DENIED",
     e.BadTransition: "BAD_STATUS",
     e.NotViewed: "BAD_STATUS",
+    e.Expired: "BAD_STATUS",
     e.StillActive: "RENEW_ACTIVATION_NOT_AVAILABLE",
     e.NotReRentable: "NEW_ACTIVATION_IMPOSSIBLE",
     e.Maintenance: "ERROR_SQL",  # D2

@@ -19,6 +19,7 @@ LIMITS: dict[str, LimitGroup] = {
 # the vendor endpoints this adapter calls, as metric labels
 ENDPOINTS = (
     "rent-a-number",
+    "rent-specific-number",
     "rent-multiple-services",
     "rental-status",
     "rental-completed",

@@ -171,5 +171,16 @@ class GetatextProvider:
         )
         return self._rented(answer, "")
 
+    async def rent_specific(self, key: str, number: str, service: str) -> RentedNumber:
+        answer = await self._call(
+            "POST",
+            "/rent-specific-number",
+            key,
+            self._t.purchase,
+            {"number": number, "service": service},
+            purchase=True,
+        )
+        return self._rented(answer, service)
+
     async def close(self) -> None:
         return None
