@@ -27,6 +27,7 @@ from .store.timed import TimedStore
 from .webhooks import WEBHOOK_STATS
 
 MAX_REQUEST_BYTES = 64 * 1024
+DEMO_KEY = "sk_sandbox_demo"  # the embedded sandbox's account
 
 
 def make_store(settings: Settings) -> ActivationStore:
@@ -84,7 +85,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> web.Application
     )
     app[SERVICE] = service
     vocab = Vocabulary(settings.service_codes)
-    dialects.mount(app, service, vocab, settings.default_dialect)
+    guest_key = settings.guest_key or (DEMO_KEY if settings.uses_embedded_sandbox else None)
+    dialects.mount(app, service, vocab, settings.default_dialect, guest_key)
     webhooks.mount(app)
     endpoints.mount(app)
     if metrics is not None:

@@ -39,6 +39,7 @@ class Settings:
     webhook_secret: str | None = None  # enables POST /webhooks/getatext/{secret}
     webhook_allow: str | None = None  # comma-separated CIDRs; empty: any source
     admin_token: str | None = None
+    guest_key: str | None = None  # vendor key for 5sim guest reads sent without a token
     metrics_enabled: bool = True
     log_json: bool = False  # enables /admin/* with the X-Admin-Token header
     purchase_timeout_seconds: float = 15.0

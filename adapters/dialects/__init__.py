@@ -6,6 +6,7 @@ from aiohttp import web
 
 from proxy.service import Service
 
+from . import fivesim
 from .codes import Vocabulary
 from .getatext_legacy import GETATEXT_LEGACY
 from .sms_activate import SMS_ACTIVATE, Flavour, make_handler
@@ -21,8 +22,13 @@ DEFAULT_HANDLER = {"sms-activate": SMS_ACTIVATE, "getatext": GETATEXT_LEGACY}
 
 
 def mount(
-    app: web.Application, service: Service, vocab: Vocabulary, default_dialect: str = "sms-activate"
+    app: web.Application,
+    service: Service,
+    vocab: Vocabulary,
+    default_dialect: str = "sms-activate",
+    guest_key: str | None = None,
 ) -> None:
+    fivesim.mount(app, service, guest_key)
     for prefix, flavour in DIALECTS.items():
         handler = make_handler(flavour, service, vocab)
         app.router.add_route("GET", prefix + HANDLER, handler)

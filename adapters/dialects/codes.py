@@ -96,3 +96,61 @@ class Vocabulary:
 
     def code(self, api_name: str) -> str:
         return self.to_code.get(api_name, api_name)
+
+
+# -- 5sim (protocols/5sim.md §7, decisions F1, F2, F10) ------------------------------------
+FIVESIM_COUNTRY = "usa"
+FIVESIM_COUNTRIES = frozenset(
+    """
+any afghanistan albania algeria angola anguilla antiguaandbarbuda argentina armenia aruba
+australia austria azerbaijan bahamas bahrain bangladesh barbados belarus belgium belize
+benin bhutane bih bolivia botswana brazil bulgaria burkinafaso burundi cambodia cameroon
+canada capeverde caymanislands chad chile china colombia comoros congo costarica croatia
+cyprus czech djibouti dominica dominicana easttimor ecuador egypt england equatorialguinea
+eritrea estonia ethiopia finland france frenchguiana gabon gambia georgia germany ghana
+greece grenada guadeloupe guatemala guinea guineabissau guyana haiti honduras hongkong
+hungary india indonesia ireland israel italy ivorycoast jamaica japan jordan kazakhstan
+kenya kuwait kyrgyzstan laos latvia lesotho liberia lithuania luxembourg macau madagascar
+malawi malaysia maldives mauritania mauritius mexico moldova mongolia montenegro
+montserrat morocco mozambique myanmar namibia nepal netherlands newcaledonia newzealand
+nicaragua niger nigeria northmacedonia norway oman pakistan panama papuanewguinea paraguay
+peru philippines poland portugal puertorico reunion romania russia rwanda
+saintkittsandnevis saintlucia saintvincentandgrenadines salvador samoa saotomeandprincipe
+saudiarabia senegal serbia seychelles sierraleone singapore slovakia slovenia
+solomonislands southafrica spain srilanka suriname swaziland sweden switzerland taiwan
+tajikistan tanzania thailand tit togo tonga tunisia turkey turkmenistan turksandcaicos
+uganda ukraine uruguay usa uzbekistan venezuela vietnam virginislands zambia zimbabwe
+""".split()  # noqa: SIM905 -- a list of 170 slugs reads better as text
+)
+# 5sim operator slug -> vendor carrier (None: no preference)
+FIVESIM_OPERATORS: dict[str, str | None] = {
+    "any": None,
+    "tmobile": "tmobile",
+    "att": "at&t",
+    "at&t": "at&t",
+    "verizon": "verizon",
+}
+FIVESIM_OPERATOR_NAMES = ("tmobile", "att", "verizon")
+# 5sim product slug <-> vendor api_name where they differ (identity otherwise)
+FIVESIM_PRODUCTS: dict[str, str] = {"hotmail": "microsoft", "other": "generic"}
+FIVESIM_SLUGS: dict[str, str] = {"microsoft": "microsoft", "generic": "other"}
+
+
+def fivesim_operator(slug: str) -> tuple[bool, str | None]:
+    """(known, carrier). `virtual…` pools are treated as `any`."""
+    slug = slug.strip().lower()
+    if slug.startswith("virtual"):
+        return True, None
+    if slug in FIVESIM_OPERATORS:
+        return True, FIVESIM_OPERATORS[slug]
+    return False, None
+
+
+def fivesim_api_name(product: str) -> str | None:
+    product = product.strip().lower()
+    name = FIVESIM_PRODUCTS.get(product, product)
+    return name if _API_NAME.match(name) else None
+
+
+def fivesim_slug(api_name: str) -> str:
+    return FIVESIM_SLUGS.get(api_name, api_name)
