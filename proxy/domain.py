@@ -63,6 +63,17 @@ class RentedNumber:
     service_name: str
     cost: Decimal
     end_time: float
+    balance_after: Decimal | None = None  # the account balance the vendor reported
+    returning_customer: bool = False
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the vendor said about a purchase, for the answer to it (not stored)."""
+
+    service_name: str
+    balance_after: Decimal | None
+    returning_customer: bool
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class Activation:
     upstream_viewed: bool = False  # the upstream has shown the code (required to complete)
     code_at: float | None = None
     checked_at: float = 0.0  # last time the upstream was asked about it
+    receipt: Receipt | None = field(default=None, compare=False)  # only on a fresh purchase
 
     def evolve(self, **changes: object) -> Activation:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -34,7 +34,14 @@ from decimal import Decimal
 
 
 class DomainError(Exception):
-    """Base of every error the core understands. Messages never contain keys."""
+    """Base of every error the core understands. Messages never contain keys.
+
+    An error that came from a vendor answer keeps that answer's status and text, so a
+    dialect that speaks the same vendor's protocol can repeat it word for word.
+    """
+
+    vendor_status: int | None = None
+    vendor_text: str | None = None
 
 
 class AuthError(DomainError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from .domain import Activation, LimitGroup, Offer, Order, RentalSnapshot, RentedNumber
 
@@ -39,7 +39,16 @@ class Provider(Protocol):
 
     async def rerent(self, key: str, upstream_id: int) -> RentedNumber: ...
 
-    async def rent_specific(self, key: str, number: str, service: str) -> RentedNumber: ...
+    async def rent_specific(
+        self, key: str, number: str, service: str, max_price: Decimal | None = None
+    ) -> RentedNumber: ...
+
+    async def forward(
+        self, key: str, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, Any]:
+        """A native call of this vendor that the core does not model (long rentals,
+        auctions): sent as is, answered as the vendor answered."""
+        ...
 
     async def close(self) -> None: ...
 

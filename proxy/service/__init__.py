@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from ..caching import CacheStats, SingleFlight
 from ..domain import Activation, ActivationStatus, Offer, Order, Tenant
@@ -124,12 +125,26 @@ class Service:
         previous = await self._ctx.store.last_on_number(tenant.owner, number, service)
         if previous is not None and not previous.status.is_open:
             return await self.extra(tenant, previous.id)
+        return await self.rent_specific(tenant, number, service)
+
+    async def rent_specific(
+        self, tenant: Tenant, number: str, service: str, max_price: Decimal | None = None
+    ) -> Activation:
         rented = await self._gateway.call(
             tenant,
             "rent_specific",
-            lambda: self._ctx.provider.rent_specific(tenant.api_key, number, service),
+            lambda: self._ctx.provider.rent_specific(tenant.api_key, number, service, max_price),
         )
         return await keep(self._ctx, self._catalog, tenant, rented)
+
+    async def forward(
+        self, tenant: Tenant, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, Any]:
+        """A vendor-native call outside the domain (long rentals, auctions), paced in the
+        default group; the vendor owns those records and their ids."""
+        return await self._gateway.call(
+            tenant, "native", lambda: self._ctx.provider.forward(tenant.api_key, method, path, body)
+        )
 
     async def history(
         self, tenant: Tenant, limit: int, offset: int, newest_first: bool

@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from dataclasses import replace
 
 from ..caching import NegativeCache
-from ..domain import Activation, ActivationStatus, Order, RentedNumber, Tenant
+from ..domain import Activation, ActivationStatus, Order, Receipt, RentedNumber, Tenant
 from ..errors import CombinationFailed, NoNumbers, NumberTaken, OutcomeUnknown, WrongCarrier
 from .catalog import Catalog
 from .context import Context
@@ -114,4 +114,4 @@ async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) 
     )
     stored = await ctx.store.add(activation)
     ctx.observer.rented(ctx.provider.name, r.service, r.cost)
-    return stored
+    return stored.evolve(receipt=Receipt(r.service_name, r.balance_after, r.returning_customer))

@@ -145,7 +145,7 @@ async def test_every_dashboard_expression_returns_series(prometheus: str) -> Non
         for _ in range(120):
             try:
                 samples = await query(http, prometheus, "count_over_time(smsproxy_build_info[5m])")
-            except (httpx.TransportError, AssertionError):
+            except (httpx.TransportError, AssertionError, ValueError):  # still starting
                 samples = []
             if samples and float(samples[0]["value"][1]) >= 3:
                 break

@@ -90,6 +90,12 @@ def error_text(body: Any) -> str:
 
 def to_domain_error(status: int, body: Any) -> e.DomainError:
     text = error_text(body)
+    error = _classify(status, text)
+    error.vendor_status, error.vendor_text = status, text or None
+    return error
+
+
+def _classify(status: int, text: str) -> e.DomainError:
     for known_status, prefix, factory in ERRORS:
         if status == known_status and text.startswith(prefix):
             return factory(text)

@@ -27,4 +27,5 @@ ENDPOINTS = (
     "re-rent",
     "balance",
     "prices-info",
+    "native",  # long rentals and auctions, forwarded as they are
 )

@@ -20,6 +20,13 @@ def money(value: Any) -> Decimal:
         raise UpstreamUnavailable("answer with a malformed amount") from None
 
 
+def optional_money(value: Any) -> Decimal | None:
+    try:
+        return money(value)
+    except UpstreamUnavailable:
+        return None
+
+
 def timestamp(value: Any) -> float:
     """`end_time` is `YYYY-MM-DD HH:MM:SS`; the sandbox states UTC (docs/sandbox.md)."""
     try:

@@ -117,6 +117,8 @@ class GetatextProvider:
             service_name=str(row.get("service_name") or service),
             cost=parse.money(row.get("price")),
             end_time=parse.timestamp(row.get("end_time")),
+            balance_after=parse.optional_money(row.get("new_balance")),
+            returning_customer=row.get("returning_customer") is True,
         )
 
     async def rent(self, key: str, order: Order) -> RentedNumber:
@@ -171,16 +173,37 @@ class GetatextProvider:
         )
         return self._rented(answer, "")
 
-    async def rent_specific(self, key: str, number: str, service: str) -> RentedNumber:
+    async def rent_specific(
+        self, key: str, number: str, service: str, max_price: Decimal | None = None
+    ) -> RentedNumber:
+        body: dict[str, Any] = {"number": number, "service": service}
+        if max_price is not None:
+            body["max_price"] = float(max_price)
         answer = await self._call(
-            "POST",
-            "/rent-specific-number",
-            key,
-            self._t.purchase,
-            {"number": number, "service": service},
-            purchase=True,
+            "POST", "/rent-specific-number", key, self._t.purchase, body, purchase=True
         )
         return self._rented(answer, service)
+
+    async def forward(
+        self, key: str, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, Any]:
+        """A vendor-native call the core does not model, answered as the vendor answered."""
+        observer = self._observer
+
+        def report(outcome: str, seconds: float) -> None:
+            if observer is not None:
+                observer.upstream_call(self.name, "native", outcome, seconds)
+
+        answer = await send(
+            self._client,
+            method,
+            self._base + path,
+            headers={"Auth": key},
+            json_body=body,
+            timeout=self._t.change,
+            report=report,
+        )
+        return answer.status, answer.body
 
     async def close(self) -> None:
         return None
