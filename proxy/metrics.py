@@ -35,7 +35,7 @@ log = logging.getLogger("smsproxy.metrics")
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no panel reads *_created
 VERSION = "0.1.0"
 
-DIALECTS = ("sms-activate", "getatext", "5sim")
+DIALECTS = ("sms-activate", "getatext", "5sim", "v1")
 RESULTS = (
     "ok",
     *sorted(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..caching import CacheStats, SingleFlight
+from ..caching import CacheStats, SingleFlight, TtlCache
 from ..domain import Activation, ActivationStatus, Offer, Order, Tenant
 from ..metrics import NullObserver
 from ..pacing import Pacer
@@ -21,6 +21,7 @@ from .transitions import learn_code
 from .upstream import Gateway
 
 __all__ = ["Service", "ServiceSettings"]
+BALANCE_HINT_SECONDS = 5.0
 
 
 class Service:
@@ -47,6 +48,9 @@ class Service:
         self._catalog = Catalog(self._ctx, self._gateway)
         self._reader = StatusReader(self._ctx, self._gateway)
         self._renter = Renter(self._ctx, self._gateway, self._catalog)
+        self._recent_balances: TtlCache[str, Decimal] = TtlCache(
+            "balance", clock.now, self._ctx.cache_stats, ttl=BALANCE_HINT_SECONDS
+        )
         self._balances: SingleFlight[str, Decimal] = SingleFlight("balance", self._ctx.cache_stats)
 
     @property
@@ -74,6 +78,14 @@ class Service:
                 tenant, "balance", lambda: self._ctx.provider.balance(tenant.api_key)
             ),
         )
+
+    async def recent_balance(self, tenant: Tenant) -> Decimal:
+        """A balance at most a few seconds old, for answers that merely mention it."""
+
+        async def load() -> Decimal:
+            return await self.balance(tenant)
+
+        return await self._recent_balances.get(tenant.owner, load)
 
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
         return await self._catalog.offers(tenant)

@@ -270,6 +270,16 @@ async def test_one_activation_across_dialects(world5: World) -> None:
     )
     other = await get(world5, f"/v1/user/check/{order['id']}", key="sk_other")
     assert (other.status_code, other.text) == (400, "order not found")
+    v1 = await world5.http.post(
+        world5.proxy + "/api/v1/rental-status", json={"id": order["id"]}, headers={"Auth": DEMO}
+    )
+    assert (v1.status_code, v1.json()["code"], v1.json()["status"]) == (200, "909090", "viewed")
+    foreign = await world5.http.post(
+        world5.proxy + "/api/v1/rental-status",
+        json={"id": order["id"]},
+        headers={"Auth": "sk_other"},
+    )
+    assert (foreign.status_code, foreign.json()) == (404, {"errors": "Rental not found"})
     number, activation = await world5.rent("tg")
     check = (await get(world5, f"/v1/user/check/{number}")).json()
     assert check["product"] == "telegram" and check["phone"] == "+1" + activation
