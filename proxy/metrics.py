@@ -95,13 +95,9 @@ upstream_calls: contextvars.ContextVar[list[int] | None] = contextvars.ContextVa
 )
 
 
-def result_of(error: BaseException | None) -> str:
-    if error is None:
-        return "ok"
-    for cls in type(error).__mro__:
-        if cls.__name__ in RESULTS:
-            return cls.__name__
-    return "internal"
+def closed_label(value: str, allowed: tuple[str, ...], other: str) -> str:
+    """Labels come from closed sets: anything unforeseen is folded into `other`."""
+    return value if value in allowed else other
 
 
 class _StatsCollector(Collector):

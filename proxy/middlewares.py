@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from .keys import REQUEST_NOTE
-from .metrics import Metrics, upstream_calls
+from .metrics import DIALECTS, RESULTS, Metrics, closed_label, upstream_calls
 
 log = logging.getLogger("smsproxy")
 access = logging.getLogger("smsproxy.access")
@@ -56,9 +56,9 @@ def observe_requests(metrics: Metrics | None, *, json_logs: bool = False) -> Mid
                 metrics.in_flight.dec()
                 if note is not None:
                     metrics.request_done(
-                        note["dialect"],
+                        closed_label(note["dialect"], DIALECTS, "other"),
                         note["action"],
-                        note["result"],
+                        closed_label(note["result"], RESULTS, "internal"),
                         "upstream" if calls[0] else "proxy",
                         seconds,
                     )

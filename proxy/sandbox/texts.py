@@ -16,10 +16,6 @@ class VendorError(Exception):
         self.text = text
 
 
-def err(status: int, text: str) -> VendorError:
-    return VendorError(status, text)
-
-
 # -- common to every endpoint ------------------------------------------------------
 MAINTENANCE = (503, "Service is under maintenance")
 AUTH_MISSING = (403, "Auth is not presented on the request")
