@@ -27,6 +27,16 @@ Report = Callable[[str, float], None]  # (outcome, seconds)
 class Answer:
     status: int
     body: Any  # parsed JSON; None when the body was empty
+    retry_after: float | None = None  # seconds, from a Retry-After header
+
+
+def retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is not used by this vendor)."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds <= 3600 else None
 
 
 def status_class(status: int) -> str:
@@ -72,4 +82,4 @@ async def send(
             raise OutcomeUnknown("unreadable answer to a purchase") from None
         raise UpstreamUnavailable(f"unreadable answer (HTTP {response.status_code})") from None
     done(status_class(response.status_code))
-    return Answer(response.status_code, body)
+    return Answer(response.status_code, body, retry_after(response.headers.get("Retry-After")))

@@ -284,3 +284,18 @@ async def test_one_activation_across_dialects(world5: World) -> None:
     check = (await get(world5, f"/v1/user/check/{number}")).json()
     assert check["product"] == "telegram" and check["phone"] == "+1" + activation
     assert json.loads(json.dumps(check))["status"] == "PENDING"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/v1/user/profile", 405),
+        ("GET", "/v1/vendor/wallets", 404),
+        ("GET", "/v1/user/nothing", 404),
+    ],
+)
+async def test_unknown_paths_and_methods(
+    world5: World, method: str, path: str, status: int
+) -> None:
+    r = await world5.http.request(method, world5.proxy + path, headers={"Authorization": DEMO})
+    assert r.status_code == status

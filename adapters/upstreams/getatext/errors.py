@@ -88,9 +88,11 @@ def error_text(body: Any) -> str:
     return ""
 
 
-def to_domain_error(status: int, body: Any) -> e.DomainError:
+def to_domain_error(status: int, body: Any, retry_after: float | None = None) -> e.DomainError:
     text = error_text(body)
     error = _classify(status, text)
+    if isinstance(error, e.RateLimited) and retry_after is not None:
+        error.retry_after = retry_after
     error.vendor_status, error.vendor_text = status, text or None
     return error
 

@@ -66,7 +66,7 @@ class GetatextProvider:
             report=report,
         )
         if answer.status >= 400:
-            raise to_domain_error(answer.status, answer.body)
+            raise to_domain_error(answer.status, answer.body, answer.retry_after)
         return answer.body
 
     async def balance(self, key: str) -> Decimal:
