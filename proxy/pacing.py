@@ -54,20 +54,22 @@ class Pacer:
     def interval(self, group: LimitGroup) -> float:
         return (1.0 / group.per_second) * (1.0 + self.margin)
 
-    def reserve(self, account: str, group: LimitGroup) -> float:
-        """Book the next slot; returns how long to wait for it. Refuses past `max_wait`."""
+    def reserve(self, account: str, group: LimitGroup, max_wait: float | None = None) -> float:
+        """Book the next slot; returns how long to wait for it. Refuses past the bound."""
         now = self._now()
         key = (account, group.name)
         slot = max(now, self._next_free.get(key, now))
         wait = slot - now
-        if wait > self.max_wait:
+        if wait > (self.max_wait if max_wait is None else min(max_wait, self.max_wait)):
             self.stats.add(self.stats.rejections, group.name)
             raise RateLimited(retry_after=wait)
         self._next_free[key] = slot + self.interval(group)
         return wait
 
-    async def acquire(self, account: str, group: LimitGroup) -> float:
-        wait = self.reserve(account, group)
+    async def acquire(
+        self, account: str, group: LimitGroup, max_wait: float | None = None
+    ) -> float:
+        wait = self.reserve(account, group, max_wait)
         self.stats.waited_seconds[group.name] = self.stats.waited_seconds.get(group.name, 0) + wait
         self.stats.add(self.stats.waits, group.name)
         if self._observe_wait is not None:

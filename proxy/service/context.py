@@ -21,6 +21,7 @@ class ServiceSettings:
     combination_ttl_seconds: float = 300.0  # inside the vendor's own 5-15 minutes
     out_of_stock_ttl_seconds: float = 0.0  # off unless configured
     default_rate_per_second: float = 5.0  # endpoints the vendor sets no limit for
+    poll_wait_seconds: float = 1.0  # a status poll waits this long for a slot, else the store
 
     @property
     def status_interval(self) -> float:

@@ -68,6 +68,7 @@ class StatusReader:
             tenant,
             "status",
             lambda: self._ctx.provider.status(tenant.api_key, activation.upstream_id),
+            max_wait=self._ctx.settings.poll_wait_seconds,
         )
         current = await self._ctx.store.get(activation.id) or activation
         updated = apply_snapshot(current, snap, self._ctx.clock.now())

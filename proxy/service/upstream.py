@@ -27,10 +27,19 @@ class Gateway:
     def account(self, tenant: Tenant) -> str:
         return f"{self._ctx.provider.name}:{tenant.owner}"
 
-    async def call(self, tenant: Tenant, operation: str, work: Callable[[], Awaitable[T]]) -> T:
+    async def call(
+        self,
+        tenant: Tenant,
+        operation: str,
+        work: Callable[[], Awaitable[T]],
+        *,
+        max_wait: float | None = None,
+    ) -> T:
+        """`max_wait` shortens the bound for calls that have a fallback (a status poll is
+        better answered from the store than after a long wait)."""
         group, account = self.group(operation), self.account(tenant)
         pacer = self._ctx.pacer
-        await pacer.acquire(account, group)
+        await pacer.acquire(account, group, max_wait)
         try:
             return await work()
         except RateLimited as refused:

@@ -98,3 +98,12 @@ async def test_acquire_sleeps_for_its_slot_in_arrival_order() -> None:
     assert order == [0, 1, 2, 3]
     assert p.stats.waits == {"rent": 4}
     assert p.stats.waited_seconds == {"rent": 3.0}
+
+
+def test_a_call_may_bring_a_shorter_bound() -> None:
+    t = FakeTime()
+    p = pacer(t, max_wait=10.0)
+    assert [p.reserve("a", CANCEL) for _ in range(2)] == [0.0, 1.0]
+    with pytest.raises(RateLimited):
+        p.reserve("a", CANCEL, max_wait=0.5)  # a status poll: better the store than a wait
+    assert p.reserve("a", CANCEL) == 2.0  # the refused poll took no slot
