@@ -11,7 +11,8 @@ DomainError
 │   ├── RentalLimit (scope)           per-account or global cap on open rentals
 │   ├── WrongCarrier
 │   ├── NumberTaken                   the vendor's 408: a race on the chosen number
-│   └── CombinationFailed             multi-service: no common number (remembered)
+│   ├── CombinationFailed             multi-service: no common number (remembered)
+│   └── DuplicateOrder                a client's order reference used twice
 ├── ActivationError
 │   ├── NotFound                      unknown, foreign or malformed id
 │   ├── EarlyCancel                   cancel inside the vendor's first minute
@@ -104,6 +105,10 @@ class NumberTaken(OrderRejected):
 
 class CombinationFailed(OrderRejected):
     pass
+
+
+class DuplicateOrder(OrderRejected):
+    """The client's own order reference was used before (its purchase may have happened)."""
 
 
 class ActivationError(DomainError):

@@ -53,6 +53,7 @@ RESULTS = (
             errors.WrongCarrier,
             errors.NumberTaken,
             errors.CombinationFailed,
+            errors.DuplicateOrder,
             errors.NotFound,
             errors.EarlyCancel,
             errors.BadTransition,

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..caching import CacheStats, SingleFlight, TtlCache
 from ..domain import Activation, ActivationStatus, Offer, Order, Tenant
+from ..errors import BadKey, DuplicateOrder, Maintenance, MissingKey, OrderRejected, RateLimited
 from ..metrics import NullObserver
 from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
@@ -90,8 +91,19 @@ class Service:
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
         return await self._catalog.offers(tenant)
 
-    async def rent(self, tenant: Tenant, order: Order) -> Activation:
-        return (await self._renter.rent(tenant, order, many=False))[0]
+    async def rent(self, tenant: Tenant, order: Order, order_ref: str | None = None) -> Activation:
+        """`order_ref` is the client's idempotency key: it is claimed before the purchase
+        and released only when the vendor refused it, so a retry of a purchase whose
+        outcome is unknown is refused instead of buying twice."""
+        if order_ref is None:
+            return (await self._renter.rent(tenant, order, many=False))[0]
+        if not await self._ctx.store.claim_order_ref(tenant.owner, order_ref):
+            raise DuplicateOrder()
+        try:
+            return (await self._renter.rent(tenant, order, many=False))[0]
+        except (OrderRejected, MissingKey, BadKey, Maintenance, RateLimited):
+            await self._ctx.store.release_order_ref(tenant.owner, order_ref)
+            raise
 
     async def rent_many(self, tenant: Tenant, order: Order) -> list[Activation]:
         return await self._renter.rent(tenant, order, many=True)

@@ -13,6 +13,7 @@ class MemoryStore:
         self._next = first_id
         self._rows: dict[int, Activation] = {}
         self._max_prices: dict[str, dict[str, Decimal]] = {}
+        self._order_refs: set[tuple[str, str]] = set()
 
     async def add(self, activation: Activation) -> Activation:
         stored = replace(activation, id=self._next)
@@ -58,6 +59,15 @@ class MemoryStore:
             if a.owner == owner and a.number == number and a.service == service
         ]
         return max(found, key=lambda a: a.id) if found else None
+
+    async def claim_order_ref(self, owner: str, ref: str) -> bool:
+        if (owner, ref) in self._order_refs:
+            return False
+        self._order_refs.add((owner, ref))
+        return True
+
+    async def release_order_ref(self, owner: str, ref: str) -> None:
+        self._order_refs.discard((owner, ref))
 
     async def max_prices(self, owner: str) -> dict[str, Decimal]:
         return dict(self._max_prices.get(owner, {}))

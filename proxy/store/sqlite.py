@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS activations (
 CREATE INDEX IF NOT EXISTS activations_owner_status ON activations (owner, status);
 CREATE UNIQUE INDEX IF NOT EXISTS activations_upstream ON activations (provider, upstream_id);
 CREATE INDEX IF NOT EXISTS activations_number ON activations (owner, number, service);
+CREATE TABLE IF NOT EXISTS order_refs (
+    owner TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    PRIMARY KEY (owner, ref)
+);
 CREATE TABLE IF NOT EXISTS max_prices (
     owner TEXT NOT NULL,
     service TEXT NOT NULL,
@@ -176,6 +181,16 @@ class SqliteStore:
             (owner, number, service),
         ).fetchone()
         return _activation(row) if row else None
+
+    async def claim_order_ref(self, owner: str, ref: str) -> bool:
+        try:
+            self._db.execute("INSERT INTO order_refs (owner, ref) VALUES (?, ?)", (owner, ref))
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def release_order_ref(self, owner: str, ref: str) -> None:
+        self._db.execute("DELETE FROM order_refs WHERE owner=? AND ref=?", (owner, ref))
 
     async def max_prices(self, owner: str) -> dict[str, Decimal]:
         rows = self._db.execute(

@@ -75,6 +75,12 @@ class TimedStore:
         finally:
             self._done("last_on_number", started)
 
+    async def claim_order_ref(self, owner: str, ref: str) -> bool:
+        return await self._inner.claim_order_ref(owner, ref)
+
+    async def release_order_ref(self, owner: str, ref: str) -> None:
+        await self._inner.release_order_ref(owner, ref)
+
     async def max_prices(self, owner: str) -> dict[str, Decimal]:
         return await self._inner.max_prices(owner)
 

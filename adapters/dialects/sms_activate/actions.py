@@ -51,7 +51,7 @@ async def get_number(call: Call) -> web.Response:
 
 async def get_number_v2(call: Call) -> web.Response:
     order = p.order(call.params, call.vocab)
-    a = await call.service.rent(call.tenant, order)
+    a = await call.service.rent(call.tenant, order, call.params.get("orderId"))
     return json_response(
         {
             "activationId": str(a.id),

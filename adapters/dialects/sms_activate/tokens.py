@@ -24,6 +24,7 @@ TOKENS: TokenTable = {
     e.WrongCarrier: "NO_NUMBERS",  # D6, after one retry without the carrier
     e.NumberTaken: "NO_NUMBERS",
     e.CombinationFailed: "NO_NUMBERS",
+    e.DuplicateOrder: "ORDER_ALREADY_EXISTS",
     e.NotFound: "NO_ACTIVATION",
     e.EarlyCancel: "EARLY_CANCEL_DENIED",
     e.BadTransition: "BAD_STATUS",
