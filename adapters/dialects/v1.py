@@ -372,6 +372,8 @@ async def balance(call: Call) -> web.Response:
 
 async def native(call: Call) -> web.Response:
     """Long rentals, service long rentals, auctions: the vendor's records, forwarded."""
+    if not all(v.isalnum() for v in call.request.match_info.values()):
+        raise Refusal(404, "Not Found")  # only plain ids and numbers are forwarded
     path = call.request.path.removeprefix("/api/v1")
     if call.request.query_string:
         path += "?" + call.request.query_string
@@ -442,11 +444,8 @@ async def not_found(_request: web.Request) -> web.Response:
     return answer(404, {"errors": "Not Found"})
 
 
-def method_not_allowed(allowed: set[str]) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def refuse(_request: web.Request) -> web.Response:
-        return answer(405, {"errors": "Method Not Allowed"})
-
-    return refuse
+async def method_not_allowed(_request: web.Request) -> web.Response:
+    return answer(405, {"errors": "Method Not Allowed"})
 
 
 def mount(app: web.Application, service: Service) -> None:
@@ -456,5 +455,5 @@ def mount(app: web.Application, service: Service) -> None:
         methods.setdefault(path, set()).add(method)
     for path, allowed in methods.items():
         for other in {"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed:
-            app.router.add_route(other, "/api/v1" + path, method_not_allowed(allowed))
+            app.router.add_route(other, "/api/v1" + path, method_not_allowed)
     app.router.add_route("*", "/api/v1/{tail:.*}", not_found)

@@ -235,17 +235,17 @@ async def test_order_id_makes_get_number_v2_idempotent(world: World) -> None:
     first = await world.sa(action="getNumberV2", service="tg", orderId="tool-42")
     assert first.headers["Content-Type"] == "application/json"
     await world.tick(1)
-    assert await world.text(action="getNumberV2", service="tg", orderId="tool-42") == \
-        "ORDER_ALREADY_EXISTS"
+    assert (
+        await world.text(action="getNumberV2", service="tg", orderId="tool-42")
+        == "ORDER_ALREADY_EXISTS"
+    )
     assert (await world.stats())["by_endpoint"]["rent-a-number"] == 1
 
 
 async def test_order_id_is_released_when_the_vendor_refuses(world: World) -> None:
-    await world.control("PUT", "/services", [{"api_name": "telegram", "price": 0.45,
-                                              "stock": 0}])
+    await world.control("PUT", "/services", [{"api_name": "telegram", "price": 0.45, "stock": 0}])
     assert await world.text(action="getNumberV2", service="tg", orderId="o-1") == "NO_NUMBERS"
-    await world.control("PUT", "/services", [{"api_name": "telegram", "price": 0.45,
-                                              "stock": 5}])
+    await world.control("PUT", "/services", [{"api_name": "telegram", "price": 0.45, "stock": 5}])
     await world.tick(1)
     retried = await world.sa(action="getNumberV2", service="tg", orderId="o-1")
     assert json.loads(retried.text)["activationCost"] == "0.45"
@@ -257,6 +257,8 @@ async def test_order_id_is_kept_when_the_outcome_is_unknown(world: World) -> Non
     await world.control("DELETE", "/faults")
     await world.tick(1)
     # the vendor did sell a number: the retry must not buy a second one
-    assert await world.text(action="getNumberV2", service="tg", orderId="o-2") == \
-        "ORDER_ALREADY_EXISTS"
+    assert (
+        await world.text(action="getNumberV2", service="tg", orderId="o-2")
+        == "ORDER_ALREADY_EXISTS"
+    )
     assert (await world.stats())["by_endpoint"]["rent-a-number"] == 1

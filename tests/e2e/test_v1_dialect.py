@@ -66,3 +66,11 @@ async def test_early_cancel_is_answered_without_the_vendor(world: World) -> None
         {"errors": "You must wait 1 minute before cancelling the rental"},
     )
     assert "cancel-rental" not in (await world.stats())["by_endpoint"]
+
+
+async def test_only_plain_ids_are_forwarded(world: World) -> None:
+    r = await world.http.get(
+        world.proxy + "/api/v1/long-rentals/..%2F..%2Fbalance/messages", headers={"Auth": DEMO}
+    )
+    assert (r.status_code, r.json()) == (404, {"errors": "Not Found"})
+    assert "long-rentals-messages" not in (await world.stats())["by_endpoint"]
