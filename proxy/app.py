@@ -53,7 +53,7 @@ def service_settings(s: Settings) -> ServiceSettings:
 def make_pacer(s: Settings, metrics: Metrics | None = None) -> Pacer:
     observe = metrics.paced if metrics is not None else None
     if not s.pacing_enabled:  # interval 0: no pacing at all
-        return Pacer(max_wait=float("inf"), margin=-1.0, observe_wait=observe)
+        return Pacer(max_wait=float("inf"), margin=-1.0, observe_wait=observe, window_guard=False)
     return Pacer(max_wait=s.pacing_max_wait_seconds, margin=s.pacing_margin, observe_wait=observe)
 
 

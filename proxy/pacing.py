@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -33,7 +34,28 @@ class PacingStats:
         table[group] = table.get(group, 0) + 1
 
 
+class Turn:
+    """One call's place in its group; finished once the vendor has answered (or the call
+    ended otherwise). Its finish time is the latest the vendor can have received it."""
+
+    def __init__(self) -> None:
+        self.done = asyncio.Event()
+        self.finished_at = 0.0
+
+    def finish(self, at: float) -> None:
+        if not self.done.is_set():
+            self.finished_at = at
+            self.done.set()
+
+
 class Pacer:
+    """GCRA slots, plus a window guard: the call N places back in the group (N = the
+    group's calls per second) must have been answered a full second before this one
+    leaves. Slots give the rate; the guard makes network jitter unable to squeeze N+1
+    arrivals into one of the vendor's one-second windows."""
+
+    WINDOW = 1.0
+
     def __init__(
         self,
         *,
@@ -42,12 +64,15 @@ class Pacer:
         now: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         observe_wait: Callable[[str, float], None] | None = None,
+        window_guard: bool = True,
     ) -> None:
         self.max_wait = max_wait
         self.margin = margin
+        self.window_guard = window_guard
         self._now = now
         self._sleep = sleep
         self._next_free: dict[tuple[str, str], float] = {}
+        self._turns: dict[tuple[str, str], deque[Turn]] = {}
         self.stats = PacingStats()
         self._observe_wait = observe_wait
 
@@ -66,17 +91,54 @@ class Pacer:
         self._next_free[key] = slot + self.interval(group)
         return wait
 
-    async def acquire(
-        self, account: str, group: LimitGroup, max_wait: float | None = None
-    ) -> float:
+    def now(self) -> float:
+        return self._now()
+
+    def _book(self, account: str, group: LimitGroup) -> tuple[Turn, Turn | None]:
+        """This call's turn, and the turn it must wait a window after (FIFO by arrival)."""
+        turns = self._turns.setdefault((account, group.name), deque())
+        depth = max(1, int(group.per_second))
+        ahead = turns[0] if self.window_guard and len(turns) >= depth else None
+        if len(turns) >= depth:
+            turns.popleft()
+        turn = Turn()
+        turns.append(turn)
+        return turn, ahead
+
+    async def acquire(self, account: str, group: LimitGroup, max_wait: float | None = None) -> Turn:
+        """Wait for this call's slot. The caller must `finish` the returned turn when the
+        vendor has answered (Gateway does)."""
+        bound = self.max_wait if max_wait is None else min(max_wait, self.max_wait)
         wait = self.reserve(account, group, max_wait)
-        self.stats.waited_seconds[group.name] = self.stats.waited_seconds.get(group.name, 0) + wait
+        turn, ahead = self._book(account, group)
+        started = self._now()
+        try:
+            if wait > 0:
+                await self._sleep(wait)
+            if ahead is not None:
+                await self._after(ahead, bound - wait, group)
+        except BaseException:
+            turn.finish(self._now())  # never leave the calls behind this one waiting
+            raise
+        waited = max(self._now() - started, wait)
+        self.stats.waited_seconds[group.name] = (
+            self.stats.waited_seconds.get(group.name, 0) + waited
+        )
         self.stats.add(self.stats.waits, group.name)
         if self._observe_wait is not None:
-            self._observe_wait(group.name, wait)
-        if wait > 0:
-            await self._sleep(wait)
-        return wait
+            self._observe_wait(group.name, waited)
+        return turn
+
+    async def _after(self, ahead: Turn, budget: float, group: LimitGroup) -> None:
+        if not ahead.done.is_set():
+            try:
+                await asyncio.wait_for(ahead.done.wait(), max(budget, 0.0))
+            except TimeoutError:
+                self.stats.add(self.stats.rejections, group.name)
+                raise RateLimited(retry_after=self.WINDOW) from None
+        extra = ahead.finished_at + self.WINDOW - self._now()
+        if extra > 0:
+            await self._sleep(extra)
 
     def penalize(self, account: str, group: LimitGroup, retry_after: float) -> None:
         """The vendor said 429: nothing of this group leaves before `retry_after`."""

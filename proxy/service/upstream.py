@@ -39,10 +39,13 @@ class Gateway:
         better answered from the store than after a long wait)."""
         group, account = self.group(operation), self.account(tenant)
         pacer = self._ctx.pacer
-        await pacer.acquire(account, group, max_wait)
+        turn = await pacer.acquire(account, group, max_wait)
         try:
             return await work()
         except RateLimited as refused:
+            turn.finish(pacer.now())
             pacer.penalize(account, group, refused.retry_after)
-            await pacer.acquire(account, group)
+            turn = await pacer.acquire(account, group)
             return await work()
+        finally:
+            turn.finish(pacer.now())

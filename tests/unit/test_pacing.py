@@ -26,9 +26,13 @@ class FakeTime:
         self.slept.append(seconds)
 
 
-def pacer(t: FakeTime, **kw: float) -> Pacer:
+def pacer(t: FakeTime, *, guard: bool = False, **kw: float) -> Pacer:
     return Pacer(
-        now=t.clock, sleep=t.sleep, margin=kw.get("margin", 0.0), max_wait=kw.get("max_wait", 10.0)
+        now=t.clock,
+        sleep=t.sleep,
+        margin=kw.get("margin", 0.0),
+        max_wait=kw.get("max_wait", 10.0),
+        window_guard=guard,
     )
 
 
@@ -107,3 +111,51 @@ def test_a_call_may_bring_a_shorter_bound() -> None:
     with pytest.raises(RateLimited):
         p.reserve("a", CANCEL, max_wait=0.5)  # a status poll: better the store than a wait
     assert p.reserve("a", CANCEL) == 2.0  # the refused poll took no slot
+
+
+class MovingTime(FakeTime):
+    """Sleeping moves the fake clock: waits add up the way they would in real time."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+async def test_window_guard_waits_a_second_after_the_answer_n_places_back() -> None:
+    t = MovingTime()
+    p = Pacer(now=t.clock, sleep=t.sleep, margin=0.0, max_wait=10.0)
+    first = await p.acquire("a", RENT)  # t=100.0
+    second = await p.acquire("a", RENT)  # t=100.5
+    t.now += 0.2  # the vendor answers the first one late, at 100.7
+    first.finish(t.now)
+    third = await p.acquire("a", RENT)  # its slot (101.0) is too close to 100.7 + 1 s
+    assert t.now == pytest.approx(101.7)
+    second.finish(t.now)
+    third.finish(t.now)
+    assert t.slept == [0.5, pytest.approx(0.3), pytest.approx(0.7)]
+
+
+async def test_window_guard_refuses_when_the_call_ahead_never_answers() -> None:
+    t = MovingTime()
+    p = Pacer(now=t.clock, sleep=t.sleep, margin=0.0, max_wait=0.6)
+    await p.acquire("a", RENT)
+    await p.acquire("a", RENT)
+    t.now += 1.5  # the slot is free, but the call two places back was never answered
+    assert p.reserve("b", RENT) == 0.0
+    with pytest.raises(RateLimited):
+        await p.acquire("a", RENT, max_wait=0.0)
+    assert p.stats.rejections == {"rent": 1}
+
+
+async def test_a_cancelled_waiter_does_not_block_the_ones_behind_it() -> None:
+    t = MovingTime()
+    p = Pacer(now=t.clock, sleep=t.sleep, margin=0.0, max_wait=10.0)
+    first = await p.acquire("a", CANCEL)  # depth 1: each waits a second after the one before
+    waiting = asyncio.ensure_future(p.acquire("a", CANCEL))
+    await asyncio.sleep(0)  # it is now waiting for `first` to be answered
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    first.finish(t.now)
+    behind = await p.acquire("a", CANCEL)  # the cancelled turn was finished, not left open
+    assert not behind.done.is_set()
