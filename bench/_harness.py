@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -49,15 +50,28 @@ async def sandbox(seed: int = 1) -> AsyncIterator[str]:
         await proc.wait()
 
 
+class Server(str):
+    """A base URL that also knows its process (for CPU accounting)."""
+
+    pid: int = 0
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @asynccontextmanager
-async def proxy(upstream: str, **settings: Any) -> AsyncIterator[str]:
+async def proxy(upstream: str, **settings: Any) -> AsyncIterator[Server]:
     port = free_port()
     env = {f"SMSPROXY_{k.upper()}": str(v) for k, v in settings.items()}
     with tempfile.TemporaryDirectory() as data:
         proc = await _start(["serve", "--upstream", upstream, "--port", str(port),
                              "--data-dir", data], b"smsproxy ", env)
+        server = Server(f"http://127.0.0.1:{port}")
+        server.pid = proc.pid
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield server
         finally:
             proc.terminate()
             await proc.wait()

@@ -86,7 +86,10 @@ def load(
     for name in known:
         if ENV_PREFIX + name.upper() in env:
             values[name] = _coerce(name, env[ENV_PREFIX + name.upper()])
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = set(overrides) - known
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    values.update({k: _coerce(k, v) for k, v in overrides.items() if v is not None})
     settings = replace(Settings(), **values)
     if settings.default_dialect not in ("sms-activate", "getatext"):
         raise ValueError("default_dialect must be sms-activate or getatext")

@@ -213,6 +213,8 @@ class Metrics:
             buckets=STORE_BUCKETS,
             registry=r,
         )
+        self._request_children: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
+        self._store_children: dict[str, Any] = {}
         self.last_upstream_answer: float | None = None
         self.last_upstream_failure: float | None = None
         r.register(_StatsCollector(self))
@@ -267,7 +269,10 @@ class Metrics:
             log.exception("metrics hook failed")
 
     def store_op(self, operation: str, seconds: float) -> None:
-        self.store_duration.labels(operation).observe(seconds)
+        child = self._store_children.get(operation)
+        if child is None:
+            child = self._store_children[operation] = self.store_duration.labels(operation)
+        child.observe(seconds)
 
     def paced(self, group: str, seconds: float) -> None:
         self.pacing_wait.labels(group).observe(seconds)
@@ -276,8 +281,13 @@ class Metrics:
         self, dialect: str, action: str, result: str, source: str, seconds: float
     ) -> None:
         try:
-            self.requests.labels(dialect, action, result, source).inc()
-            self.duration.labels(dialect, action).observe(seconds)
+            key = (dialect, action, result, source)
+            children = self._request_children.get(key)
+            if children is None:  # labels() costs more than the sample: look it up once
+                children = (self.requests.labels(*key), self.duration.labels(dialect, action))
+                self._request_children[key] = children
+            children[0].inc()
+            children[1].observe(seconds)
         except Exception:
             log.exception("metrics hook failed")
 
