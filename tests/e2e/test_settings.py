@@ -53,3 +53,11 @@ def test_fingerprint_secret_is_generated_once(tmp_path: Path) -> None:
     first = config.fingerprint_secret(settings)
     assert first == config.fingerprint_secret(settings) and len(first) == 64
     assert (tmp_path / "secret").stat().st_mode & 0o077 == 0
+
+
+def test_overrides_are_typed_like_the_file_and_the_environment(tmp_path: Path) -> None:
+    settings = config.load(env={}, data_dir=str(tmp_path), port="9001", metrics_enabled="false")
+    assert settings.data_dir == tmp_path and settings.port == 9001
+    assert settings.metrics_enabled is False
+    with pytest.raises(ValueError, match="unknown settings: colour"):
+        config.load(env={}, colour="blue")
