@@ -32,21 +32,8 @@ class Proxied(Sandbox):
     """The sandbox test helper, but its vendor calls go through the proxy."""
 
     def __init__(self, world: World) -> None:
-        super().__init__(world.sandbox, world.http, world.sandbox_clock)
+        super().__init__(world.sandbox, world.http, world.sandbox_clock, api=world.proxy)
         self.world = world
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        key: str | None = "sk_sandbox_demo",
-        **kw: Any,
-    ) -> httpx.Response:
-        headers = {"Auth": key} if key is not None else {}
-        return await self.http.request(
-            method, self.world.proxy + "/api/v1" + path, json=body, headers=headers, **kw
-        )
 
     async def tick(self, seconds: float) -> None:
         await self.world.tick(seconds)

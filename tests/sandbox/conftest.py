@@ -15,8 +15,11 @@ DEMO = "sk_sandbox_demo"
 
 
 class Sandbox:
-    def __init__(self, base: str, http: httpx.AsyncClient, clock: SandboxClock) -> None:
-        self.base = base
+    def __init__(
+        self, base: str, http: httpx.AsyncClient, clock: SandboxClock, api: str | None = None
+    ) -> None:
+        self.base = base  # the sandbox: its control API lives here
+        self.api = api or base  # where vendor calls go (a proxy in front of it, say)
         self.http = http
         self.clock = clock
 
@@ -25,7 +28,7 @@ class Sandbox:
     ) -> httpx.Response:
         headers = {"Auth": key} if key is not None else {}
         return await self.http.request(
-            method, self.base + "/api/v1" + path, json=body, headers=headers, **kw
+            method, self.api + "/api/v1" + path, json=body, headers=headers, **kw
         )
 
     async def post(self, path: str, body: Any = None, key: str | None = DEMO) -> httpx.Response:
