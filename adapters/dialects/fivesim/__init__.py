@@ -1,0 +1,64 @@
+"""5sim's REST v1 API (`/v1/user/*`, `/v1/guest/*`) on the same core (protocols/5sim.md).
+
+Success is JSON with `Content-Type: application/json` exactly; errors are the exact
+lowercase 5sim strings as `text/plain` with HTTP 400 (401 for keys, 429 for pacing, 500
+for failures). Decisions F1–F15 are recorded in docs/fivesim.md.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from proxy.service import Service
+
+from .frame import Handler, wrap
+from .guest import flash, guest_countries, guest_prices, guest_products
+from .user import (
+    ban,
+    buy_activation,
+    buy_hosting,
+    cancel,
+    check,
+    finish,
+    inbox,
+    max_prices,
+    orders,
+    payments,
+    profile,
+    reuse,
+)
+
+ROUTES: tuple[tuple[str, str, str, Handler, bool], ...] = (
+    ("GET", "/v1/user/profile", "profile", profile, False),
+    ("GET", "/v1/user/orders", "orders", orders, False),
+    ("GET", "/v1/user/payments", "payments", payments, False),
+    ("GET", "/v1/user/buy/activation/{country}/{operator}/{product}", "buy", buy_activation, False),
+    (
+        "GET",
+        "/v1/user/buy/hosting/{country}/{operator}/{product}",
+        "buy_hosting",
+        buy_hosting,
+        False,
+    ),
+    ("GET", "/v1/user/reuse/{product}/{number}", "reuse", reuse, False),
+    ("GET", "/v1/user/buy/reuse/{product}/{number}", "reuse", reuse, False),
+    ("GET", "/v1/user/check/{id}", "check", check, False),
+    ("GET", "/v1/user/finish/{id}", "finish", finish, False),
+    ("GET", "/v1/user/cancel/{id}", "cancel", cancel, False),
+    ("GET", "/v1/user/ban/{id}", "ban", ban, False),
+    ("GET", "/v1/user/sms/inbox/{id}", "inbox", inbox, False),
+    ("GET", "/v1/user/max-prices", "max_prices", max_prices, False),
+    ("POST", "/v1/user/max-prices", "max_prices", max_prices, False),
+    ("DELETE", "/v1/user/max-prices", "max_prices", max_prices, False),
+    ("GET", "/v1/guest/products/{country}/{operator}", "products", guest_products, True),
+    ("GET", "/v1/guest/prices", "prices", guest_prices, True),
+    ("GET", "/v1/guest/countries", "countries", guest_countries, True),
+    ("GET", "/v1/guest/flash/{lang}", "flash", flash, True),
+)
+
+
+def mount(app: web.Application, service: Service, guest_key: str | None = None) -> None:
+    for method, path, action, handler, guest in ROUTES:
+        wrapped = wrap(service, action, handler, guest_key, guest=guest)
+        app.router.add_route(method, path, wrapped)
+        app.router.add_route(method, path + "/", wrapped)  # tolerate a trailing slash

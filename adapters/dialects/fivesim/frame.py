@@ -1,0 +1,89 @@
+"""The frame of every 5sim endpoint: the key, the call, errors to plain text."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from proxy import errors as e
+from proxy.domain import Tenant
+from proxy.keys import REQUEST_NOTE
+from proxy.service import Service
+
+from .errors import Refusal, reply_for
+
+
+def ok(payload: Any) -> web.Response:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return web.Response(body=body, content_type="application/json")
+
+
+def fail(status: int, body: str) -> web.Response:
+    return web.Response(status=status, text=body, content_type="text/plain")
+
+
+log = logging.getLogger("smsproxy.dialect.fivesim")
+
+
+@dataclass(frozen=True)
+class Call:
+    service: Service
+    tenant: Tenant | None
+    request: web.Request
+
+    @property
+    def me(self) -> Tenant:
+        assert self.tenant is not None
+        return self.tenant
+
+    def path(self, name: str) -> str:
+        return self.request.match_info[name]
+
+    def query(self, name: str) -> str | None:
+        value = self.request.query.get(name, "").strip()
+        return value or None  # empty values mean absent
+
+
+Handler = Callable[[Call], Awaitable[web.Response]]
+
+
+def token(request: web.Request) -> str | None:
+    """`Authorization: Bearer X` or a bare `X`."""
+    raw = request.headers.get("Authorization", "").strip()
+    if raw.lower().startswith("bearer "):
+        raw = raw[7:].strip()
+    return raw or None
+
+
+# -- frame ---------------------------------------------------------------------------------
+def wrap(
+    service: Service, action: str, handler: Handler, guest_key: str | None, *, guest: bool = False
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        note = {"dialect": "5sim", "action": action, "result": "ok"}
+        request[REQUEST_NOTE] = note
+        try:
+            key = token(request)
+            if guest:
+                key = key or guest_key
+                if key is None:
+                    raise e.Maintenance()  # no key to read the vendor's prices with
+            tenant = service.tenant(key)
+            return await handler(Call(service, tenant, request))
+        except Refusal as refusal:
+            note["result"] = "bad_request"
+            return fail(*refusal.reply)
+        except e.DomainError as error:
+            note["result"] = type(error).__name__
+            return fail(*reply_for(error, action))
+        except Exception:
+            note["result"] = "internal"
+            log.exception("5sim %s failed", action)
+            return fail(500, "internal error")
+
+    return handle

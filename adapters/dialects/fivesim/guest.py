@@ -1,0 +1,80 @@
+"""`/v1/guest/*`: products, prices and countries, read from the offers cache."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from proxy.domain import Offer
+
+from .. import codes
+from .errors import Refusal
+from .frame import Call, ok
+from .params import carrier_of, check_country
+
+CARRIER_SURCHARGE = Decimal("1.2")  # the vendor's price for a carrier match (F11)
+
+
+# -- guest -----------------------------------------------------------------------------------
+def _offer_prices(o: Offer) -> dict[str, dict[str, Any]]:
+    """F11: `any` at the base price, each carrier at base x 1.2, same stock."""
+    prices = {"any": {"cost": float(o.cost), "count": o.stock, "rate": 99}}
+    surcharged = float((o.cost * CARRIER_SURCHARGE).quantize(Decimal("0.01")))
+    for name in codes.FIVESIM_OPERATOR_NAMES:
+        prices[name] = {"cost": surcharged, "count": o.stock, "rate": 99}
+    return prices
+
+
+async def guest_products(call: Call) -> web.Response:
+    check_country(call.path("country"))
+    carrier = carrier_of(call.path("operator"))
+    offers = await call.service.offers(call.me)
+    factor = CARRIER_SURCHARGE if carrier else Decimal(1)
+    return ok(
+        {
+            codes.fivesim_slug(o.service): {
+                "Category": "activation",
+                "Qty": o.stock,
+                "Price": float((o.cost * factor).quantize(Decimal("0.01"))),
+            }
+            for o in offers
+        }
+    )
+
+
+async def guest_prices(call: Call) -> web.Response:
+    country, product = call.query("country"), call.query("product")
+    if country is not None and country not in codes.FIVESIM_COUNTRIES:
+        raise Refusal(400, "country is incorrect")
+    offers = {codes.fivesim_slug(o.service): o for o in await call.service.offers(call.me)}
+    if product is not None and codes.fivesim_api_name(product) is None:
+        raise Refusal(400, "product is incorrect")
+    if country not in (None, "usa", "any") or (product is not None and product not in offers):
+        return ok(None)  # not sold there: the JSON literal null
+    table = {
+        slug: _offer_prices(o) for slug, o in offers.items() if product is None or slug == product
+    }
+    if product is not None and country is None:
+        return ok({product: {"usa": table[product]}})
+    return ok({"usa": table})
+
+
+async def guest_countries(_call: Call) -> web.Response:
+    operators = {name: {"activation": 1} for name in ("any", *codes.FIVESIM_OPERATOR_NAMES)}
+    return ok(
+        {
+            "usa": {
+                "iso": {"us": 1},
+                "prefix": {"+1": 1},
+                "text_en": "USA",
+                "text_ru": "США",
+                **operators,
+            }
+        }
+    )
+
+
+async def flash(_call: Call) -> web.Response:
+    return ok({"text": ""})

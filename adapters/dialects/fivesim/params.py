@@ -1,0 +1,41 @@
+"""5sim path and query values: slugs to the vendor's names, prices; refusals in 5sim words."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from .. import codes
+from .errors import Refusal
+
+
+def check_country(slug: str) -> None:
+    slug = slug.strip().lower()
+    if slug in ("usa", "any"):
+        return
+    if slug in codes.FIVESIM_COUNTRIES:
+        raise Refusal(400, "no free phones")  # F2: tools move on to another country
+    raise Refusal(400, "bad country")
+
+
+def carrier_of(slug: str) -> str | None:
+    known, carrier = codes.fivesim_operator(slug)
+    if not known:
+        raise Refusal(400, "bad operator")
+    return carrier
+
+
+def api_name_of(slug: str) -> str:
+    api_name = codes.fivesim_api_name(slug)
+    if api_name is None:
+        raise Refusal(400, "no product")
+    return api_name
+
+
+def parse_price(raw: str | None) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        price = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return price if price.is_finite() and price > 0 else None

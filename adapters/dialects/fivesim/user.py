@@ -1,0 +1,176 @@
+"""`/v1/user/*`: the account, orders and their actions, price limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from proxy.domain import Activation, Order, Tenant
+from proxy.service import Service
+
+from .. import codes
+from ..base import TRUE
+from .errors import Refusal
+from .frame import Call, Handler, ok
+from .params import api_name_of, carrier_of, check_country, parse_price
+from .views import order_json, rfc3339, sms_list
+
+
+def order_id(call: Call) -> int:
+    raw = call.path("id")
+    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        raise Refusal(400, "order not found")
+    return int(raw)
+
+
+# -- user ------------------------------------------------------------------------------------
+async def profile(call: Call) -> web.Response:
+    balance = await call.service.balance(call.me)
+    latest, total = await call.service.history(call.me, 1, 0, newest_first=True)
+    active = len(await call.service.active(call.me))
+    last = (
+        f"usa:{codes.fivesim_slug(latest[0].service)}:any:{latest[0].id}:{float(latest[0].cost)}"
+        if latest
+        else "usa:other:any:0:0"
+    )
+    number = int(hashlib.sha256(call.me.owner.encode()).hexdigest()[:7], 16)  # F12
+    return ok(
+        {
+            "id": number,
+            "email": f"u{number}@example.com",
+            "vendor": "",
+            "default_forwarding_number": "",
+            "balance": max(float(balance), 0.0),
+            "rating": 96,
+            "default_country": {"name": "usa", "iso": "us", "prefix": "+1"},
+            "default_operator": {"name": "any"},
+            "frozen_balance": 0,
+            "did_order": total > 0,
+            "last_order": last,
+            "last_top_orders": f"[{last}]",
+            "last_top_idx": 0,
+            "total_active_orders": active,
+        }
+    )
+
+
+def _int(value: str | None, default: int, limit: int) -> int:
+    return min(int(value), limit) if value and value.isdigit() else default
+
+
+async def orders(call: Call) -> web.Response:
+    if call.query("category") not in ("activation", "hosting"):
+        raise Refusal(400, "select category")  # decided: the category is required
+    if call.query("category") == "hosting":
+        return ok({"Data": [], "ProductNames": [], "Statuses": [], "Total": 0})
+    limit, offset = _int(call.query("limit"), 50, 500), _int(call.query("offset"), 0, 10**9)
+    newest_first = (call.query("reverse") or "true").lower() in TRUE
+    found, total = await call.service.history(call.me, limit, offset, newest_first)
+    now = call.service.clock.now()
+    return ok(
+        {
+            "Data": [order_json(a, now) for a in found],
+            "ProductNames": [],
+            "Statuses": [],
+            "Total": total,
+        }
+    )
+
+
+async def payments(_call: Call) -> web.Response:
+    return ok({"Data": [], "PaymentTypes": [], "PaymentProviders": [], "Total": 0})
+
+
+async def buy_activation(call: Call) -> web.Response:
+    check_country(call.path("country"))
+    carrier = carrier_of(call.path("operator"))
+    service = api_name_of(call.path("product"))
+    if (call.query("forwarding") or "").lower() in TRUE or call.query("voice") == "1":
+        raise Refusal(400, "no free phones")  # forwarding and voice are not offered
+    max_price = parse_price(call.query("maxPrice"))
+    if max_price is None:
+        max_price = (await call.service.max_prices(call.me)).get(service)
+    order = Order(
+        services=(service,), carrier=carrier, keep_carrier=carrier is not None, max_price=max_price
+    )  # F3: a named operator is a hard choice
+    a = await call.service.rent(call.me, order)
+    return ok(order_json(a, call.service.clock.now()))
+
+
+async def buy_hosting(call: Call) -> web.Response:
+    check_country(call.path("country"))
+    carrier_of(call.path("operator"))
+    raise Refusal(400, "no product")  # F7: hosting is not offered by this proxy yet
+
+
+async def reuse(call: Call) -> web.Response:
+    service = api_name_of(call.path("product"))
+    digits = call.path("number").lstrip("+")
+    number = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+    if len(number) != 10 or not number.isdigit():
+        raise Refusal(400, "reuse not possible")
+    a = await call.service.reuse(call.me, service, number)
+    return ok(order_json(a, call.service.clock.now()))
+
+
+OrderMethod = Callable[[Service, Tenant, int | None], Awaitable[Activation]]
+
+
+def order_action(method: OrderMethod) -> Handler:
+    """check, finish, cancel, ban: one core call on the order, the order as the answer."""
+
+    async def act(call: Call) -> web.Response:
+        a = await method(call.service, call.me, order_id(call))
+        return ok(order_json(a, call.service.clock.now()))
+
+    return act
+
+
+check = order_action(Service.status)
+finish = order_action(Service.complete)
+cancel = order_action(Service.cancel)
+ban = order_action(Service.ban)
+
+
+async def inbox(call: Call) -> web.Response:
+    a = await call.service.status(call.me, order_id(call))
+    rows = [
+        {"ID": i + 1, **sms, "is_wave": False, "wave_uuid": ""} for i, sms in enumerate(sms_list(a))
+    ]
+    return ok({"Data": rows, "Total": len(rows)})
+
+
+async def max_prices(call: Call) -> web.Response:
+    if call.request.method == "GET":
+        prices = await call.service.max_prices(call.me)
+        stamp = rfc3339(call.service.clock.now())
+        return ok(
+            [
+                {
+                    "id": i + 1,
+                    "product": codes.fivesim_slug(name),
+                    "price": float(price),
+                    "CreatedAt": stamp,
+                    "created_at": stamp,
+                }
+                for i, (name, price) in enumerate(sorted(prices.items()))
+            ]
+        )
+    try:
+        body = json.loads(await call.request.read() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise Refusal(400, "bad request") from None
+    if not isinstance(body, dict) or not isinstance(body.get("product_name"), str):
+        raise Refusal(400, "no product")
+    service = api_name_of(body["product_name"])
+    if call.request.method == "DELETE":
+        await call.service.delete_max_price(call.me, service)
+        return ok({"success": True})
+    price = parse_price(str(body.get("price")))
+    if price is None:
+        raise Refusal(400, "bad price")
+    await call.service.set_max_price(call.me, service, price)
+    return ok({"success": True})
