@@ -128,8 +128,10 @@ class TtlCache(Generic[K, V]):
                 "%s: background refresh failed: %s", self.name, type(task.exception()).__name__
             )
 
-    def invalidate(self, key: K) -> None:
-        self._entries.pop(key, None)
+    def peek(self, key: K) -> V | None:
+        """The stored value, however old, without loading anything."""
+        entry = self._entries.get(key)
+        return entry.value if entry is not None else None
 
 
 class NegativeCache(Generic[K]):

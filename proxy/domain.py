@@ -126,13 +126,3 @@ class Timeouts:
     change: float = 10.0
     read: float = 5.0
     listing: float = 10.0
-
-
-@dataclass(frozen=True)
-class LongRental:
-    id: int
-    number: str
-    period: str
-    cost: Decimal
-    end_time: float
-    auto_renew: bool

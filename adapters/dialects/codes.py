@@ -133,7 +133,7 @@ FIVESIM_OPERATORS: dict[str, str | None] = {
 FIVESIM_OPERATOR_NAMES = ("tmobile", "att", "verizon")
 # 5sim product slug <-> vendor api_name where they differ (identity otherwise)
 FIVESIM_PRODUCTS: dict[str, str] = {"hotmail": "microsoft", "other": "generic"}
-FIVESIM_SLUGS: dict[str, str] = {"microsoft": "microsoft", "generic": "other"}
+FIVESIM_SLUGS: dict[str, str] = {"generic": "other"}
 
 
 def fivesim_operator(slug: str) -> tuple[bool, str | None]:

@@ -31,6 +31,13 @@ class Catalog:
 
         return await self._cache.get(self._gateway.account(tenant), load)
 
+    def known_multiple_sms(self, tenant: Tenant, service: str) -> bool | None:
+        """From the offers already in hand; None when none are (nothing is fetched)."""
+        offers = self._cache.peek(self._gateway.account(tenant))
+        if offers is None:
+            return None
+        return any(o.service == service and o.multiple_sms for o in offers)
+
     async def multiple_sms(self, tenant: Tenant, service: str) -> bool:
         """Whether the service takes a second SMS; unknown (upstream down) means no."""
         try:

@@ -96,8 +96,10 @@ class Renter:
 
 
 async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) -> Activation:
-    """Store the rented number before anyone is told about it."""
+    """Store the rented number before anyone is told about it, and before any other
+    vendor call: a bought number must not wait on a price list to become durable."""
     now = ctx.clock.now()
+    multiple_sms = catalog.known_multiple_sms(tenant, r.service)
     activation = Activation(
         id=0,
         provider=ctx.provider.name,
@@ -109,9 +111,12 @@ async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) 
         status=ActivationStatus.WAITING,
         created_at=now,
         end_time=r.end_time,
-        multiple_sms=await catalog.multiple_sms(tenant, r.service),
+        multiple_sms=bool(multiple_sms),
         checked_at=now,
     )
     stored = await ctx.store.add(activation)
+    if multiple_sms is None and await catalog.multiple_sms(tenant, r.service):
+        stored = stored.evolve(multiple_sms=True)  # learnt after the number was safe
+        await ctx.store.put(stored)
     ctx.observer.rented(ctx.provider.name, r.service, r.cost)
     return stored.evolve(receipt=Receipt(r.service_name, r.balance_after, r.returning_customer))

@@ -7,15 +7,12 @@ only allowed difference (the proxy issues its own), so the script names them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from aiohttp.test_utils import TestServer
 
-from proxy.sandbox import SandboxClock, SandboxConfig, create_app
-
+from ..sandbox.conftest import Sandbox
+from ..sandbox.conftest import sandbox as sandbox  # the vendor, called directly
 from .conftest import World
 
 # (name to remember an ACCESS_NUMBER id under | None, params with "$name" for ids) or a
@@ -105,19 +102,10 @@ class Track:
         return r.headers["Content-Type"], body
 
 
-@pytest.fixture
-async def direct_sandbox() -> AsyncIterator[tuple[str, SandboxClock]]:
-    clock = SandboxClock(frozen=True)
-    server = TestServer(create_app(SandboxConfig(seed=7), clock), host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/"), clock
-    await server.close()
-
-
 async def test_getatext_variant_equals_the_vendor_byte_for_byte(
-    world: World, direct_sandbox: tuple[str, SandboxClock]
+    world: World, sandbox: Sandbox
 ) -> None:
-    vendor_url, vendor_clock = direct_sandbox
+    vendor_url, vendor_clock = sandbox.base, sandbox.clock
 
     async def vendor_tick(seconds: float) -> None:
         vendor_clock.advance(seconds)

@@ -4,16 +4,12 @@ sandbox's table, and scripted success flows over every endpoint, compared status
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
-from aiohttp.test_utils import TestServer
-
-from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 from ..sandbox.conftest import Sandbox
+from ..sandbox.conftest import sandbox as sandbox  # the vendor, called directly
 from ..sandbox.test_documented_errors import CASES, Case, _fill, broke
 from .conftest import World
 
@@ -39,16 +35,6 @@ class Proxied(Sandbox):
         await self.world.tick(seconds)
 
 
-@pytest.fixture
-async def direct() -> AsyncIterator[Sandbox]:
-    clock = SandboxClock(frozen=True)
-    server = TestServer(create_app(SandboxConfig(seed=7), clock), host="127.0.0.1")
-    await server.start_server()
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield Sandbox(str(server.make_url("")).rstrip("/"), http, clock)
-    await server.close()
-
-
 async def play(sb: Sandbox, case: Case) -> tuple[int, Any]:
     ctx = await case.setup(sb)
     if case.name in ("specific-funds", "slr-renew-funds"):
@@ -61,9 +47,9 @@ async def play(sb: Sandbox, case: Case) -> tuple[int, Any]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_documented_error_through_the_proxy(
-    world: World, direct: Sandbox, case: Case
+    world: World, sandbox: Sandbox, case: Case
 ) -> None:
-    expected = await play(direct, case)
+    expected = await play(sandbox, case)
     assert expected == (case.status, {"errors": case.text})
     assert await play(Proxied(world), case) == expected
 
@@ -151,8 +137,8 @@ class Track:
         return r.status_code, normalise(data)
 
 
-async def test_every_endpoint_flows_like_the_vendor(world: World, direct: Sandbox) -> None:
-    vendor, proxied = Track(direct), Track(Proxied(world))
+async def test_every_endpoint_flows_like_the_vendor(world: World, sandbox: Sandbox) -> None:
+    vendor, proxied = Track(sandbox), Track(Proxied(world))
     compared = 0
     for step in FLOW:
         expected = await vendor.play(step)
