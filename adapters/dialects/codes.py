@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-# SMS-Activate code -> the vendor's api_name (protocols/sms-activate.md §8.1).
+# SMS-Activate code -> the vendor's api_name (docs/vendor/sms-activate-protocol.md §8.1).
 SERVICE_CODES: dict[str, str] = {
     "wa": "whatsapp",
     "tg": "telegram",
@@ -98,7 +98,7 @@ class Vocabulary:
         return self.to_code.get(api_name, api_name)
 
 
-# -- 5sim (protocols/5sim.md §7, decisions F1, F2, F10) ------------------------------------
+# -- 5sim (docs/vendor/5sim-protocol.md §7, decisions F1, F2, F10) ------------------------------------
 FIVESIM_COUNTRY = "usa"
 FIVESIM_COUNTRIES = frozenset(
     """

@@ -1,4 +1,4 @@
-"""5sim's REST v1 API (`/v1/user/*`, `/v1/guest/*`) on the same core (protocols/5sim.md).
+"""5sim's REST v1 API (`/v1/user/*`, `/v1/guest/*`) on the same core (docs/vendor/5sim-protocol.md).
 
 Success is JSON with `Content-Type: application/json` exactly; errors are the exact
 lowercase 5sim strings as `text/plain` with HTTP 400 (401 for keys, 429 for pacing, 500

@@ -1,4 +1,4 @@
-"""The SMS-Activate `handler_api.php` dialect (protocols/sms-activate.md)."""
+"""The SMS-Activate `handler_api.php` dialect (docs/vendor/sms-activate-protocol.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Domain errors -> SMS-Activate tokens (protocols/sms-activate.md §5, §13.7). Data only.
+"""Domain errors -> SMS-Activate tokens (docs/vendor/sms-activate-protocol.md §5, §13.7). Data only.
 
 Lookups walk the error's class hierarchy, so a row for a base class covers its subclasses
 unless a more specific row exists; per-action rows override the defaults.
