@@ -86,6 +86,13 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
             (f"sum by (outcome) (increase(smsproxy_webhooks_received_total{{{INST}}}[1h]))",
              "{{outcome}}")]),
     ]),
+    ("Money safety", [
+        ("Purchases whose outcome is unknown (unmatched now)", "stat", "short", [
+            (f'sum(smsproxy_purchase_journal_entries{{{INST},state="unknown"}})', "unknown")]),
+        ("Purchases by outcome (last hour)", "timeseries", "short", [
+            (f"sum by (outcome) (increase(smsproxy_purchases_total{{{INST}}}[1h]))",
+             "{{outcome}}")]),
+    ]),
     ("Store", [
         ("Store latency p95 by operation", "timeseries", "s", [
             (f"histogram_quantile(0.95, sum by (le, operation) (rate("

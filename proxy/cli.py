@@ -84,11 +84,13 @@ async def _serve(settings: Any) -> None:
     import asyncio
 
     from proxy.app import build_app, upstream_url
+    from proxy.sandbox import SandboxConfig
     from proxy.sandbox import create_app as create_sandbox
 
     runners = []
     if settings.uses_embedded_sandbox:
-        sandbox = web.AppRunner(create_sandbox(), access_log=None)
+        world = SandboxConfig(state_file=str(settings.data_dir / "sandbox-state.pickle"))
+        sandbox = web.AppRunner(create_sandbox(world), access_log=None)
         await sandbox.setup()
         await web.TCPSite(sandbox, settings.sandbox_host, settings.sandbox_port).start()
         runners.append(sandbox)

@@ -84,6 +84,48 @@ class RentalSnapshot:
     state: str  # the vendor's own word: active, viewed, completed, cancelled, expired, ...
     code: str | None
     end_time: float
+    number: str | None = None  # what the rental is, where the vendor says it (adoption)
+    service_name: str | None = None
+    cost: Decimal | None = None
+
+
+class PurchaseState(StrEnum):
+    """A purchase in the journal. Only PENDING and UNKNOWN are unresolved."""
+
+    PENDING = "pending"  # the intent is durable; the vendor's answer is on its way
+    BOUGHT = "bought"  # the vendor sold it and the activations are stored
+    REFUSED = "refused"  # the vendor said no, or the call never left
+    UNKNOWN = "unknown"  # sent, and no readable answer came back: it may have been sold
+    ADOPTED = "adopted"  # an unknown purchase found at the vendor and stored after all
+    VOID = "void"  # an unknown purchase the vendor's balance shows was never charged
+
+    @property
+    def unresolved(self) -> bool:
+        return self in (PurchaseState.PENDING, PurchaseState.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One entry of the purchase journal: written before the purchase leaves."""
+
+    id: int
+    owner: str
+    provider: str
+    operation: str  # rent, rent_many, rent_specific, rerent
+    services: tuple[str, ...]
+    order_key: str  # the same order from the same owner has the same key (retries)
+    created_at: float
+    state: PurchaseState = PurchaseState.PENDING
+    order_ref: str | None = None  # the client's own idempotency key, when it sent one
+    upstream_floor: int = 0  # the highest upstream id the proxy held when it was sent
+    balance_before: Decimal | None = None  # the vendor's balance with nothing else in flight
+    settled_at: float | None = None
+    activation_ids: tuple[int, ...] = ()
+    note: str = ""
+    answered: bool = False  # the client was given the numbers (adopted ones: on a retry)
+
+    def evolve(self, **changes: object) -> Purchase:
+        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

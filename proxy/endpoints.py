@@ -7,6 +7,7 @@ import time
 
 from aiohttp import web
 
+from .domain import Purchase, PurchaseState
 from .keys import METRICS, SERVICE, SETTINGS
 
 READY_WINDOW_SECONDS = 120.0
@@ -27,13 +28,45 @@ async def negative_cache(request: web.Request) -> web.Response:
     return web.json_response(service.negative_entries())
 
 
+async def purchases(request: web.Request) -> web.Response:
+    """The purchase journal, newest first: `?state=unknown` lists what may have been sold
+    without the proxy holding it. Owners are fingerprints; no key is ever stored."""
+    if not _authorised(request):
+        raise web.HTTPNotFound()
+    raw_state = request.query.get("state")
+    try:
+        state = PurchaseState(raw_state) if raw_state else None
+        limit = int(request.query.get("limit", "100"))
+    except ValueError:
+        return web.json_response({"error": "state or limit not understood"}, status=400)
+    entries = await request.app[SERVICE].purchases(state, max(1, min(limit, 1000)))
+    return web.json_response({"purchases": [_entry(p) for p in entries]})
+
+
+def _entry(p: Purchase) -> dict[str, object]:
+    return {
+        "id": p.id,
+        "state": p.state.value,
+        "owner": p.owner,
+        "provider": p.provider,
+        "operation": p.operation,
+        "services": list(p.services),
+        "order_ref": p.order_ref,
+        "created_at": p.created_at,
+        "settled_at": p.settled_at,
+        "activation_ids": list(p.activation_ids),
+        "note": p.note,
+    }
+
+
 async def metrics(request: web.Request) -> web.Response:
     registry = request.app.get(METRICS)
     if registry is None:
         raise web.HTTPNotFound()
-    counts = await request.app[SERVICE].activation_counts()
+    service = request.app[SERVICE]
+    counts = await service.activation_counts()
     return web.Response(
-        body=registry.render(counts),
+        body=registry.render(counts, await service.purchase_counts()),
         headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
     )
 
@@ -74,3 +107,4 @@ def mount(app: web.Application) -> None:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/admin/negative-cache", negative_cache)
     app.router.add_delete("/admin/negative-cache", negative_cache)
+    app.router.add_get("/admin/purchases", purchases)

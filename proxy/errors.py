@@ -27,6 +27,7 @@ DomainError
     ├── UpstreamUnavailable           5xx, transport failure, malformed answer
     ├── UpstreamRejected (text)       a 4xx the tables do not know
     └── OutcomeUnknown                a purchase sent but never answered
+        └── PurchaseInDoubt           a retry while the same purchase is unresolved
 """
 
 from __future__ import annotations
@@ -170,3 +171,7 @@ class UpstreamRejected(UpstreamError):
 
 class OutcomeUnknown(UpstreamError):
     """A purchase was sent and no answer came back: it may have happened. Never retried."""
+
+
+class PurchaseInDoubt(OutcomeUnknown):
+    """The same purchase is still unresolved (it may have been sold): not bought again."""

@@ -28,7 +28,7 @@ from prometheus_client.registry import Collector
 
 from . import errors
 from .caching import CacheStats
-from .domain import ActivationStatus
+from .domain import ActivationStatus, PurchaseState
 from .pacing import PacingStats
 
 log = logging.getLogger("smsproxy.metrics")
@@ -66,6 +66,7 @@ RESULTS = (
             errors.UpstreamUnavailable,
             errors.UpstreamRejected,
             errors.OutcomeUnknown,
+            errors.PurchaseInDoubt,
             errors.DomainError,
         )
     ),
@@ -76,7 +77,10 @@ UPSTREAM_OUTCOMES = ("2xx", "4xx", "429", "5xx", "timeout", "connection_error", 
 CACHE_RESULTS = ("hit", "miss", "stale", "negative_hit", "coalesced")
 CACHES = ("offers", "balance", "status", "combinations", "out_of_stock")
 LIMIT_GROUPS = ("rent", "rent-multiple-services", "cancel-rental", "default")
+PURCHASE_STATES = tuple(s.value for s in PurchaseState)
 STORE_OPERATIONS = (
+    "journal_add",
+    "journal_put",
     "add",
     "get",
     "put",
@@ -213,6 +217,18 @@ class Metrics:
             buckets=STORE_BUCKETS,
             registry=r,
         )
+        self.purchases = Counter(
+            "smsproxy_purchases",
+            "Purchases by how they ended (unknown: sent, never answered; adopted: found later)",
+            ["outcome"],
+            registry=r,
+        )
+        self.journal = Gauge(
+            "smsproxy_purchase_journal_entries",
+            "Entries of the purchase journal by state (unknown: may have been sold, unmatched)",
+            ["state"],
+            registry=r,
+        )
         self._request_children: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
         self._store_children: dict[str, Any] = {}
         self.last_upstream_answer: float | None = None
@@ -224,6 +240,9 @@ class Metrics:
             self.activations.labels(status.value).set(0)
         for op in STORE_OPERATIONS:
             self.store_duration.labels(op)
+        for state in PURCHASE_STATES:
+            self.purchases.labels(state)
+            self.journal.labels(state).set(0)
 
     def attach(
         self, cache_stats: CacheStats, pacing_stats: PacingStats, webhook_outcomes: Any
@@ -274,6 +293,12 @@ class Metrics:
             child = self._store_children[operation] = self.store_duration.labels(operation)
         child.observe(seconds)
 
+    def purchase_settled(self, provider: str, state: str) -> None:
+        try:
+            self.purchases.labels(closed_label(state, PURCHASE_STATES, "unknown")).inc()
+        except Exception:
+            log.exception("metrics hook failed")
+
     def paced(self, group: str, seconds: float) -> None:
         self.pacing_wait.labels(group).observe(seconds)
 
@@ -291,9 +316,13 @@ class Metrics:
         except Exception:
             log.exception("metrics hook failed")
 
-    def render(self, activation_counts: dict[str, int]) -> bytes:
+    def render(
+        self, activation_counts: dict[str, int], purchase_counts: dict[str, int] | None = None
+    ) -> bytes:
         for status in ActivationStatus:
             self.activations.labels(status.value).set(activation_counts.get(status.value, 0))
+        for state in PURCHASE_STATES:
+            self.journal.labels(state).set((purchase_counts or {}).get(state, 0))
         return generate_latest(self.registry)
 
 
@@ -307,4 +336,7 @@ class NullObserver:
         return None
 
     def store_op(self, operation: str, seconds: float) -> None:
+        return None
+
+    def purchase_settled(self, provider: str, state: str) -> None:
         return None

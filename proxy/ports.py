@@ -6,7 +6,16 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .domain import Activation, LimitGroup, Offer, Order, RentalSnapshot, RentedNumber
+from .domain import (
+    Activation,
+    LimitGroup,
+    Offer,
+    Order,
+    Purchase,
+    PurchaseState,
+    RentalSnapshot,
+    RentedNumber,
+)
 
 
 class Clock(Protocol):
@@ -62,6 +71,8 @@ class Observer(Protocol):
 
     def store_op(self, operation: str, seconds: float) -> None: ...
 
+    def purchase_settled(self, provider: str, state: str) -> None: ...
+
 
 class ActivationStore(Protocol):
     """Durable activations. `add` assigns the proxy id (below 2^31) and persists first."""
@@ -97,5 +108,26 @@ class ActivationStore(Protocol):
     async def set_max_price(self, owner: str, service: str, price: Decimal) -> None: ...
 
     async def delete_max_price(self, owner: str, service: str) -> bool: ...
+
+    # -- the purchase journal: an intent is durable before the purchase leaves ------------
+    async def journal_add(self, purchase: Purchase) -> Purchase:
+        """Persist a new intent and assign its id."""
+        ...
+
+    async def journal_put(self, purchase: Purchase) -> None: ...
+
+    async def journal_get(self, purchase_id: int) -> Purchase | None: ...
+
+    async def journal_list(
+        self, state: PurchaseState | None = None, owner: str | None = None, limit: int = 100
+    ) -> list[Purchase]:
+        """Newest first."""
+        ...
+
+    async def journal_counts(self) -> dict[str, int]: ...
+
+    async def max_upstream_id(self, provider: str) -> int:
+        """The highest upstream id held for the provider (0 when none)."""
+        ...
 
     async def close(self) -> None: ...

@@ -98,7 +98,7 @@ class Vocabulary:
         return self.to_code.get(api_name, api_name)
 
 
-# -- 5sim (docs/vendor/5sim-protocol.md §7, decisions F1, F2, F10) ------------------------------------
+# -- 5sim (docs/vendor/5sim-protocol.md §7, decisions F1, F2, F10) ----------------------
 FIVESIM_COUNTRY = "usa"
 FIVESIM_COUNTRIES = frozenset(
     """

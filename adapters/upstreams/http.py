@@ -19,7 +19,14 @@ import httpx
 
 from proxy.errors import OutcomeUnknown, UpstreamUnavailable
 
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,  # a header or URL the client refused to put on the wire
+    httpx.InvalidURL,
+)
 Report = Callable[[str, float], None]  # (outcome, seconds)
 
 
@@ -66,7 +73,7 @@ async def send(
         response = await client.request(
             method, url, json=json_body, headers=headers, timeout=timeout
         )
-    except NOT_SENT as exc:
+    except (*NOT_SENT, UnicodeEncodeError) as exc:
         done("connection_error")
         raise UpstreamUnavailable(f"not sent: {type(exc).__name__}") from None
     except httpx.HTTPError as exc:

@@ -6,10 +6,12 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
-from . import control, legacy, routes
+from . import control, legacy, persist, routes
 from .clock import SandboxClock
 from .endpoint import json_response
 from .faults import FaultRule, Faults
@@ -135,17 +137,32 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
+def _persisting(path: Path) -> Middleware:
+    @web.middleware
+    async def keep(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        finally:
+            persist.save(request.app[STATE], path)
+
+    return keep
+
+
 def create_app(
     config: SandboxConfig | None = None, clock: SandboxClock | None = None
 ) -> web.Application:
     config = config or SandboxConfig()
     clock = clock or SandboxClock(frozen=config.frozen_clock)
-    app = web.Application(
-        middlewares=[observe, errors, inject_faults, gate],
-        client_max_size=config.max_body_bytes,
-    )
+    middlewares: list[Middleware] = [observe, errors, inject_faults, gate]
+    state = SandboxState(config, clock)
+    if config.state_file:
+        path = Path(config.state_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        persist.load(state, path)
+        middlewares.insert(0, _persisting(path))
+    app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     stats = Stats()
-    app[STATE] = SandboxState(config, clock)
+    app[STATE] = state
     app[STATS] = stats
     app[FAULTS] = Faults(random.Random(config.seed + 1))
     app[WEBHOOKS] = WebhookSender(stats, config.webhook_timeout_seconds)

@@ -33,6 +33,7 @@ class SandboxConfig:
     slr_cancel_window_seconds: int = 3600
     webhook_timeout_seconds: float = 5.0
     max_body_bytes: int = 64 * 1024
+    state_file: str | None = None  # keep the world across restarts (the embedded demo)
     long_rental_prices: dict[str, Decimal] = field(
         default_factory=lambda: {
             "1w": Decimal("10.99"),

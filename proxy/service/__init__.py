@@ -7,8 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from ..caching import CacheStats, SingleFlight, TtlCache
-from ..domain import Activation, ActivationStatus, Offer, Order, Tenant
-from ..errors import BadKey, DuplicateOrder, Maintenance, MissingKey, OrderRejected, RateLimited
+from ..domain import (
+    Activation,
+    ActivationStatus,
+    Offer,
+    Order,
+    Purchase,
+    PurchaseState,
+    RentalSnapshot,
+    RentedNumber,
+    Tenant,
+)
+from ..errors import DomainError, DuplicateOrder, OutcomeUnknown
 from ..metrics import NullObserver
 from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
@@ -16,6 +26,8 @@ from . import lifecycle
 from .catalog import Catalog
 from .context import Context, ServiceSettings
 from .identity import Identity
+from .journal import Intent, Journal
+from .reconcile import Reconciler
 from .rent import Renter, keep
 from .status import StatusReader
 from .transitions import learn_code
@@ -48,7 +60,9 @@ class Service:
         self._gateway = Gateway(self._ctx)
         self._catalog = Catalog(self._ctx, self._gateway)
         self._reader = StatusReader(self._ctx, self._gateway)
-        self._renter = Renter(self._ctx, self._gateway, self._catalog)
+        self._reconciler = Reconciler(self._ctx, self._gateway, self._catalog)
+        self._journal = Journal(self._ctx, self._reconciler)
+        self._renter = Renter(self._ctx, self._gateway, self._catalog, self._journal)
         self._recent_balances: TtlCache[str, Decimal] = TtlCache(
             "balance", clock.now, self._ctx.cache_stats, ttl=BALANCE_HINT_SECONDS
         )
@@ -73,12 +87,17 @@ class Service:
         return self._identity.tenant(api_key)
 
     async def balance(self, tenant: Tenant) -> Decimal:
-        return await self._balances.do(
-            tenant.owner,
-            lambda: self._gateway.call(
-                tenant, "balance", lambda: self._ctx.provider.balance(tenant.api_key)
-            ),
+        return await self._balances.do(tenant.owner, lambda: self._witnessed_balance(tenant))
+
+    async def _witnessed_balance(self, tenant: Tenant) -> Decimal:
+        """Read with no purchase under way, a balance is what later proves a purchase
+        whose outcome is unknown was never charged (reconcile.py)."""
+        token = self._journal.balances.quiet(tenant.owner)
+        value = await self._gateway.call(
+            tenant, "balance", lambda: self._ctx.provider.balance(tenant.api_key)
         )
+        self._journal.balances.saw(tenant.owner, value, token)
+        return value
 
     async def recent_balance(self, tenant: Tenant) -> Decimal:
         """A balance at most a few seconds old, for answers that merely mention it."""
@@ -97,12 +116,21 @@ class Service:
         outcome is unknown is refused instead of buying twice."""
         if order_ref is None:
             return (await self._renter.rent(tenant, order, many=False))[0]
-        if not await self._ctx.store.claim_order_ref(tenant.owner, order_ref):
-            raise DuplicateOrder()
+        store = self._ctx.store
+        if not await store.claim_order_ref(tenant.owner, order_ref):
+            # an unknown earlier attempt is reconciled, so its number becomes reachable
+            earlier = await self._journal.by_ref(tenant, order_ref)
+            if earlier is None or earlier.state is not PurchaseState.VOID:
+                raise DuplicateOrder()
+            await store.release_order_ref(tenant.owner, order_ref)
+            if not await store.claim_order_ref(tenant.owner, order_ref):
+                raise DuplicateOrder()
         try:
-            return (await self._renter.rent(tenant, order, many=False))[0]
-        except (OrderRejected, MissingKey, BadKey, Maintenance, RateLimited):
-            await self._ctx.store.release_order_ref(tenant.owner, order_ref)
+            return (await self._renter.rent(tenant, order, many=False, order_ref=order_ref))[0]
+        except OutcomeUnknown:
+            raise  # it may have been sold: the reference stays taken
+        except DomainError:
+            await store.release_order_ref(tenant.owner, order_ref)
             raise
 
     async def rent_many(self, tenant: Tenant, order: Order) -> list[Activation]:
@@ -154,12 +182,22 @@ class Service:
     async def rent_specific(
         self, tenant: Tenant, number: str, service: str, max_price: Decimal | None = None
     ) -> Activation:
-        rented = await self._gateway.call(
-            tenant,
-            "rent_specific",
-            lambda: self._ctx.provider.rent_specific(tenant.api_key, number, service, max_price),
+        async def buy() -> list[RentedNumber]:
+            return [
+                await self._gateway.call(
+                    tenant,
+                    "rent_specific",
+                    lambda: self._ctx.provider.rent_specific(
+                        tenant.api_key, number, service, max_price
+                    ),
+                )
+            ]
+
+        intent = Intent("rent_specific", (service,), (number, max_price))
+        bought = await self._journal.purchase(
+            tenant, intent, buy, lambda r: keep(self._ctx, self._catalog, tenant, r)
         )
-        return await keep(self._ctx, self._catalog, tenant, rented)
+        return bought[0]
 
     async def forward(
         self, tenant: Tenant, method: str, path: str, body: dict[str, Any] | None
@@ -191,14 +229,21 @@ class Service:
         return parent, lifecycle.rerent_cost(parent)
 
     async def extra(self, tenant: Tenant, activation_id: int | None) -> Activation:
-        return await lifecycle.extra(self._ctx, self._gateway, self._catalog, tenant, activation_id)
+        return await lifecycle.extra(
+            self._ctx, self._gateway, self._catalog, self._journal, tenant, activation_id
+        )
 
     async def peek_upstream(self, upstream_id: int) -> Activation | None:
         return await self._ctx.store.by_upstream(self._ctx.provider.name, upstream_id)
 
-    async def code_arrived(self, upstream_id: int, code: str) -> Activation | None:
-        """A code pushed by the provider (webhook). Unknown rentals are ignored."""
+    async def code_arrived(
+        self, upstream_id: int, code: str, pushed: RentalSnapshot | None = None
+    ) -> Activation | None:
+        """A code pushed by the provider (webhook). A rental the store does not hold is
+        adopted into the unknown purchase it fits, if one does; else it is ignored."""
         activation = await self._ctx.store.by_upstream(self._ctx.provider.name, upstream_id)
+        if activation is None and pushed is not None:
+            activation = await self._reconciler.adopt_pushed(pushed)
         if activation is None:
             return None
         updated = learn_code(activation, code, self._ctx.clock.now())
@@ -215,6 +260,13 @@ class Service:
     def purge_negative(self) -> int:
         return self._renter.failed_combinations.purge() + self._renter.out_of_stock.purge()
 
+    async def purchases(self, state: PurchaseState | None, limit: int) -> list[Purchase]:
+        return await self._ctx.store.journal_list(state=state, limit=limit)
+
+    async def purchase_counts(self) -> dict[str, int]:
+        return await self._ctx.store.journal_counts()
+
     async def close(self) -> None:
+        await self._ctx.drain()
         await self._ctx.provider.close()
         await self._ctx.store.close()

@@ -31,6 +31,10 @@ class Catalog:
 
         return await self._cache.get(self._gateway.account(tenant), load)
 
+    def peek(self, tenant: Tenant) -> Sequence[Offer]:
+        """The offers already in hand (none fetched)."""
+        return self._cache.peek(self._gateway.account(tenant)) or ()
+
     def known_multiple_sms(self, tenant: Tenant, service: str) -> bool | None:
         """From the offers already in hand; None when none are (nothing is fetched)."""
         offers = self._cache.peek(self._gateway.account(tenant))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..caching import CacheStats
 from ..metrics import NullObserver
@@ -22,6 +26,9 @@ class ServiceSettings:
     out_of_stock_ttl_seconds: float = 0.0  # off unless configured
     default_rate_per_second: float = 5.0  # endpoints the vendor sets no limit for
     poll_wait_seconds: float = 1.0  # a status poll waits this long for a slot, else the store
+    # a retry of a purchase whose outcome is unknown is refused this long (the vendor's
+    # rental time: by then a rental nobody found has ended, and without an SMS is refunded)
+    unknown_purchase_hold_seconds: float = 1200.0
 
     @property
     def status_interval(self) -> float:
@@ -37,3 +44,25 @@ class Context:
     pacer: Pacer = field(default_factory=Pacer)
     cache_stats: CacheStats = field(default_factory=CacheStats)
     observer: Observer = field(default_factory=NullObserver)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Work an answer must not wait for; kept referenced until done, errors logged."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(_finished(self.background))
+
+    async def drain(self) -> None:
+        while self.background:
+            await asyncio.gather(*self.background, return_exceptions=True)
+
+
+def _finished(tasks: set[asyncio.Task[None]]) -> Any:
+    def done(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logging.getLogger("smsproxy.service").error(
+                "background work failed: %r", task.exception()
+            )
+
+    return done

@@ -6,10 +6,11 @@ from collections.abc import Awaitable
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..domain import Activation, ActivationStatus, Tenant
+from ..domain import Activation, ActivationStatus, RentedNumber, Tenant
 from ..errors import BadTransition, EarlyCancel, Expired, NotViewed, StillActive
 from .catalog import Catalog
 from .context import Context
+from .journal import Intent, Journal
 from .rent import keep
 from .status import StatusReader, owned
 from .upstream import Gateway
@@ -117,10 +118,21 @@ async def quote_extra(ctx: Context, tenant: Tenant, activation_id: int | None) -
 
 
 async def extra(
-    ctx: Context, gateway: Gateway, catalog: Catalog, tenant: Tenant, activation_id: int | None
+    ctx: Context,
+    gateway: Gateway,
+    catalog: Catalog,
+    journal: Journal,
+    tenant: Tenant,
+    activation_id: int | None,
 ) -> Activation:
     parent = await quote_extra(ctx, tenant, activation_id)
-    rented = await gateway.call(
-        tenant, "rerent", lambda: ctx.provider.rerent(tenant.api_key, parent.upstream_id)
-    )
-    return await keep(ctx, catalog, tenant, replace(rented, service=parent.service))
+
+    async def buy() -> list[RentedNumber]:
+        rented = await gateway.call(
+            tenant, "rerent", lambda: ctx.provider.rerent(tenant.api_key, parent.upstream_id)
+        )
+        return [replace(rented, service=parent.service)]
+
+    intent = Intent("rerent", (parent.service,), (parent.id,))
+    bought = await journal.purchase(tenant, intent, buy, lambda r: keep(ctx, catalog, tenant, r))
+    return bought[0]

@@ -13,9 +13,10 @@ from dataclasses import replace
 
 from ..caching import NegativeCache
 from ..domain import Activation, ActivationStatus, Order, Receipt, RentedNumber, Tenant
-from ..errors import CombinationFailed, NoNumbers, NumberTaken, OutcomeUnknown, WrongCarrier
+from ..errors import CombinationFailed, NoNumbers, NumberTaken, WrongCarrier
 from .catalog import Catalog
 from .context import Context
+from .journal import Intent, Journal
 from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.rent")
@@ -33,11 +34,21 @@ def order_key(provider: str, order: Order) -> tuple[Hashable, ...]:
     )
 
 
+def intent_for(order: Order, *, many: bool, order_ref: str | None) -> Intent:
+    return Intent(
+        "rent_many" if many else "rent",
+        order.services,
+        (order.carrier, order.keep_carrier, order.area_codes, order.lock_area_code),
+        order_ref,
+    )
+
+
 class Renter:
-    def __init__(self, ctx: Context, gateway: Gateway, catalog: Catalog) -> None:
+    def __init__(self, ctx: Context, gateway: Gateway, catalog: Catalog, journal: Journal) -> None:
         self._ctx = ctx
         self._gateway = gateway
         self._catalog = catalog
+        self._journal = journal
         s = ctx.settings
         self.failed_combinations: NegativeCache[tuple[Hashable, ...]] = NegativeCache(
             "combinations", ctx.clock.now, ctx.cache_stats, s.combination_ttl_seconds
@@ -46,20 +57,30 @@ class Renter:
             "out_of_stock", ctx.clock.now, ctx.cache_stats, s.out_of_stock_ttl_seconds
         )
 
-    async def rent(self, tenant: Tenant, order: Order, *, many: bool) -> list[Activation]:
+    async def rent(
+        self, tenant: Tenant, order: Order, *, many: bool, order_ref: str | None = None
+    ) -> list[Activation]:
         key = order_key(self._ctx.provider.name, order)
         negative = self.failed_combinations if many else self.out_of_stock
         if negative.hit(key):
             raise NoNumbers("known to fail")
-        try:
-            rented = await self._with_order_rules(tenant, order, many)
-        except CombinationFailed:
-            self.failed_combinations.remember(key)
-            raise
-        except NoNumbers:
-            negative.remember(key)
-            raise
-        return [await keep(self._ctx, self._catalog, tenant, r) for r in rented]
+
+        async def buy() -> list[RentedNumber]:
+            try:
+                return await self._with_order_rules(tenant, order, many)
+            except CombinationFailed:
+                self.failed_combinations.remember(key)
+                raise
+            except NoNumbers:
+                negative.remember(key)
+                raise
+
+        return await self._journal.purchase(
+            tenant,
+            intent_for(order, many=many, order_ref=order_ref),
+            buy,
+            lambda r: keep(self._ctx, self._catalog, tenant, r),
+        )
 
     async def _attempt(self, tenant: Tenant, order: Order, many: bool) -> list[RentedNumber]:
         provider = self._ctx.provider
@@ -86,19 +107,14 @@ class Renter:
                 return await self._attempt(tenant, order, many)
         except NumberTaken:
             return await self._attempt(tenant, order, many)  # a second race is the answer
-        except OutcomeUnknown:
-            log.error(
-                "purchase outcome unknown (provider=%s, services=%s); not retried",
-                self._ctx.provider.name,
-                ",".join(order.services),
-            )
-            raise
 
 
 async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) -> Activation:
     """Store the rented number before anyone is told about it, and before any other
-    vendor call: a bought number must not wait on a price list to become durable."""
+    vendor call: a bought number must not wait on a price list to become durable, and
+    its answer does not wait for one either (the catalogue fact is learnt afterwards)."""
     now = ctx.clock.now()
+    await _retire_reused_id(ctx, r.upstream_id)
     multiple_sms = catalog.known_multiple_sms(tenant, r.service)
     activation = Activation(
         id=0,
@@ -115,8 +131,37 @@ async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) 
         checked_at=now,
     )
     stored = await ctx.store.add(activation)
-    if multiple_sms is None and await catalog.multiple_sms(tenant, r.service):
-        stored = stored.evolve(multiple_sms=True)  # learnt after the number was safe
-        await ctx.store.put(stored)
+    if multiple_sms is None:
+        ctx.spawn(_learn_multiple_sms(ctx, catalog, tenant, stored.id))
     ctx.observer.rented(ctx.provider.name, r.service, r.cost)
     return stored.evolve(receipt=Receipt(r.service_name, r.balance_after, r.returning_customer))
+
+
+async def _learn_multiple_sms(
+    ctx: Context, catalog: Catalog, tenant: Tenant, activation_id: int
+) -> None:
+    """Whether the service takes another SMS, from the (cached) price list; on failure
+    the next purchase of the service learns it, and until then it counts as one SMS."""
+    stored = await ctx.store.get(activation_id)
+    if stored is None or not await catalog.multiple_sms(tenant, stored.service):
+        return
+    current = await ctx.store.get(activation_id) or stored
+    await ctx.store.put(current.evolve(multiple_sms=True))
+
+
+async def _retire_reused_id(ctx: Context, upstream_id: int) -> None:
+    """The vendor handed out an id the store already holds: its world was reset (or the
+    proxy points at another account's vendor). The vendor's word is the current one: the
+    old activation can no longer be asked about, so it ends, loudly."""
+    held = await ctx.store.by_upstream(ctx.provider.name, upstream_id)
+    if held is None:
+        return
+    log.error(
+        "vendor %s reused rental id %s held by activation %s (%s); the old one is closed",
+        ctx.provider.name,
+        upstream_id,
+        held.id,
+        held.status.value,
+    )
+    if held.status.is_open:
+        await ctx.store.put(held.evolve(status=ActivationStatus.EXPIRED))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from ..domain import Activation
+from ..domain import Activation, Purchase, PurchaseState
 
 
 class MemoryStore:
@@ -14,11 +14,14 @@ class MemoryStore:
         self._rows: dict[int, Activation] = {}
         self._max_prices: dict[str, dict[str, Decimal]] = {}
         self._order_refs: set[tuple[str, str]] = set()
+        self._by_upstream: dict[tuple[str, int], int] = {}  # the newest holder of each id
+        self._purchases: dict[int, Purchase] = {}
 
     async def add(self, activation: Activation) -> Activation:
         stored = replace(activation, id=self._next)
         self._next += 1
         self._rows[stored.id] = stored
+        self._by_upstream[(stored.provider, stored.upstream_id)] = stored.id
         return stored
 
     async def get(self, activation_id: int) -> Activation | None:
@@ -31,10 +34,8 @@ class MemoryStore:
         return [a for a in self._rows.values() if a.owner == owner and a.status.is_open]
 
     async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None:
-        for a in self._rows.values():
-            if a.provider == provider and a.upstream_id == upstream_id:
-                return a
-        return None
+        found = self._by_upstream.get((provider, upstream_id))
+        return None if found is None else self._rows[found]
 
     async def counts(self) -> dict[str, int]:
         result: dict[str, int] = {}
@@ -77,6 +78,37 @@ class MemoryStore:
 
     async def delete_max_price(self, owner: str, service: str) -> bool:
         return self._max_prices.get(owner, {}).pop(service, None) is not None
+
+    async def journal_add(self, purchase: Purchase) -> Purchase:
+        stored = purchase.evolve(id=len(self._purchases) + 1)
+        self._purchases[stored.id] = stored
+        return stored
+
+    async def journal_put(self, purchase: Purchase) -> None:
+        self._purchases[purchase.id] = purchase
+
+    async def journal_get(self, purchase_id: int) -> Purchase | None:
+        return self._purchases.get(purchase_id)
+
+    async def journal_list(
+        self, state: PurchaseState | None = None, owner: str | None = None, limit: int = 100
+    ) -> list[Purchase]:
+        found = [
+            p
+            for p in reversed(self._purchases.values())
+            if (state is None or p.state is state) and (owner is None or p.owner == owner)
+        ]
+        return found[:limit]
+
+    async def journal_counts(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for p in self._purchases.values():
+            result[p.state.value] = result.get(p.state.value, 0) + 1
+        return result
+
+    async def max_upstream_id(self, provider: str) -> int:
+        held = [u for (p, u) in self._by_upstream if p == provider]
+        return max(held, default=0)
 
     async def close(self) -> None:
         return None

@@ -12,7 +12,7 @@ import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
-from ..domain import Activation, ActivationStatus
+from ..domain import Activation, ActivationStatus, Purchase, PurchaseState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activations (
@@ -34,13 +34,33 @@ CREATE TABLE IF NOT EXISTS activations (
     checked_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS activations_owner_status ON activations (owner, status);
-CREATE UNIQUE INDEX IF NOT EXISTS activations_upstream ON activations (provider, upstream_id);
+DROP INDEX IF EXISTS activations_upstream;
+CREATE INDEX IF NOT EXISTS activations_by_upstream ON activations (provider, upstream_id, id);
 CREATE INDEX IF NOT EXISTS activations_number ON activations (owner, number, service);
 CREATE TABLE IF NOT EXISTS order_refs (
     owner TEXT NOT NULL,
     ref TEXT NOT NULL,
     PRIMARY KEY (owner, ref)
 );
+CREATE TABLE IF NOT EXISTS purchases (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    services TEXT NOT NULL,
+    order_key TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    order_ref TEXT,
+    upstream_floor INTEGER NOT NULL,
+    balance_before TEXT,
+    settled_at REAL,
+    activation_ids TEXT NOT NULL,
+    note TEXT NOT NULL,
+    answered INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS purchases_state ON purchases (state, id);
+CREATE INDEX IF NOT EXISTS purchases_owner ON purchases (owner, id);
 CREATE TABLE IF NOT EXISTS max_prices (
     owner TEXT NOT NULL,
     service TEXT NOT NULL,
@@ -109,6 +129,63 @@ def _activation(r: sqlite3.Row) -> Activation:
     )
 
 
+PURCHASE_COLUMNS = (
+    "owner",
+    "provider",
+    "operation",
+    "services",
+    "order_key",
+    "created_at",
+    "state",
+    "order_ref",
+    "upstream_floor",
+    "balance_before",
+    "settled_at",
+    "activation_ids",
+    "note",
+    "answered",
+)
+
+
+def _purchase_row(p: Purchase) -> tuple[object, ...]:
+    return (
+        p.owner,
+        p.provider,
+        p.operation,
+        ",".join(p.services),
+        p.order_key,
+        p.created_at,
+        p.state.value,
+        p.order_ref,
+        p.upstream_floor,
+        None if p.balance_before is None else str(p.balance_before),
+        p.settled_at,
+        ",".join(str(i) for i in p.activation_ids),
+        p.note,
+        int(p.answered),
+    )
+
+
+def _purchase(r: sqlite3.Row) -> Purchase:
+    return Purchase(
+        id=r["id"],
+        owner=r["owner"],
+        provider=r["provider"],
+        operation=r["operation"],
+        services=tuple(s for s in r["services"].split(",") if s),
+        order_key=r["order_key"],
+        created_at=r["created_at"],
+        state=PurchaseState(r["state"]),
+        order_ref=r["order_ref"],
+        upstream_floor=r["upstream_floor"],
+        balance_before=None if r["balance_before"] is None else Decimal(r["balance_before"]),
+        settled_at=r["settled_at"],
+        activation_ids=tuple(int(i) for i in r["activation_ids"].split(",") if i),
+        note=r["note"],
+        answered=bool(r["answered"]),
+    )
+
+
 class SqliteStore:
     def __init__(self, path: Path, *, first_id: int = 100_000, synchronous: str = "NORMAL"):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,6 +199,11 @@ class SqliteStore:
             self._db.execute(
                 "INSERT INTO sqlite_sequence (name, seq) VALUES ('activations', ?)", (first_id - 1,)
             )
+        # a purchase that was under way when the process died has an unknown outcome
+        self._db.execute(
+            "UPDATE purchases SET state=?, note=? WHERE state=?",
+            (PurchaseState.UNKNOWN.value, "under way when the proxy stopped", "pending"),
+        )
 
     async def add(self, activation: Activation) -> Activation:
         placeholders = ",".join("?" * len(COLUMNS))
@@ -152,7 +234,7 @@ class SqliteStore:
 
     async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None:
         row = self._db.execute(
-            "SELECT * FROM activations WHERE provider=? AND upstream_id=?",
+            "SELECT * FROM activations WHERE provider=? AND upstream_id=? ORDER BY id DESC LIMIT 1",
             (provider, upstream_id),
         ).fetchone()
         return _activation(row) if row else None
@@ -209,6 +291,52 @@ class SqliteStore:
             "DELETE FROM max_prices WHERE owner=? AND service=?", (owner, service)
         )
         return cursor.rowcount > 0
+
+    async def journal_add(self, purchase: Purchase) -> Purchase:
+        marks = ",".join("?" * len(PURCHASE_COLUMNS))
+        cursor = self._db.execute(
+            f"INSERT INTO purchases ({','.join(PURCHASE_COLUMNS)}) VALUES ({marks})",
+            _purchase_row(purchase),
+        )
+        assert cursor.lastrowid is not None
+        return purchase.evolve(id=cursor.lastrowid)
+
+    async def journal_put(self, purchase: Purchase) -> None:
+        assignments = ",".join(f"{c}=?" for c in PURCHASE_COLUMNS)
+        self._db.execute(
+            f"UPDATE purchases SET {assignments} WHERE id=?",
+            (*_purchase_row(purchase), purchase.id),
+        )
+
+    async def journal_get(self, purchase_id: int) -> Purchase | None:
+        row = self._db.execute("SELECT * FROM purchases WHERE id=?", (purchase_id,)).fetchone()
+        return _purchase(row) if row else None
+
+    async def journal_list(
+        self, state: PurchaseState | None = None, owner: str | None = None, limit: int = 100
+    ) -> list[Purchase]:
+        where, args = [], []
+        if state is not None:
+            where.append("state=?")
+            args.append(state.value)
+        if owner is not None:
+            where.append("owner=?")
+            args.append(owner)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._db.execute(
+            f"SELECT * FROM purchases {clause} ORDER BY id DESC LIMIT ?", (*args, limit)
+        ).fetchall()
+        return [_purchase(r) for r in rows]
+
+    async def journal_counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT state, COUNT(*) FROM purchases GROUP BY state")
+        return {state: count for state, count in rows.fetchall()}
+
+    async def max_upstream_id(self, provider: str) -> int:
+        (found,) = self._db.execute(
+            "SELECT MAX(upstream_id) FROM activations WHERE provider=?", (provider,)
+        ).fetchone()
+        return int(found or 0)
 
     async def close(self) -> None:
         self._db.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from ..domain import Activation
+from ..domain import Activation, Purchase, PurchaseState
 from ..ports import ActivationStore, Observer
 
 
@@ -89,6 +89,34 @@ class TimedStore:
 
     async def delete_max_price(self, owner: str, service: str) -> bool:
         return await self._inner.delete_max_price(owner, service)
+
+    async def journal_add(self, purchase: Purchase) -> Purchase:
+        started = time.perf_counter()
+        try:
+            return await self._inner.journal_add(purchase)
+        finally:
+            self._done("journal_add", started)
+
+    async def journal_put(self, purchase: Purchase) -> None:
+        started = time.perf_counter()
+        try:
+            await self._inner.journal_put(purchase)
+        finally:
+            self._done("journal_put", started)
+
+    async def journal_get(self, purchase_id: int) -> Purchase | None:
+        return await self._inner.journal_get(purchase_id)
+
+    async def journal_list(
+        self, state: PurchaseState | None = None, owner: str | None = None, limit: int = 100
+    ) -> list[Purchase]:
+        return await self._inner.journal_list(state, owner, limit)
+
+    async def journal_counts(self) -> dict[str, int]:
+        return await self._inner.journal_counts()
+
+    async def max_upstream_id(self, provider: str) -> int:
+        return await self._inner.max_upstream_id(provider)
 
     async def close(self) -> None:
         await self._inner.close()

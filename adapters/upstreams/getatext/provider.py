@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from proxy.domain import LimitGroup, Offer, Order, RentalSnapshot, RentedNumber, Timeouts
-from proxy.errors import UpstreamUnavailable
+from proxy.errors import Maintenance, OutcomeUnknown, UpstreamUnavailable
 from proxy.ports import Observer
 
 from ..http import Answer, send
@@ -66,7 +66,11 @@ class GetatextProvider:
             report=report,
         )
         if answer.status >= 400:
-            raise to_domain_error(answer.status, answer.body, answer.retry_after)
+            error = to_domain_error(answer.status, answer.body, answer.retry_after)
+            if purchase and answer.status >= 500 and not isinstance(error, Maintenance):
+                # a gateway error may come after the vendor sold the number
+                raise OutcomeUnknown(f"HTTP {answer.status} to a purchase") from None
+            raise error
         return answer.body
 
     async def balance(self, key: str) -> Decimal:
@@ -109,6 +113,14 @@ class GetatextProvider:
 
     @staticmethod
     def _rented(row: Any, service: str) -> RentedNumber:
+        """A success answer to a purchase: one we cannot read may still have sold it."""
+        try:
+            return GetatextProvider._read_rented(row, service)
+        except UpstreamUnavailable as unreadable:
+            raise OutcomeUnknown(f"unreadable purchase answer: {unreadable}") from None
+
+    @staticmethod
+    def _read_rented(row: Any, service: str) -> RentedNumber:
         row = parse.obj(row)
         return RentedNumber(
             upstream_id=parse.integer(row.get("id")),
@@ -130,24 +142,28 @@ class GetatextProvider:
 
     async def rent_many(self, key: str, order: Order) -> Sequence[RentedNumber]:
         body = {"services": ",".join(order.services), **self._filters(order, "rent_area_codes")}
-        answer = parse.obj(
-            await self._call(
-                "POST", "/rent-multiple-services", key, self._t.purchase, body, purchase=True
-            )
+        answer = await self._call(
+            "POST", "/rent-multiple-services", key, self._t.purchase, body, purchase=True
         )
+        if not isinstance(answer, dict):
+            raise OutcomeUnknown("rent-multiple-services answer is not an object")
         rows = answer.get("rentals")
         if not isinstance(rows, list) or len(rows) != len(order.services):
-            raise UpstreamUnavailable("rent-multiple-services answer without its rentals")
+            raise OutcomeUnknown("rent-multiple-services answer without its rentals")
         return [self._rented(r, s) for r, s in zip(rows, order.services, strict=True)]
 
     @staticmethod
     def _snapshot(body: Any) -> RentalSnapshot:
         row = parse.obj(body)
+        number, service_name = row.get("number"), row.get("service_name")
         return RentalSnapshot(
             upstream_id=parse.integer(row.get("id")),
             state=str(row.get("status")),
             code=parse.code(row.get("code")),
             end_time=parse.timestamp(row.get("end_time")),
+            number=str(number) if isinstance(number, str | int) else None,
+            service_name=service_name if isinstance(service_name, str) else None,
+            cost=parse.optional_money(row.get("cost")),
         )
 
     async def status(self, key: str, upstream_id: int) -> RentalSnapshot:

@@ -1,0 +1,213 @@
+"""The purchase journal: a purchase is an intent on disk before it leaves.
+
+    pending ──► bought        the vendor sold it; its activations are stored
+       │ ├────► refused       the vendor said no, or the call never left
+       │ └────► unknown ──► adopted   found at the vendor later and stored (reconcile.py)
+       │                └─► void      the vendor's balance shows it never charged
+       └ (process died) ──► unknown
+
+A retry of the same order by the same owner while an earlier one is unknown never buys
+blind: the earlier one is reconciled first and its number answered if it was found;
+otherwise the client gets the protocol's transient error until the vendor would have
+ended (and refunded) the rental. docs/reliability.md gives the policy and its reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from cachetools import TTLCache
+
+from ..domain import Activation, Purchase, PurchaseState, RentedNumber, Tenant
+from ..errors import DomainError, OutcomeUnknown, PurchaseInDoubt
+from .context import Context
+from .reconcile import Reconciler
+
+log = logging.getLogger("smsproxy.purchases")
+Buy = Callable[[], Awaitable[list[RentedNumber]]]
+Keep = Callable[[RentedNumber], Awaitable[Activation]]
+BALANCE_MEMORY_SECONDS = 300.0
+BALANCE_MEMORY_OWNERS = 4096
+RECENT_ENTRIES = 20  # how far back a retry looks for its earlier attempt
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What is about to be bought. `detail` holds what else makes it the same order."""
+
+    operation: str
+    services: tuple[str, ...]
+    detail: tuple[Hashable, ...] = ()
+    order_ref: str | None = None
+
+    @property
+    def key(self) -> str:
+        text = repr((self.operation, self.services, self.detail, self.order_ref))
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class BalanceWitness:
+    """The vendor balance of each owner, kept only while no purchase could have moved it.
+
+    A balance counts as a witness when it was read with no purchase of that owner under
+    way from the start of the read to its end; a purchase starting makes it stale.
+    """
+
+    def __init__(self) -> None:
+        self._seen: TTLCache[str, Decimal] = TTLCache(BALANCE_MEMORY_OWNERS, BALANCE_MEMORY_SECONDS)
+        self._in_flight: dict[str, int] = {}
+        self._epoch: dict[str, int] = {}
+
+    def quiet(self, owner: str) -> int | None:
+        """A token for a balance read, or None when a purchase is under way."""
+        return None if self._in_flight.get(owner) else self._epoch.get(owner, 0)
+
+    def saw(self, owner: str, value: Decimal, token: int | None) -> None:
+        if token is not None and token == self.quiet(owner):
+            self._seen[owner] = value
+
+    def starting(self, owner: str) -> Decimal | None:
+        before = self._seen.pop(owner, None) if not self._in_flight.get(owner) else None
+        self._in_flight[owner] = self._in_flight.get(owner, 0) + 1
+        self._epoch[owner] = self._epoch.get(owner, 0) + 1
+        return before
+
+    def finished(self, owner: str, balance_after: Decimal | None) -> None:
+        left = self._in_flight.get(owner, 1) - 1
+        if left > 0:
+            self._in_flight[owner] = left
+            return
+        self._in_flight.pop(owner, None)
+        self._epoch.pop(owner, None)  # idle owners leave nothing behind
+        if balance_after is not None:
+            self._seen[owner] = balance_after
+
+
+class Journal:
+    def __init__(self, ctx: Context, reconciler: Reconciler) -> None:
+        self._ctx = ctx
+        self._reconciler = reconciler
+        self.balances = BalanceWitness()
+
+    async def purchase(
+        self, tenant: Tenant, intent: Intent, buy: Buy, keep: Keep
+    ) -> list[Activation]:
+        earlier = await self._earlier(tenant, intent)
+        if earlier:
+            return earlier
+        entry = await self._begin(tenant, intent)
+        balance_after: Decimal | None = None
+        try:
+            try:
+                rented = await buy()
+            except OutcomeUnknown as unknown:
+                return await self._unknown(tenant, entry, unknown)
+            except BaseException as refused:
+                await self._settle(entry, PurchaseState.REFUSED, note=_why(refused))
+                raise
+            activations = [await keep(r) for r in rented]
+            balance_after = rented[-1].balance_after if rented else None
+            await self._settle(
+                entry, PurchaseState.BOUGHT, ids=tuple(a.id for a in activations), answered=True
+            )
+            return activations
+        finally:
+            self.balances.finished(tenant.owner, balance_after)
+
+    async def _begin(self, tenant: Tenant, intent: Intent) -> Purchase:
+        ctx = self._ctx
+        entry = Purchase(
+            id=0,
+            owner=tenant.owner,
+            provider=ctx.provider.name,
+            operation=intent.operation,
+            services=intent.services,
+            order_key=intent.key,
+            created_at=ctx.clock.now(),
+            order_ref=intent.order_ref,
+            upstream_floor=await ctx.store.max_upstream_id(ctx.provider.name),
+            balance_before=self.balances.starting(tenant.owner),
+        )
+        return await ctx.store.journal_add(entry)
+
+    async def _settle(
+        self,
+        entry: Purchase,
+        state: PurchaseState,
+        *,
+        ids: tuple[int, ...] = (),
+        note: str = "",
+        answered: bool = False,
+    ) -> Purchase:
+        settled = entry.evolve(
+            state=state,
+            settled_at=self._ctx.clock.now(),
+            activation_ids=ids,
+            note=note,
+            answered=answered,
+        )
+        await self._ctx.store.journal_put(settled)
+        self._ctx.observer.purchase_settled(entry.provider, state.value)
+        return settled
+
+    async def _unknown(
+        self, tenant: Tenant, entry: Purchase, cause: OutcomeUnknown
+    ) -> list[Activation]:
+        log.error(
+            "purchase %s outcome unknown (provider=%s, %s %s): %s; reconciling, never retried",
+            entry.id,
+            entry.provider,
+            entry.operation,
+            ",".join(entry.services),
+            cause,
+        )
+        entry = await self._settle(entry, PurchaseState.UNKNOWN, note=str(cause))
+        settled = await self._reconciler.settle(tenant, entry)
+        found = await self._claim(settled)
+        if found:
+            return found
+        raise cause
+
+    async def _earlier(self, tenant: Tenant, intent: Intent) -> list[Activation]:
+        """The numbers of an earlier attempt at this order, if it was found; raises
+        `PurchaseInDoubt` while an earlier attempt may still have been sold."""
+        now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
+        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        for entry in recent:
+            if entry.order_key != intent.key or now - entry.created_at > hold:
+                continue
+            if entry.state is PurchaseState.UNKNOWN:
+                entry = await self._reconciler.settle(tenant, entry)
+            if entry.state is PurchaseState.UNKNOWN:
+                log.warning("purchase %s still unknown: a retry of it is not bought", entry.id)
+                raise PurchaseInDoubt(f"purchase {entry.id} is unresolved")
+            found = await self._claim(entry)
+            if found:
+                return found
+        return []
+
+    async def by_ref(self, tenant: Tenant, order_ref: str) -> Purchase | None:
+        """The latest attempt under a client's order reference, reconciled if unknown."""
+        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        entry = next((e for e in recent if e.order_ref == order_ref), None)
+        if entry is not None and entry.state is PurchaseState.UNKNOWN:
+            entry = await self._reconciler.settle(tenant, entry)
+        return entry
+
+    async def _claim(self, entry: Purchase) -> list[Activation]:
+        """An adopted purchase's open numbers, answered to one client once."""
+        if entry.state is not PurchaseState.ADOPTED or entry.answered:
+            return []
+        await self._ctx.store.journal_put(entry.evolve(answered=True))
+        found = [await self._ctx.store.get(i) for i in entry.activation_ids]
+        return [a for a in found if a is not None and a.status.is_open]
+
+
+def _why(error: BaseException) -> str:
+    if isinstance(error, DomainError):
+        return type(error).__name__
+    return f"not sent: {type(error).__name__}"

@@ -1,0 +1,224 @@
+"""Finding out what became of a purchase whose outcome is unknown.
+
+What the vendor offers for it (getatext-api.txt): rental ids that a key can read back
+with `rental-status` (a foreign or absent id answers "not found"), the balance, and the
+webhook that names a rental. So:
+
+1. Probe: read the ids just above the highest id the proxy held when the purchase left
+   (its floor), and just below the first id bought after it (its ceiling), skipping
+   ids the store already holds. A rental of the owner's key that the store does not
+   hold, for a service of the purchase, is adopted into it.
+2. Balance: when the purchase started with a witnessed balance (no other purchase of
+   that owner under way), and the balance now equals that balance less every purchase
+   stored since, nothing was charged: the purchase is void.
+3. Webhook: a pushed rental that the store does not know is adopted into the one
+   unknown purchase it fits (`adopt_pushed`).
+
+Anything else stays unknown: listed at /admin/purchases?state=unknown, counted by
+smsproxy_purchase_journal_entries{state="unknown"}, logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from cachetools import TTLCache
+
+from ..domain import (
+    Activation,
+    ActivationStatus,
+    Offer,
+    Purchase,
+    PurchaseState,
+    RentalSnapshot,
+    Tenant,
+)
+from ..errors import NotFound, UpstreamError
+from .catalog import Catalog
+from .context import Context
+from .transitions import apply_snapshot
+from .upstream import Gateway
+
+log = logging.getLogger("smsproxy.purchases")
+PROBE_LIMIT = 24  # rental-status reads per reconciliation
+PROBE_AHEAD = 8  # ids above the highest held: purchases may be answered out of order
+RETRY_AFTER_SECONDS = 10.0  # one reconciliation per entry in this time
+HISTORY_WINDOW = 200
+
+
+def _plain(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def service_of(name: str | None, services: Sequence[str], offers: Sequence[Offer]) -> str | None:
+    """The purchase's service that a vendor's display name stands for, if any."""
+    if not name:
+        return None
+    for offer in offers:
+        if offer.name == name and offer.service in services:
+            return offer.service
+    wanted = _plain(name)
+    return next((s for s in services if _plain(s) == wanted), None)
+
+
+class Reconciler:
+    def __init__(self, ctx: Context, gateway: Gateway, catalog: Catalog) -> None:
+        self._ctx = ctx
+        self._gateway = gateway
+        self._catalog = catalog
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._tried: TTLCache[int, bool] = TTLCache(4096, RETRY_AFTER_SECONDS, timer=ctx.clock.now)
+
+    async def settle(self, tenant: Tenant, entry: Purchase) -> Purchase:
+        """The entry after one reconciliation attempt (at most one per entry at a time)."""
+        lock = self._locks.setdefault(entry.id, asyncio.Lock())
+        try:
+            async with lock:
+                current = await self._ctx.store.journal_get(entry.id) or entry
+                if current.state is not PurchaseState.UNKNOWN or current.id in self._tried:
+                    return current
+                self._tried[current.id] = True
+                return await self._attempt(tenant, current)
+        finally:
+            if not lock.locked():
+                self._locks.pop(entry.id, None)
+
+    async def _attempt(self, tenant: Tenant, entry: Purchase) -> Purchase:
+        found = await self._probe(tenant, entry)
+        if found:
+            return await self._adopt(entry, found)
+        if await self._never_charged(tenant, entry):
+            log.warning("purchase %s was never charged (balance unchanged): void", entry.id)
+            return await self._resolve(entry, PurchaseState.VOID, (), "balance unchanged")
+        log.error("purchase %s: no rental found and no proof of refusal; stays unknown", entry.id)
+        return entry
+
+    # -- 1. probing ---------------------------------------------------------------------
+    async def _candidates(self, entry: Purchase, since: list[Activation]) -> list[int]:
+        provider = self._ctx.provider.name
+        top = max(await self._ctx.store.max_upstream_id(provider), entry.upstream_floor)
+        later = [a.upstream_id for a in since if a.provider == provider]
+        ids: list[int] = []
+        if later:  # just below the first rental bought after it, nearest first
+            ceiling = min(later)
+            ids += range(ceiling - 1, max(entry.upstream_floor, ceiling - PROBE_LIMIT), -1)
+        if entry.upstream_floor:  # just above what was held when it left
+            ids += range(entry.upstream_floor + 1, top + PROBE_AHEAD + 1)
+        unique = list(dict.fromkeys(i for i in ids if i > 0))
+        held = [await self._ctx.store.by_upstream(provider, i) for i in unique]
+        return [i for i, h in zip(unique, held, strict=True) if h is None][:PROBE_LIMIT]
+
+    async def _probe(self, tenant: Tenant, entry: Purchase) -> list[tuple[RentalSnapshot, str]]:
+        provider = self._ctx.provider
+        offers = self._catalog.peek(tenant)
+        wanted = list(entry.services)
+        found: list[tuple[RentalSnapshot, str]] = []
+        for upstream_id in await self._candidates(entry, await self._since(entry)):
+            try:
+                snap = await self._gateway.call(
+                    tenant,
+                    "status",
+                    lambda uid=upstream_id: provider.status(tenant.api_key, uid),  # type: ignore[misc]
+                    max_wait=self._ctx.settings.poll_wait_seconds,
+                )
+            except NotFound:
+                continue
+            except UpstreamError as exc:
+                log.warning("probe for purchase %s stopped: %s", entry.id, type(exc).__name__)
+                break
+            service = service_of(snap.service_name, wanted, offers)
+            if service is None or snap.number is None:
+                continue
+            wanted.remove(service)
+            found.append((snap, service))
+            if not wanted:
+                break
+        return found
+
+    async def _since(self, entry: Purchase) -> list[Activation]:
+        rows, _ = await self._ctx.store.history(entry.owner, HISTORY_WINDOW, 0, True)
+        return [a for a in rows if a.created_at >= entry.created_at]
+
+    # -- 2. the balance ---------------------------------------------------------------------
+    async def _never_charged(self, tenant: Tenant, entry: Purchase) -> bool:
+        if entry.balance_before is None:
+            return False
+        try:
+            now = await self._gateway.call(
+                tenant, "balance", lambda: self._ctx.provider.balance(tenant.api_key)
+            )
+        except UpstreamError:
+            return False
+        spent = sum((a.cost for a in await self._since(entry)), Decimal(0))
+        return now == entry.balance_before - spent
+
+    # -- adoption -------------------------------------------------------------------------
+    async def _adopt(self, entry: Purchase, found: list[tuple[RentalSnapshot, str]]) -> Purchase:
+        stored = [await self._store(entry.owner, snap, service) for snap, service in found]
+        ids = tuple(a.id for a in stored)
+        log.warning(
+            "purchase %s adopted: upstream %s stored as activation(s) %s",
+            entry.id,
+            ",".join(str(s.upstream_id) for s, _ in found),
+            ",".join(map(str, ids)),
+        )
+        return await self._resolve(entry, PurchaseState.ADOPTED, ids, "found at the vendor")
+
+    async def _store(self, owner: str, snap: RentalSnapshot, service: str) -> Activation:
+        now = self._ctx.clock.now()
+        blank = Activation(
+            id=0,
+            provider=self._ctx.provider.name,
+            upstream_id=snap.upstream_id,
+            owner=owner,
+            number=snap.number or "",
+            service=service,
+            cost=snap.cost if snap.cost is not None else Decimal(0),
+            status=ActivationStatus.WAITING,
+            created_at=now,
+            end_time=snap.end_time,
+        )
+        activation = await self._ctx.store.add(apply_snapshot(blank, snap, now))
+        self._ctx.observer.rented(activation.provider, service, activation.cost)
+        return activation
+
+    async def _resolve(
+        self, entry: Purchase, state: PurchaseState, ids: tuple[int, ...], note: str
+    ) -> Purchase:
+        resolved = entry.evolve(
+            state=state, settled_at=self._ctx.clock.now(), activation_ids=ids, note=note
+        )
+        await self._ctx.store.journal_put(resolved)
+        self._ctx.observer.purchase_settled(entry.provider, state.value)
+        return resolved
+
+    # -- 3. a pushed rental -----------------------------------------------------------------
+    async def adopt_pushed(self, snap: RentalSnapshot) -> Activation | None:
+        """A webhook named a rental the store does not hold: adopt it into the one unknown
+        purchase it fits (its service, within the hold window), else leave it an orphan."""
+        now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
+        open_entries = await self._ctx.store.journal_list(state=PurchaseState.UNKNOWN)
+        fits = [
+            (e, service)
+            for e in reversed(open_entries)  # oldest first
+            if now - e.created_at <= hold
+            and e.provider == self._ctx.provider.name
+            and (service := service_of(snap.service_name, e.services, ())) is not None
+        ]
+        if not fits or snap.number is None or len({e.owner for e, _ in fits}) > 1:
+            log.error(
+                "webhook for unknown rental %s (%s): %s",
+                snap.upstream_id,
+                snap.service_name,
+                "no unknown purchase fits" if not fits else "fits several owners; not adopted",
+            )
+            return None
+        entry, service = fits[0]
+        activation = await self._store(entry.owner, snap, service)
+        await self._resolve(entry, PurchaseState.ADOPTED, (activation.id,), "named by a webhook")
+        log.warning("purchase %s adopted from a webhook: activation %s", entry.id, activation.id)
+        return activation
