@@ -30,6 +30,7 @@ TOKENS: TokenTable = {
     e.WrongCarrier: "RENTAL_ERROR",
     e.NumberTaken: "RENTAL_ERROR_TRY_AGAIN",
     e.RateLimited: "RENTAL_ERROR_TRY_AGAIN",
+    e.OutcomeUnknown: "RENTAL_ERROR_TRY_AGAIN",  # reconciled, never bought again blind
     e.NotFound: "NO_ACTIVATION",
     e.EarlyCancel: "RENTAL_LOCKED",
     e.BadTransition: "BAD_STATUS",

@@ -47,6 +47,7 @@ ERRORS: Mapping[type[e.DomainError], Reply] = {
     e.NotReRentable: (400, "This service cannot be re-rented"),
     e.RateLimited: (429, "Too Many Attempts."),
     e.Maintenance: (503, "Service is under maintenance"),
+    e.OutcomeUnknown: THROTTLED_RENT,  # the vendor's own "try again" for a purchase
     e.DomainError: (500, "Server Error"),
 }
 BY_ACTION: Mapping[str, Mapping[type[e.DomainError], Reply]] = {

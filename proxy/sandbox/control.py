@@ -235,6 +235,22 @@ async def stats(request: web.Request) -> web.Response:
     return json_response(200, request.app[STATS].as_json())
 
 
+async def list_rentals(request: web.Request) -> web.Response:
+    """Every short rental the vendor holds: the evidence of what was bought."""
+    rows = [
+        {
+            "id": r.id,
+            "account": fingerprint(r.owner),
+            "number": r.number.number,
+            "service": r.service.api_name,
+            "price": f"{r.price:.2f}",
+            "status": r.status.value,
+        }
+        for r in request.app[STATE].rentals.values()
+    ]
+    return json_response(200, {"rentals": rows})
+
+
 async def reset(request: web.Request) -> web.Response:
     request.app[STATE].reset()
     request.app[STATS].reset()
@@ -263,4 +279,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_delete("/_sandbox/faults", clear_faults)
     app.router.add_post("/_sandbox/webhooks/drain", drain_webhooks)
     app.router.add_get("/_sandbox/stats", stats)
+    app.router.add_get("/_sandbox/rentals", list_rentals)
     app.router.add_post("/_sandbox/reset", reset)

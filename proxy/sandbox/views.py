@@ -185,6 +185,7 @@ def webhook(r: Rental) -> Json:
         "id": r.id,
         "code": code,
         "received_at": fmt_datetime(received),
+        "end_time": fmt_datetime(r.end_time),
         "number": r.number.number,
         "service_name": r.service.service_name,
         "status": r.status.value,

@@ -44,8 +44,8 @@ from .transitions import apply_snapshot
 from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.purchases")
-PROBE_LIMIT = 24  # rental-status reads per reconciliation
-PROBE_AHEAD = 8  # ids above the highest held: purchases may be answered out of order
+PROBE_LIMIT = 32  # rental-status reads per reconciliation, at most
+PROBE_SPAN = 256  # how far above its floor a purchase's rental is looked for
 RETRY_AFTER_SECONDS = 10.0  # one reconciliation per entry in this time
 HISTORY_WINDOW = 200
 
@@ -99,18 +99,24 @@ class Reconciler:
 
     # -- 1. probing ---------------------------------------------------------------------
     async def _candidates(self, entry: Purchase, since: list[Activation]) -> list[int]:
+        """Ids to read back, nearest first: just below the first rental bought after the
+        purchase (its ceiling), then upward from what was held when it left (its floor)."""
         provider = self._ctx.provider.name
-        top = max(await self._ctx.store.max_upstream_id(provider), entry.upstream_floor)
         later = [a.upstream_id for a in since if a.provider == provider]
         ids: list[int] = []
-        if later:  # just below the first rental bought after it, nearest first
+        if later:
             ceiling = min(later)
             ids += range(ceiling - 1, max(entry.upstream_floor, ceiling - PROBE_LIMIT), -1)
-        if entry.upstream_floor:  # just above what was held when it left
-            ids += range(entry.upstream_floor + 1, top + PROBE_AHEAD + 1)
-        unique = list(dict.fromkeys(i for i in ids if i > 0))
-        held = [await self._ctx.store.by_upstream(provider, i) for i in unique]
-        return [i for i, h in zip(unique, held, strict=True) if h is None][:PROBE_LIMIT]
+        if entry.upstream_floor:
+            start = entry.upstream_floor + 1
+            ids += range(start, start + PROBE_SPAN)
+        picked: list[int] = []
+        for upstream_id in dict.fromkeys(i for i in ids if i > 0):
+            if await self._ctx.store.by_upstream(provider, upstream_id) is None:
+                picked.append(upstream_id)
+                if len(picked) == PROBE_LIMIT:
+                    break
+        return picked
 
     async def _probe(self, tenant: Tenant, entry: Purchase) -> list[tuple[RentalSnapshot, str]]:
         provider = self._ctx.provider

@@ -24,10 +24,15 @@ def free_port() -> int:
 
 
 class ProxyProcess:
-    def __init__(self, upstream: str, data_dir: Path) -> None:
+    """`smsproxy serve` as its own process; `upstream=None` runs its embedded sandbox."""
+
+    def __init__(self, upstream: str | None, data_dir: Path, **settings: str) -> None:
         self.upstream, self.data_dir = upstream, data_dir
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/stubs/handler_api.php"
+        self.sandbox_port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/stubs/handler_api.php"
+        self.settings = settings
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -36,14 +41,17 @@ class ProxyProcess:
             "SMSPROXY_POLL_INTERVAL_SECONDS": "0",
             "SMSPROXY_CANCEL_LOCK_SECONDS": "0",
             "SMSPROXY_SECRET": "durable",
+            "SMSPROXY_SANDBOX_PORT": str(self.sandbox_port),
+            **{f"SMSPROXY_{k.upper()}": v for k, v in self.settings.items()},
         }
+        env.pop("SMSPROXY_UPSTREAM_URL", None)
+        upstream = ["--upstream", self.upstream] if self.upstream else []
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "proxy.cli",
             "serve",
-            "--upstream",
-            self.upstream,
+            *upstream,
             "--port",
             str(self.port),
             "--data-dir",
@@ -65,6 +73,12 @@ class ProxyProcess:
         self.proc.send_signal(signal.SIGKILL)
         await self.proc.wait()
         assert self.proc.returncode == -signal.SIGKILL
+
+    async def stop(self) -> None:
+        """The way an operator stops it: SIGINT, and a clean exit."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(self.proc.wait(), 20)
 
 
 @pytest.fixture

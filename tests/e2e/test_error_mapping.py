@@ -164,7 +164,8 @@ ROWS = [
         "RENTAL_ERROR_TRY_AGAIN",
         fault(429),
     ),
-    Row(500, "Server Error", "ERROR_SQL", "RENTAL_ERROR", fault(500)),
+    # a 5xx to a purchase may come after the sale: in doubt, reconciled (docs/reliability.md)
+    Row(500, "Server Error", "ERROR_SQL", "RENTAL_ERROR_TRY_AGAIN", fault(500)),
 ]
 
 

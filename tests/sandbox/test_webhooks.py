@@ -46,12 +46,22 @@ async def test_webhook_body_on_sms(sandbox: Sandbox, receiver: Receiver) -> None
         "id": rental["id"],
         "code": 654321,
         "received_at": "2026-01-05 12:00:01",
+        "end_time": rental["end_time"],
         "number": rental["number"],
         "service_name": "Whatsapp",
         "status": "active",
         "cost": "0.55",
     }
-    assert list(body) == ["id", "code", "received_at", "number", "service_name", "status", "cost"]
+    assert list(body) == [
+        "id",
+        "code",
+        "received_at",
+        "end_time",  # getatext-api.txt's webhook example carries it
+        "number",
+        "service_name",
+        "status",
+        "cost",
+    ]
 
 
 async def test_failing_webhooks_are_counted_not_fatal(sandbox: Sandbox, receiver: Receiver) -> None:

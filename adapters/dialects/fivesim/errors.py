@@ -28,6 +28,7 @@ ERRORS: Mapping[type[e.DomainError], Reply] = {
     e.StillActive: (400, "reuse not possible"),
     e.NotReRentable: (400, "reuse not possible"),
     e.Maintenance: (400, "server offline"),  # F8
+    e.OutcomeUnknown: (400, "server offline"),  # a purchase in doubt: try again later
     e.DomainError: (500, "internal error"),
 }
 BY_ACTION: Mapping[str, Mapping[type[e.DomainError], Reply]] = {
