@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import logging
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any, TypeGuard
 from aiohttp import web
 
 from .domain import RentalSnapshot
+from .inputs import BodyError, load_json
 from .keys import SERVICE, SETTINGS
 
 log = logging.getLogger("smsproxy.webhooks")
@@ -64,8 +64,8 @@ async def receive(request: web.Request) -> web.Response:
     if not _allowed(request.remote, settings.webhook_allow):
         return _answer(request, "forbidden", 403, "source not allowed")
     try:
-        body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+        body = load_json(await request.read())
+    except BodyError:
         return _answer(request, "rejected", 400, "body must be JSON")
     rental_id, code = (body.get("id"), body.get("code")) if isinstance(body, dict) else (None, None)
     if not _is_id(rental_id) or code in (None, ""):

@@ -76,7 +76,8 @@ def violations(name: str, found: set[str]) -> list[str]:
         bad += [
             m
             for m in found
-            if top(m) == "proxy" and m.split(".")[1] not in ("domain", "errors", "service", "keys")
+            if top(m) == "proxy"
+            and m.split(".")[1] not in ("domain", "errors", "service", "keys", "inputs")
         ]
     elif name.startswith("adapters.upstreams"):
         bad += [m for m in found if m.startswith("adapters.dialects") or top(m) == "aiohttp"]

@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from proxy.inputs import parse_id
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TRUE = frozenset({"true", "1", "yes", "on"})
 
@@ -50,10 +52,7 @@ def listing(value: str | None) -> list[str]:
 
 
 def positive_int(value: str | None) -> int | None:
-    if value is None or not value.isdigit():
-        return None
-    number = int(value)
-    return number if 0 < number < 2**31 else None
+    return parse_id(value)
 
 
 def text_response(body: str) -> web.Response:

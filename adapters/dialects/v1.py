@@ -13,13 +13,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
 from proxy import errors as e
 from proxy.domain import Activation, ActivationStatus, Offer, Order, Tenant
+from proxy.inputs import BodyError, ascii_digits, load_json, parse_id, parse_price, printable
 from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
@@ -104,8 +105,8 @@ async def read_body(request: web.Request) -> Json:
     ):
         return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = load_json(raw)
+    except BodyError:
         raise Refusal(400, "Malformed JSON body") from None
     if not isinstance(body, dict):
         raise Refusal(400, "Malformed JSON body")
@@ -136,13 +137,8 @@ def price(body: Json, name: str) -> Decimal | None:
     value = body.get(name)
     if value is None or value == "":
         return None
-    try:
-        if isinstance(value, bool):
-            raise InvalidOperation
-        result = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Refusal(400, f"{name} must be a number") from None
-    if not result.is_finite():
+    result = parse_price(value)
+    if result is None:
         raise Refusal(400, f"{name} must be a number")
     return result
 
@@ -151,11 +147,14 @@ def ident(body: Json, name: str, missing: str) -> int:
     value = body.get(name)
     if value in (None, ""):
         raise Refusal(400, missing)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise Refusal(400, "Id must be an integer")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Refusal(400, "Id must be an integer")
+    found = parse_id(value)
+    if found is None:
+        if isinstance(value, int) or ascii_digits(value.strip(), 64) is not None:
+            raise e.NotFound()  # an integer, but none the proxy ever gave out
+        raise Refusal(400, "Id must be an integer")
+    return found
 
 
 def listing(value: Any) -> tuple[str, ...]:
@@ -169,7 +168,7 @@ def order(body: Json, services: tuple[str, ...], area_field: str) -> Order:
     carrier = text(body, "carrier")
     if carrier is not None and carrier.lower() not in CARRIERS:
         raise Refusal(400, "Wrong Carrier")
-    codes = tuple(c for c in listing(body.get(area_field)) if len(c) == 3 and c.isdigit())
+    codes = tuple(c for c in listing(body.get(area_field)) if len(c) == 3 and ascii_digits(c, 3))
     return Order(
         services=services,
         carrier=carrier.lower() if carrier else None,
@@ -324,7 +323,7 @@ async def rental_status(call: Call) -> web.Response:
 
 async def complete(call: Call) -> web.Response:
     raw = call.request.match_info["id"]
-    a = await call.service.complete(call.tenant, int(raw) if raw.isdigit() else None)
+    a = await call.service.complete(call.tenant, parse_id(raw))
     return answer(
         200,
         {
@@ -373,11 +372,14 @@ async def balance(call: Call) -> web.Response:
 
 async def native(call: Call) -> web.Response:
     """Long rentals, service long rentals, auctions: the vendor's records, forwarded."""
-    if not all(v.isalnum() for v in call.request.match_info.values()):
+    if not all(ascii_digits(v, 20) for v in call.request.match_info.values()):
         raise Refusal(404, "Not Found")  # only plain ids and numbers are forwarded
     path = call.request.path.removeprefix("/api/v1")
-    if call.request.query_string:
-        path += "?" + call.request.query_string
+    query = call.request.rel_url.raw_query_string  # still percent-encoded: no CR/LF
+    if query:
+        if not printable(query, 2048):
+            raise Refusal(400, "Malformed query")
+        path += "?" + query
     body = call.body if call.request.method != "GET" else None
     status, payload = await call.service.forward(call.tenant, call.request.method, path, body)
     return answer(status, payload)

@@ -6,7 +6,8 @@ import hashlib
 import hmac
 
 from ..domain import Tenant
-from ..errors import MissingKey
+from ..errors import BadKey, MissingKey
+from ..inputs import clean_key
 
 
 class Identity:
@@ -17,6 +18,11 @@ class Identity:
         return hmac.new(self._secret, api_key.encode(), hashlib.sha256).hexdigest()[:32]
 
     def tenant(self, api_key: str | None) -> Tenant:
-        if not api_key:
+        """Checked before anything else happens: a key that could not be sent upstream
+        (control characters, non-ASCII, absurd length) is a bad key, not a vendor call."""
+        if not api_key or not api_key.strip():
             raise MissingKey()
-        return Tenant(api_key=api_key, owner=self.fingerprint(api_key))
+        key = clean_key(api_key)
+        if key is None:
+            raise BadKey()
+        return Tenant(api_key=key, owner=self.fingerprint(key))

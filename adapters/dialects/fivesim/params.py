@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from proxy.inputs import parse_price
 
 from .. import codes
 from .errors import Refusal
@@ -31,11 +33,6 @@ def api_name_of(slug: str) -> str:
     return api_name
 
 
-def parse_price(raw: str | None) -> Decimal | None:
-    if raw is None:
-        return None
-    try:
-        price = Decimal(raw)
-    except InvalidOperation:
-        return None
-    return price if price.is_finite() and price > 0 else None
+def positive_price(raw: object) -> Decimal | None:
+    price = parse_price(raw)
+    return price if price is not None and price > 0 else None

@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from proxy.domain import Activation, Order, Tenant
+from proxy.inputs import BodyError, ascii_digits, load_json, parse_id
 from proxy.service import Service
 
 from .. import codes
 from ..base import TRUE
 from .errors import Refusal
 from .frame import Call, Handler, ok
-from .params import api_name_of, carrier_of, check_country, parse_price
+from .params import api_name_of, carrier_of, check_country, positive_price
 from .views import order_json, rfc3339, sms_list
 
 
 def order_id(call: Call) -> int:
-    raw = call.path("id")
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+    found = parse_id(call.path("id"))
+    if found is None:
         raise Refusal(400, "order not found")
-    return int(raw)
+    return found
 
 
 # -- user ------------------------------------------------------------------------------------
@@ -58,7 +58,8 @@ async def profile(call: Call) -> web.Response:
 
 
 def _int(value: str | None, default: int, limit: int) -> int:
-    return min(int(value), limit) if value and value.isdigit() else default
+    digits = ascii_digits(value, len(str(limit)))
+    return min(int(digits), limit) if digits is not None else default
 
 
 async def orders(call: Call) -> web.Response:
@@ -90,7 +91,7 @@ async def buy_activation(call: Call) -> web.Response:
     service = api_name_of(call.path("product"))
     if (call.query("forwarding") or "").lower() in TRUE or call.query("voice") == "1":
         raise Refusal(400, "no free phones")  # forwarding and voice are not offered
-    max_price = parse_price(call.query("maxPrice"))
+    max_price = positive_price(call.query("maxPrice"))
     if max_price is None:
         max_price = (await call.service.max_prices(call.me)).get(service)
     order = Order(
@@ -110,7 +111,7 @@ async def reuse(call: Call) -> web.Response:
     service = api_name_of(call.path("product"))
     digits = call.path("number").lstrip("+")
     number = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
-    if len(number) != 10 or not number.isdigit():
+    if ascii_digits(number, 10) is None or len(number) != 10:
         raise Refusal(400, "reuse not possible")
     a = await call.service.reuse(call.me, service, number)
     return ok(order_json(a, call.service.clock.now()))
@@ -160,8 +161,8 @@ async def max_prices(call: Call) -> web.Response:
             ]
         )
     try:
-        body = json.loads(await call.request.read() or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        body = load_json(await call.request.read() or b"{}")
+    except BodyError:
         raise Refusal(400, "bad request") from None
     if not isinstance(body, dict) or not isinstance(body.get("product_name"), str):
         raise Refusal(400, "no product")
@@ -169,7 +170,7 @@ async def max_prices(call: Call) -> web.Response:
     if call.request.method == "DELETE":
         await call.service.delete_max_price(call.me, service)
         return ok({"success": True})
-    price = parse_price(str(body.get("price")))
+    price = positive_price(body.get("price"))
     if price is None:
         raise Refusal(400, "bad price")
     await call.service.set_max_price(call.me, service, price)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from proxy.domain import Order
 from proxy.errors import BadService, NoNumbers
+from proxy.inputs import ascii_digits, parse_price
 
 from ..base import Params, boolean, first, listing, positive_int
 from ..codes import OPERATORS, USA_ALIASES, Vocabulary
@@ -36,14 +37,13 @@ def _carrier(params: Params) -> str | None:
 
 
 def _max_price(params: Params) -> Decimal | None:
-    raw = first(params, "maxPrice", "max_price")
-    if raw is None:
-        return None
-    try:
-        price = Decimal(raw)
-    except InvalidOperation:
-        return None  # a malformed price is ignored, as an absent one
-    return price if price.is_finite() and price > 0 else None
+    # a malformed or absurd price is ignored, as an absent one
+    price = parse_price(first(params, "maxPrice", "max_price"))
+    return price if price is not None and price > 0 else None
+
+
+def _area_code(value: str) -> bool:
+    return len(value) == 3 and ascii_digits(value, 3) is not None
 
 
 def order(
@@ -63,7 +63,9 @@ def order(
         if not PHONE_PREFIX.match(prefix):
             raise Answer("WRONG_EXCEPTION_PHONE")
     areas = [
-        a for a in listing(first(params, "areas", "area_codes")) if len(a) == 3 and a.isdigit()
+        a
+        for a in listing(first(params, "areas", "area_codes"))
+        if ascii_digits(a, 3) and len(a) == 3
     ]
     return Order(
         services=tuple(s for s in services if s is not None),
