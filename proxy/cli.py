@@ -86,15 +86,16 @@ async def _serve(settings: Any) -> None:
     from proxy.app import build_app, upstream_url
     from proxy.sandbox import SandboxConfig
     from proxy.sandbox import create_app as create_sandbox
+    from proxy.server import QuietAppRunner
 
     runners = []
     if settings.uses_embedded_sandbox:
         world = SandboxConfig(state_file=str(settings.data_dir / "sandbox-state.pickle"))
-        sandbox = web.AppRunner(create_sandbox(world), access_log=None)
+        sandbox = QuietAppRunner(create_sandbox(world), access_log=None)
         await sandbox.setup()
         await web.TCPSite(sandbox, settings.sandbox_host, settings.sandbox_port).start()
         runners.append(sandbox)
-    runner = web.AppRunner(build_app(settings), access_log=None)
+    runner = QuietAppRunner(build_app(settings), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     runners.append(runner)

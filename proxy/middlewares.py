@@ -26,8 +26,14 @@ async def no_tracebacks(request: web.Request, handler: Handler) -> web.StreamRes
     except web.HTTPException:
         raise
     except Exception:
-        log.exception("unhandled error on %s", request.path)
+        # the route's pattern, not the path: a path can carry a secret (the webhook's)
+        log.exception("unhandled error on %s", _route(request))
         return web.Response(status=500, text="Internal Server Error")
+
+
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"
 
 
 def observe_requests(metrics: Metrics | None, *, json_logs: bool = False) -> Middleware:
@@ -36,7 +42,9 @@ def observe_requests(metrics: Metrics | None, *, json_logs: bool = False) -> Mid
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-        request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+        # always our own: a caller's id is logged, and a caller may send anything in it
+        # (SMS-Activate keys are hex tokens, as request ids are)
+        request_id = uuid.uuid4().hex[:16]
         calls = [0]
         token = upstream_calls.set(calls)
         started = time.perf_counter()
