@@ -103,7 +103,11 @@ async def read_body(request: web.Request) -> Json:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        try:
+            form = await request.post()
+        except (ValueError, UnicodeDecodeError, web.HTTPException):
+            raise Refusal(400, "Malformed JSON body") from None  # a broken form, answered alike
+        return {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         body = load_json(raw)
     except BodyError:
