@@ -145,6 +145,7 @@ class NegativeCache(Generic[K]):
         self._stats = stats
         self.ttl = ttl
         self._until: dict[K, float] = {}
+        self._swept_size = 64
 
     @property
     def enabled(self) -> bool:
@@ -152,7 +153,11 @@ class NegativeCache(Generic[K]):
 
     def remember(self, key: K) -> None:
         if self.enabled:
-            self._until[key] = self._clock() + self.ttl
+            now = self._clock()
+            if len(self._until) >= self._swept_size * 2:  # amortised: expired ones go
+                self._until = {k: u for k, u in self._until.items() if u > now}
+                self._swept_size = max(len(self._until), 64)
+            self._until[key] = now + self.ttl
 
     def hit(self, key: K) -> bool:
         until = self._until.get(key)

@@ -55,6 +55,7 @@ class Pacer:
     arrivals into one of the vendor's one-second windows."""
 
     WINDOW = 1.0
+    SWEEP_SECONDS = 5.0  # idle accounts are forgotten this often (amortised O(1) a call)
 
     def __init__(
         self,
@@ -75,6 +76,7 @@ class Pacer:
         self._turns: dict[tuple[str, str], deque[Turn]] = {}
         self.stats = PacingStats()
         self._observe_wait = observe_wait
+        self._swept_at = now()
 
     def interval(self, group: LimitGroup) -> float:
         return (1.0 / group.per_second) * (1.0 + self.margin)
@@ -82,6 +84,8 @@ class Pacer:
     def reserve(self, account: str, group: LimitGroup, max_wait: float | None = None) -> float:
         """Book the next slot; returns how long to wait for it. Refuses past the bound."""
         now = self._now()
+        if now - self._swept_at >= self.SWEEP_SECONDS:
+            self.sweep()
         key = (account, group.name)
         slot = max(now, self._next_free.get(key, now))
         wait = slot - now
@@ -93,6 +97,30 @@ class Pacer:
 
     def now(self) -> float:
         return self._now()
+
+    def entries(self) -> int:
+        """(account, group) pairs the pacer holds state for."""
+        return len(self._next_free.keys() | self._turns.keys())
+
+    def sweep(self) -> int:
+        """Forget every account whose state no longer changes anything: no slot ahead,
+        and no call of its group answered less than a window ago. Every key, even a
+        bogus one, would otherwise cost memory for as long as the process lives."""
+        now = self._now()
+        self._swept_at = now
+        idle = [
+            key
+            for key in self._next_free.keys() | self._turns.keys()
+            if self._next_free.get(key, now) <= now
+            and all(
+                t.done.is_set() and t.finished_at + self.WINDOW <= now
+                for t in self._turns.get(key, ())
+            )
+        ]
+        for key in idle:
+            self._next_free.pop(key, None)
+            self._turns.pop(key, None)
+        return len(idle)
 
     def _book(self, account: str, group: LimitGroup) -> tuple[Turn, Turn | None]:
         """This call's turn, and the turn it must wait a window after (FIFO by arrival)."""

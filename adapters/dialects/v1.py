@@ -90,6 +90,14 @@ def money(value: Decimal | None) -> str:
     return f"{(value or Decimal(0)):.2f}"
 
 
+def known_money(value: Decimal | None) -> str | None:
+    return None if value is None else money(value)
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -220,10 +228,12 @@ class Call:
             return a.receipt.service_name
         return (await self.names()).get(a.service, a.service.capitalize())
 
-    async def balance(self, a: Activation | None = None) -> Decimal:
+    async def balance(self, a: Activation | None = None) -> Decimal | None:
+        """The balance an answer mentions: the purchase's own, else a recent one; None
+        (JSON null) when the vendor cannot say, rather than no answer at all."""
         if a is not None and a.receipt is not None and a.receipt.balance_after is not None:
             return a.receipt.balance_after
-        return await self.service.recent_balance(self.tenant)
+        return await self.service.balance_hint(self.tenant)
 
 
 async def rented(call: Call, a: Activation) -> Json:
@@ -236,7 +246,7 @@ async def rented(call: Call, a: Activation) -> Json:
         "number": a.number,
         "service_name": await call.name(a),
         "price": money(a.cost),
-        "new_balance": money(await call.balance(a)),
+        "new_balance": known_money(await call.balance(a)),
     }
 
 
@@ -250,7 +260,7 @@ async def state(call: Call, a: Activation) -> Json:
         "number": a.number,
         "service_name": await call.name(a),
         "cost": money(a.cost),
-        "balance": money(await call.balance()),
+        "balance": known_money(await call.balance()),
     }
 
 
@@ -282,7 +292,7 @@ async def rent_specific(call: Call) -> web.Response:
             "number": a.number,
             "service_name": await call.name(a),
             "price": float(a.cost),
-            "new_balance": float(await call.balance(a)),
+            "new_balance": _float(await call.balance(a)),
             "country": "usa",
             "returning_customer": bool(receipt and receipt.returning_customer),
         },
@@ -305,7 +315,7 @@ async def rent_multiple(call: Call) -> web.Response:
         {
             "status": "success",
             "rentals": items,
-            "new_balance": money(await call.balance(found[-1])),
+            "new_balance": known_money(await call.balance(found[-1])),
             "total_cost": money(total),
         },
     )
@@ -340,7 +350,7 @@ async def complete(call: Call) -> web.Response:
                 "number": a.number,
                 "service_name": await call.name(a),
                 "price": money(a.cost),
-                "new_balance": money(await call.balance()),
+                "new_balance": known_money(await call.balance()),
             },
         },
     )

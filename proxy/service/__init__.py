@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from ..domain import (
     RentedNumber,
     Tenant,
 )
-from ..errors import DomainError, DuplicateOrder, OutcomeUnknown
+from ..errors import DomainError, DuplicateOrder, OutcomeUnknown, UpstreamError
 from ..metrics import NullObserver
 from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
@@ -35,6 +36,8 @@ from .upstream import Gateway
 
 __all__ = ["Service", "ServiceSettings"]
 BALANCE_HINT_SECONDS = 5.0
+BALANCE_HINT_WAIT = 1.0
+LISTING_WAIT = 0.1
 
 
 class Service:
@@ -100,12 +103,21 @@ class Service:
         return value
 
     async def recent_balance(self, tenant: Tenant) -> Decimal:
-        """A balance at most a few seconds old, for answers that merely mention it."""
+        """A balance at most a few seconds old."""
 
         async def load() -> Decimal:
             return await self.balance(tenant)
 
         return await self._recent_balances.get(tenant.owner, load)
+
+    async def balance_hint(self, tenant: Tenant) -> Decimal | None:
+        """For answers that merely mention the balance (a rental's status): a recent one
+        if the vendor gives it quickly, else the last one seen, else None. Never the
+        reason an answer fails or waits (the read goes on behind for the next answer)."""
+        try:
+            return await asyncio.wait_for(self.recent_balance(tenant), BALANCE_HINT_WAIT)
+        except (UpstreamError, TimeoutError):
+            return self._recent_balances.peek(tenant.owner)
 
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
         return await self._catalog.offers(tenant)
@@ -140,11 +152,16 @@ class Service:
         return await self._reader.read(tenant, activation_id)
 
     async def active(self, tenant: Tenant) -> list[Activation]:
-        current = [
-            await self._reader.read(tenant, a.id)
-            for a in await self._ctx.store.open_for(tenant.owner)
-        ]
-        return [a for a in current if a.status.is_open]
+        """From the store within LISTING_WAIT whatever the vendor does: the activations
+        due for a poll are refreshed together, and what has come back by then is answered;
+        the rest goes on behind the answer (within the same per-activation poll budget)."""
+        current = await self._ctx.store.open_for(tenant.owner)
+        due = [a for a in current if self._reader.due(a)]
+        if due:
+            refreshing = self._ctx.spawn(self._reader.refresh_all(tenant, due))
+            await asyncio.wait({refreshing}, timeout=LISTING_WAIT)
+            current = await self._ctx.store.open_for(tenant.owner)
+        return current
 
     async def mark_ready(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await lifecycle.mark_ready(self._ctx, tenant, activation_id)

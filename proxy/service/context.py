@@ -46,15 +46,18 @@ class Context:
     observer: Observer = field(default_factory=NullObserver)
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Work an answer must not wait for; kept referenced until done, errors logged."""
         task = asyncio.get_running_loop().create_task(work)
         self.background.add(task)
         task.add_done_callback(_finished(self.background))
+        return task
 
     async def drain(self) -> None:
-        while self.background:
-            await asyncio.gather(*self.background, return_exceptions=True)
+        """At shutdown: background work only refreshes what is durable already."""
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
 
 
 def _finished(tasks: set[asyncio.Task[None]]) -> Any:

@@ -16,6 +16,7 @@ from .status import StatusReader, owned
 from .upstream import Gateway
 
 S = ActivationStatus
+CANCELLED = (S.CANCELLED, S.BANNED)
 
 
 async def mark_ready(ctx: Context, tenant: Tenant, activation_id: int | None) -> Activation:
@@ -80,12 +81,14 @@ async def cancel(
     activation_id: int | None,
     final: ActivationStatus = S.CANCELLED,
 ) -> Activation:
-    """Cancel upstream; `final` records why (a ban is a cancel the client reports as such)."""
+    """Cancel upstream; `final` records why (a ban is a cancel the client reports as such).
+    A repeated cancel is answered, not refused, also when the first one's answer was lost
+    on the way: the vendor's own word that the rental is cancelled settles it."""
     activation = await owned(ctx, tenant, activation_id)
-    if activation.status is final:
-        return activation  # a repeated cancel is answered, not refused
     if activation.status is S.WAITING:
         activation = await reader.read(tenant, activation.id)  # a code may have arrived
+    if activation.status in CANCELLED:
+        return await _cancelled(ctx, activation, final)
     if activation.status is not S.WAITING:
         raise BadTransition()  # finished, or a code was received (D10)
     if ctx.clock.now() >= activation.end_time:
@@ -97,11 +100,21 @@ async def cancel(
             tenant, "cancel", lambda: ctx.provider.cancel(tenant.api_key, activation.upstream_id)
         )
     except BadTransition:
-        await reader.refresh(tenant, activation, quiet=True)
+        current = await reader.refresh(tenant, activation, quiet=True)
+        if current.status in CANCELLED:  # an earlier cancel went through; its answer did not
+            return await _cancelled(ctx, current, final)
         raise
     cancelled = activation.evolve(status=final, end_time=snap.end_time, checked_at=ctx.clock.now())
     await ctx.store.put(cancelled)
     return cancelled
+
+
+async def _cancelled(ctx: Context, activation: Activation, final: ActivationStatus) -> Activation:
+    if activation.status is final or activation.status is S.BANNED:
+        return activation
+    recorded = activation.evolve(status=final)  # a ban after a cancel is still a ban
+    await ctx.store.put(recorded)
+    return recorded
 
 
 def rerent_cost(parent: Activation) -> Decimal:

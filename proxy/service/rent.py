@@ -22,10 +22,10 @@ from .upstream import Gateway
 log = logging.getLogger("smsproxy.rent")
 
 
-def order_key(provider: str, order: Order) -> tuple[Hashable, ...]:
-    """Negative-cache key: provider, sorted services, carrier, area codes and flags."""
+def order_key(scope: str, order: Order) -> tuple[Hashable, ...]:
+    """Negative-cache key: scope, sorted services, carrier, area codes and flags."""
     return (
-        provider,
+        scope,
         tuple(sorted(order.services)),
         order.carrier,
         order.keep_carrier,
@@ -60,7 +60,10 @@ class Renter:
     async def rent(
         self, tenant: Tenant, order: Order, *, many: bool, order_ref: str | None = None
     ) -> list[Activation]:
-        key = order_key(self._ctx.provider.name, order)
+        # the vendor remembers a failed combination per account (so does the sandbox);
+        # stock is the same for everyone
+        scope = self._gateway.account(tenant) if many else self._ctx.provider.name
+        key = order_key(scope, order)
         negative = self.failed_combinations if many else self.out_of_stock
         if negative.hit(key):
             raise NoNumbers("known to fail")

@@ -7,6 +7,7 @@ upstream call, which a departing client cannot cancel for the others.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from ..caching import SingleFlight
@@ -47,6 +48,16 @@ class StatusReader:
             return activation
         self._ctx.cache_stats.count("status", "miss")
         return await self.refresh(tenant, activation, quiet=True)
+
+    def due(self, activation: Activation) -> bool:
+        """Waiting for a code, and not asked about for a poll interval."""
+        elapsed = self._ctx.clock.now() - activation.checked_at
+        return activation.status in POLLED and elapsed >= self._ctx.settings.status_interval
+
+    async def refresh_all(self, tenant: Tenant, activations: list[Activation]) -> None:
+        """Poll them together (a listing); each still takes its paced turn, and a failed
+        poll leaves what the store knows."""
+        await asyncio.gather(*(self.refresh(tenant, a, quiet=True) for a in activations))
 
     async def refresh(
         self, tenant: Tenant, activation: Activation, *, quiet: bool = False
