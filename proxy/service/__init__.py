@@ -167,7 +167,9 @@ class Service:
         return await lifecycle.mark_ready(self._ctx, tenant, activation_id)
 
     async def request_another(self, tenant: Tenant, activation_id: int | None) -> Activation:
-        return await lifecycle.request_another(self._ctx, self._reader, tenant, activation_id)
+        return await lifecycle.request_another(
+            self._ctx, self._reader, self._catalog, tenant, activation_id
+        )
 
     async def complete(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await lifecycle.complete(

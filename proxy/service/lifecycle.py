@@ -27,15 +27,23 @@ async def mark_ready(ctx: Context, tenant: Tenant, activation_id: int | None) ->
 
 
 async def request_another(
-    ctx: Context, reader: StatusReader, tenant: Tenant, activation_id: int | None
+    ctx: Context,
+    reader: StatusReader,
+    catalog: Catalog,
+    tenant: Tenant,
+    activation_id: int | None,
 ) -> Activation:
-    """setStatus 3 has no vendor endpoint (D9): remember the code, wait for a new one."""
+    """setStatus 3 has no vendor endpoint (D9): remember the code, wait for a new one.
+    Whether the service takes another SMS is asked of the catalogue when the purchase
+    could not learn it (the price list was out of reach then)."""
     activation = await reader.read(tenant, activation_id)
     if activation.status is S.RETRY_WAIT:
         return activation
-    if activation.status is not S.CODE_RECEIVED or not activation.multiple_sms:
+    if activation.status is not S.CODE_RECEIVED:
         raise BadTransition()
-    updated = activation.evolve(status=S.RETRY_WAIT, retry_code=activation.code)
+    if not activation.multiple_sms and not await catalog.multiple_sms(tenant, activation.service):
+        raise BadTransition()
+    updated = activation.evolve(status=S.RETRY_WAIT, retry_code=activation.code, multiple_sms=True)
     await ctx.store.put(updated)
     return updated
 

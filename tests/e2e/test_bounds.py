@@ -191,3 +191,24 @@ async def test_a_listing_does_not_wait_for_a_hanging_vendor(world: World) -> Non
     )
     rows = r.json()["activeActivations"]
     assert sorted(row["activationId"] for row in rows) == sorted(ids)
+
+
+async def test_a_purchase_does_not_wait_for_the_price_list(world: World) -> None:
+    await world.control("POST", "/faults", {"endpoint": "prices-info", "latency_ms": 2000})
+    # a client that gives up after one second still gets its number
+    r = await world.http.get(
+        world.proxy + "/stubs/handler_api.php",
+        params={"api_key": DEMO, "action": "getNumber", "service": "wa"},
+        timeout=1.0,
+    )
+    assert r.text.startswith("ACCESS_NUMBER:")
+
+
+async def test_another_sms_is_allowed_when_the_price_list_was_out_of_reach(world: World) -> None:
+    await world.control("POST", "/faults", {"endpoint": "prices-info", "error_rate": 1})
+    activation_id, number = await world.rent("wa")  # whatsapp takes another SMS
+    await world.control("DELETE", "/faults")
+    await world.sms(number, "111222")
+    await world.tick(1)
+    assert await world.text(action="getStatus", id=activation_id) == "STATUS_OK:111222"
+    assert await world.text(action="setStatus", id=activation_id, status="3") == "ACCESS_RETRY_GET"
