@@ -106,17 +106,31 @@ class Journal:
                 rented = await buy()
             except OutcomeUnknown as unknown:
                 return await self._unknown(tenant, entry, unknown)
-            except BaseException as refused:
-                await self._settle(entry, PurchaseState.REFUSED, note=_why(refused))
+            except DomainError as refused:  # the vendor said no, or it never left
+                await self._settle(entry, PurchaseState.REFUSED, note=type(refused).__name__)
                 raise
-            activations = [await keep(r) for r in rented]
+            except BaseException as broken:  # cancelled or failed while it may be under way
+                await self._settle(entry, PurchaseState.UNKNOWN, note=f"{type(broken).__name__}")
+                log.error("purchase %s interrupted (%r): outcome unknown", entry.id, broken)
+                raise
             balance_after = rented[-1].balance_after if rented else None
-            await self._settle(
-                entry, PurchaseState.BOUGHT, ids=tuple(a.id for a in activations), answered=True
-            )
-            return activations
+            return await self._keep_all(entry, rented, keep)
         finally:
             self.balances.finished(tenant.owner, balance_after)
+
+    async def _keep_all(
+        self, entry: Purchase, rented: list[RentedNumber], keep: Keep
+    ) -> list[Activation]:
+        try:
+            activations = [await keep(r) for r in rented]
+        except BaseException:
+            held = ",".join(str(r.upstream_id) for r in rented)
+            await self._settle(entry, PurchaseState.UNKNOWN, note=f"bought {held}, not stored")
+            log.exception("purchase %s: bought upstream %s but could not store it", entry.id, held)
+            raise
+        ids = tuple(a.id for a in activations)
+        await self._settle(entry, PurchaseState.BOUGHT, ids=ids, answered=True)
+        return activations
 
     async def _begin(self, tenant: Tenant, intent: Intent) -> Purchase:
         ctx = self._ctx
@@ -205,9 +219,3 @@ class Journal:
         await self._ctx.store.journal_put(entry.evolve(answered=True))
         found = [await self._ctx.store.get(i) for i in entry.activation_ids]
         return [a for a in found if a is not None and a.status.is_open]
-
-
-def _why(error: BaseException) -> str:
-    if isinstance(error, DomainError):
-        return type(error).__name__
-    return f"not sent: {type(error).__name__}"

@@ -88,10 +88,11 @@ class Reconciler:
                 self._locks.pop(entry.id, None)
 
     async def _attempt(self, tenant: Tenant, entry: Purchase) -> Purchase:
-        found = await self._probe(tenant, entry)
+        since = await self._since(entry)
+        found = await self._probe(tenant, entry, since)
         if found:
             return await self._adopt(entry, found)
-        if await self._never_charged(tenant, entry):
+        if await self._never_charged(tenant, entry, since):
             log.warning("purchase %s was never charged (balance unchanged): void", entry.id)
             return await self._resolve(entry, PurchaseState.VOID, (), "balance unchanged")
         log.error("purchase %s: no rental found and no proof of refusal; stays unknown", entry.id)
@@ -118,12 +119,14 @@ class Reconciler:
                     break
         return picked
 
-    async def _probe(self, tenant: Tenant, entry: Purchase) -> list[tuple[RentalSnapshot, str]]:
+    async def _probe(
+        self, tenant: Tenant, entry: Purchase, since: list[Activation]
+    ) -> list[tuple[RentalSnapshot, str]]:
         provider = self._ctx.provider
         offers = self._catalog.peek(tenant)
         wanted = list(entry.services)
         found: list[tuple[RentalSnapshot, str]] = []
-        for upstream_id in await self._candidates(entry, await self._since(entry)):
+        for upstream_id in await self._candidates(entry, since):
             try:
                 snap = await self._gateway.call(
                     tenant,
@@ -150,7 +153,9 @@ class Reconciler:
         return [a for a in rows if a.created_at >= entry.created_at]
 
     # -- 2. the balance ---------------------------------------------------------------------
-    async def _never_charged(self, tenant: Tenant, entry: Purchase) -> bool:
+    async def _never_charged(
+        self, tenant: Tenant, entry: Purchase, since: list[Activation]
+    ) -> bool:
         if entry.balance_before is None:
             return False
         try:
@@ -159,7 +164,7 @@ class Reconciler:
             )
         except UpstreamError:
             return False
-        spent = sum((a.cost for a in await self._since(entry)), Decimal(0))
+        spent = sum((a.cost for a in since), Decimal(0))
         return now == entry.balance_before - spent
 
     # -- adoption -------------------------------------------------------------------------

@@ -205,24 +205,29 @@ class SqliteStore:
             (PurchaseState.UNKNOWN.value, "under way when the proxy stopped", "pending"),
         )
 
-    async def add(self, activation: Activation) -> Activation:
-        placeholders = ",".join("?" * len(COLUMNS))
+    def _insert(self, table: str, columns: tuple[str, ...], row: tuple[object, ...]) -> int:
+        marks = ",".join("?" * len(columns))
         cursor = self._db.execute(
-            f"INSERT INTO activations ({','.join(COLUMNS)}) VALUES ({placeholders})",
-            _row(activation),
+            f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})", row
         )
         assert cursor.lastrowid is not None
-        return activation.evolve(id=cursor.lastrowid)
+        return cursor.lastrowid
+
+    def _update(
+        self, table: str, columns: tuple[str, ...], row: tuple[object, ...], row_id: int
+    ) -> None:
+        assignments = ",".join(f"{c}=?" for c in columns)
+        self._db.execute(f"UPDATE {table} SET {assignments} WHERE id=?", (*row, row_id))
+
+    async def add(self, activation: Activation) -> Activation:
+        return activation.evolve(id=self._insert("activations", COLUMNS, _row(activation)))
 
     async def get(self, activation_id: int) -> Activation | None:
         row = self._db.execute("SELECT * FROM activations WHERE id=?", (activation_id,)).fetchone()
         return _activation(row) if row else None
 
     async def put(self, activation: Activation) -> None:
-        assignments = ",".join(f"{c}=?" for c in COLUMNS)
-        self._db.execute(
-            f"UPDATE activations SET {assignments} WHERE id=?", (*_row(activation), activation.id)
-        )
+        self._update("activations", COLUMNS, _row(activation), activation.id)
 
     async def open_for(self, owner: str) -> list[Activation]:
         marks = ",".join("?" * len(OPEN))
@@ -293,20 +298,11 @@ class SqliteStore:
         return cursor.rowcount > 0
 
     async def journal_add(self, purchase: Purchase) -> Purchase:
-        marks = ",".join("?" * len(PURCHASE_COLUMNS))
-        cursor = self._db.execute(
-            f"INSERT INTO purchases ({','.join(PURCHASE_COLUMNS)}) VALUES ({marks})",
-            _purchase_row(purchase),
-        )
-        assert cursor.lastrowid is not None
-        return purchase.evolve(id=cursor.lastrowid)
+        row = _purchase_row(purchase)
+        return purchase.evolve(id=self._insert("purchases", PURCHASE_COLUMNS, row))
 
     async def journal_put(self, purchase: Purchase) -> None:
-        assignments = ",".join(f"{c}=?" for c in PURCHASE_COLUMNS)
-        self._db.execute(
-            f"UPDATE purchases SET {assignments} WHERE id=?",
-            (*_purchase_row(purchase), purchase.id),
-        )
+        self._update("purchases", PURCHASE_COLUMNS, _purchase_row(purchase), purchase.id)
 
     async def journal_get(self, purchase_id: int) -> Purchase | None:
         row = self._db.execute("SELECT * FROM purchases WHERE id=?", (purchase_id,)).fetchone()

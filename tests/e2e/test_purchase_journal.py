@@ -6,6 +6,7 @@ say what was really bought, whatever the proxy answered.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -15,6 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
+from aiohttp.test_utils import TestServer
+
+from adapters.upstreams import Upstreams
+from proxy.clock import ManualClock
+from proxy.domain import Order, PurchaseState, Timeouts
+from proxy.sandbox import SandboxConfig, create_app
+from proxy.service import Service
+from proxy.service.identity import Identity
+from proxy.store import MemoryStore
 
 from .conftest import DEMO, World, start_world
 
@@ -286,3 +296,33 @@ async def test_an_order_reference_reaches_the_lost_number(shop: World) -> None:
     [lost] = [r for r in await vendor_rentals(shop) if r["service"] == "whatsapp"]
     assert first["phoneNumber"] == "1" + lost["number"]
     assert len(await vendor_rentals(shop)) == 2
+
+
+async def test_a_purchase_cancelled_under_way_is_unknown_not_refused(tmp_path: Path) -> None:
+    """Shutdown cancels requests in flight: one whose purchase had left may have bought."""
+    vendor = TestServer(create_app(SandboxConfig(seed=4)), host="127.0.0.1")
+    await vendor.start_server()
+    vendor_url = str(vendor.make_url("")).rstrip("/")
+    upstreams = Upstreams()
+    service = Service(
+        upstreams.provider("getatext", vendor_url, Timeouts()),
+        MemoryStore(),
+        ManualClock(),
+        Identity(b"journal"),
+    )
+    async with httpx.AsyncClient(timeout=10) as http:
+        await http.post(
+            vendor_url + "/_sandbox/faults",
+            json={"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2},
+        )
+        buying = asyncio.create_task(service.rent(service.tenant(DEMO), Order(("whatsapp",))))
+        while not (await http.get(vendor_url + "/_sandbox/rentals")).json()["rentals"]:
+            await asyncio.sleep(0.01)  # a condition polled: the vendor has sold it
+        buying.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await buying
+    [entry] = await service.purchases(None, 10)
+    assert (entry.state, entry.note) == (PurchaseState.UNKNOWN, "CancelledError")
+    await service.close()
+    await upstreams.aclose()
+    await vendor.close()
