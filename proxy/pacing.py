@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -36,16 +35,30 @@ class PacingStats:
 
 class Turn:
     """One call's place in its group; finished once the vendor has answered (or the call
-    ended otherwise). Its finish time is the latest the vendor can have received it."""
+    ended otherwise). Its finish time is the latest the vendor can have received it.
+    Small on purpose (slots, a future only when someone waits): every account has some."""
+
+    __slots__ = ("_waiter", "finished", "finished_at")
 
     def __init__(self) -> None:
-        self.done = asyncio.Event()
+        self.finished = False
         self.finished_at = 0.0
+        self._waiter: asyncio.Future[None] | None = None
 
     def finish(self, at: float) -> None:
-        if not self.done.is_set():
-            self.finished_at = at
-            self.done.set()
+        if not self.finished:
+            self.finished, self.finished_at = True, at
+            if self._waiter is not None and not self._waiter.done():
+                self._waiter.set_result(None)
+
+    async def wait(self, timeout: float) -> bool:
+        """True once finished; False when `timeout` passed first."""
+        if self.finished:
+            return True
+        if self._waiter is None:
+            self._waiter = asyncio.get_running_loop().create_future()
+        done, _ = await asyncio.wait({self._waiter}, timeout=max(timeout, 0.0))
+        return bool(done)
 
 
 class Pacer:
@@ -73,7 +86,7 @@ class Pacer:
         self._now = now
         self._sleep = sleep
         self._next_free: dict[tuple[str, str], float] = {}
-        self._turns: dict[tuple[str, str], deque[Turn]] = {}
+        self._turns: dict[tuple[str, str], list[Turn]] = {}  # a few each: lists are small
         self.stats = PacingStats()
         self._observe_wait = observe_wait
         self._swept_at = now()
@@ -113,8 +126,7 @@ class Pacer:
             for key in self._next_free.keys() | self._turns.keys()
             if self._next_free.get(key, now) <= now
             and all(
-                t.done.is_set() and t.finished_at + self.WINDOW <= now
-                for t in self._turns.get(key, ())
+                t.finished and t.finished_at + self.WINDOW <= now for t in self._turns.get(key, ())
             )
         ]
         for key in idle:
@@ -124,11 +136,11 @@ class Pacer:
 
     def _book(self, account: str, group: LimitGroup) -> tuple[Turn, Turn | None]:
         """This call's turn, and the turn it must wait a window after (FIFO by arrival)."""
-        turns = self._turns.setdefault((account, group.name), deque())
+        turns = self._turns.setdefault((account, group.name), [])
         depth = max(1, int(group.per_second))
         ahead = turns[0] if self.window_guard and len(turns) >= depth else None
         if len(turns) >= depth:
-            turns.popleft()
+            del turns[0]
         turn = Turn()
         turns.append(turn)
         return turn, ahead
@@ -158,12 +170,9 @@ class Pacer:
         return turn
 
     async def _after(self, ahead: Turn, budget: float, group: LimitGroup) -> None:
-        if not ahead.done.is_set():
-            try:
-                await asyncio.wait_for(ahead.done.wait(), max(budget, 0.0))
-            except TimeoutError:
-                self.stats.add(self.stats.rejections, group.name)
-                raise RateLimited(retry_after=self.WINDOW) from None
+        if not await ahead.wait(budget):
+            self.stats.add(self.stats.rejections, group.name)
+            raise RateLimited(retry_after=self.WINDOW)
         extra = ahead.finished_at + self.WINDOW - self._now()
         if extra > 0:
             await self._sleep(extra)
