@@ -26,11 +26,33 @@ class ActivationStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class Tenant:
-    """Who is calling: the upstream key (kept in memory only) and its keyed fingerprint."""
+class UpstreamAccount:
+    """An account at one provider: which provider, with which key (memory only).
 
-    api_key: str = field(repr=False)
+    `id` names the account without its key: pacing, caches and the balance witness are
+    per account. A passed-through client key is its own account (id: the fingerprint);
+    a configured account is named by its provider."""
+
+    provider: str
+    key: str = field(repr=False)
+    id: str = ""
+    priority: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.provider}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """Who is calling: its keyed fingerprint, and the upstream accounts it may use, in the
+    order purchases try them."""
+
     owner: str
+    accounts: tuple[UpstreamAccount, ...]
+
+    def account_at(self, provider: str) -> UpstreamAccount | None:
+        return next((a for a in self.accounts if a.provider == provider), None)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Codes pushed by the vendor: `POST /webhooks/getatext/{secret}`.
+"""Codes pushed by a vendor: `POST /webhooks/{provider}/{secret}` (`getatext` by default).
 
 The secret in the path is compared in constant time; an optional allow-list limits the
 sources. Garbage is refused with 400, unknown rentals and repeats are acknowledged and
@@ -59,7 +59,11 @@ async def receive(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     expected = (settings.webhook_secret or "").encode()
     given = request.match_info["secret"].encode()
+    provider = request.match_info["provider"]
+    service = request.app[SERVICE]
     if not expected or not hmac.compare_digest(given, expected):
+        return _answer(request, "forbidden", 404, "not found")
+    if provider not in service.provider_names():
         return _answer(request, "forbidden", 404, "not found")
     if not _allowed(request.remote, settings.webhook_allow):
         return _answer(request, "forbidden", 403, "source not allowed")
@@ -72,9 +76,8 @@ async def receive(request: web.Request) -> web.Response:
         return _answer(request, "rejected", 400, "id and code are required")
     if isinstance(code, bool) or not isinstance(code, str | int) or len(str(code)) > MAX_CODE:
         return _answer(request, "rejected", 400, "code must be a short string or a number")
-    service = request.app[SERVICE]
-    before = await service.peek_upstream(rental_id)
-    updated = await service.code_arrived(rental_id, str(code), _pushed(body))
+    before = await service.peek_upstream(provider, rental_id)
+    updated = await service.code_arrived(provider, rental_id, str(code), _pushed(body))
     if updated is None:
         return _answer(request, "unknown", 200, "ignored: unknown rental")
     if before is not None and before.code == updated.code:
@@ -112,4 +115,4 @@ def _pushed(body: dict[str, Any]) -> RentalSnapshot | None:
 
 def mount(app: web.Application) -> None:
     app[WEBHOOK_STATS] = WebhookStats()
-    app.router.add_post("/webhooks/getatext/{secret}", receive)
+    app.router.add_post("/webhooks/{provider}/{secret}", receive)

@@ -23,6 +23,7 @@ from ..errors import DomainError, DuplicateOrder, OutcomeUnknown, UpstreamError
 from ..metrics import NullObserver
 from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
+from ..router import Router
 from . import lifecycle
 from .catalog import Catalog
 from .context import Context, ServiceSettings
@@ -43,7 +44,7 @@ LISTING_WAIT = 0.1
 class Service:
     def __init__(
         self,
-        provider: Provider,
+        providers: Provider | Sequence[Provider],
         store: ActivationStore,
         clock: Clock,
         identity: Identity,
@@ -51,8 +52,9 @@ class Service:
         pacer: Pacer | None = None,
         observer: Observer | None = None,
     ) -> None:
+        listed = [providers] if not isinstance(providers, Sequence) else list(providers)
         self._ctx = Context(
-            provider,
+            {p.name: p for p in listed},
             store,
             clock,
             settings or ServiceSettings(),
@@ -65,7 +67,8 @@ class Service:
         self._reader = StatusReader(self._ctx, self._gateway)
         self._reconciler = Reconciler(self._ctx, self._gateway, self._catalog)
         self._journal = Journal(self._ctx, self._reconciler)
-        self._renter = Renter(self._ctx, self._gateway, self._catalog, self._journal)
+        self.router = Router(clock.now)
+        self._renter = Renter(self._ctx, self._gateway, self._catalog, self._journal, self.router)
         self._recent_balances: TtlCache[str, Decimal] = TtlCache(
             "balance", clock.now, self._ctx.cache_stats, ttl=BALANCE_HINT_SECONDS
         )
@@ -95,11 +98,10 @@ class Service:
     async def _witnessed_balance(self, tenant: Tenant) -> Decimal:
         """Read with no purchase under way, a balance is what later proves a purchase
         whose outcome is unknown was never charged (reconcile.py)."""
-        token = self._journal.balances.quiet(tenant.owner)
-        value = await self._gateway.call(
-            tenant, "balance", lambda: self._ctx.provider.balance(tenant.api_key)
-        )
-        self._journal.balances.saw(tenant.owner, value, token)
+        account = self._gateway.primary(tenant)
+        token = self._journal.balances.quiet(account.name)
+        value = await self._gateway.call(account, "balance", lambda p, key: p.balance(key))
+        self._journal.balances.saw(account.name, value, token)
         return value
 
     async def recent_balance(self, tenant: Tenant) -> Decimal:
@@ -120,7 +122,7 @@ class Service:
             return self._recent_balances.peek(tenant.owner)
 
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
-        return await self._catalog.offers(tenant)
+        return await self._catalog.offers(self._gateway.primary(tenant))
 
     async def rent(self, tenant: Tenant, order: Order, order_ref: str | None = None) -> Activation:
         """`order_ref` is the client's idempotency key: it is claimed before the purchase
@@ -201,20 +203,24 @@ class Service:
     async def rent_specific(
         self, tenant: Tenant, number: str, service: str, max_price: Decimal | None = None
     ) -> Activation:
+        account = self._gateway.primary(tenant)  # a number belongs to one vendor's pool
+
         async def buy() -> list[RentedNumber]:
             return [
                 await self._gateway.call(
-                    tenant,
+                    account,
                     "rent_specific",
-                    lambda: self._ctx.provider.rent_specific(
-                        tenant.api_key, number, service, max_price
-                    ),
+                    lambda p, key: p.rent_specific(key, number, service, max_price),
                 )
             ]
 
         intent = Intent("rent_specific", (service,), (number, max_price))
         bought = await self._journal.purchase(
-            tenant, intent, buy, lambda r: keep(self._ctx, self._catalog, tenant, r)
+            tenant,
+            account,
+            intent,
+            buy,
+            lambda r: keep(self._ctx, self._catalog, tenant, account, r),
         )
         return bought[0]
 
@@ -224,7 +230,9 @@ class Service:
         """A vendor-native call outside the domain (long rentals, auctions), paced in the
         default group; the vendor owns those records and their ids."""
         return await self._gateway.call(
-            tenant, "native", lambda: self._ctx.provider.forward(tenant.api_key, method, path, body)
+            self._gateway.primary(tenant),
+            "native",
+            lambda p, key: p.forward(key, method, path, body),
         )
 
     async def history(
@@ -252,17 +260,20 @@ class Service:
             self._ctx, self._gateway, self._catalog, self._journal, tenant, activation_id
         )
 
-    async def peek_upstream(self, upstream_id: int) -> Activation | None:
-        return await self._ctx.store.by_upstream(self._ctx.provider.name, upstream_id)
+    def provider_names(self) -> list[str]:
+        return list(self._ctx.providers)
+
+    async def peek_upstream(self, provider: str, upstream_id: int) -> Activation | None:
+        return await self._ctx.store.by_upstream(provider, upstream_id)
 
     async def code_arrived(
-        self, upstream_id: int, code: str, pushed: RentalSnapshot | None = None
+        self, provider: str, upstream_id: int, code: str, pushed: RentalSnapshot | None = None
     ) -> Activation | None:
-        """A code pushed by the provider (webhook). A rental the store does not hold is
+        """A code pushed by a provider (webhook). A rental the store does not hold is
         adopted into the unknown purchase it fits, if one does; else it is ignored."""
-        activation = await self._ctx.store.by_upstream(self._ctx.provider.name, upstream_id)
+        activation = await self._ctx.store.by_upstream(provider, upstream_id)
         if activation is None and pushed is not None:
-            activation = await self._reconciler.adopt_pushed(pushed)
+            activation = await self._reconciler.adopt_pushed(provider, pushed)
         if activation is None:
             return None
         updated = learn_code(activation, code, self._ctx.clock.now())
@@ -287,5 +298,6 @@ class Service:
 
     async def close(self) -> None:
         await self._ctx.drain()
-        await self._ctx.provider.close()
+        for provider in self._ctx.providers.values():
+            await provider.close()
         await self._ctx.store.close()

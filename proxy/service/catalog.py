@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..caching import TtlCache
-from ..domain import Offer, Tenant
+from ..domain import Offer, UpstreamAccount
 from ..errors import UpstreamError
 from .context import Context
 from .upstream import Gateway
@@ -23,29 +23,27 @@ class Catalog:
             stale_for=ctx.settings.offers_stale_seconds,
         )
 
-    async def offers(self, tenant: Tenant) -> Sequence[Offer]:
+    async def offers(self, account: UpstreamAccount) -> Sequence[Offer]:
         async def load() -> Sequence[Offer]:
-            return await self._gateway.call(
-                tenant, "offers", lambda: self._ctx.provider.offers(tenant.api_key)
-            )
+            return await self._gateway.call(account, "offers", lambda p, key: p.offers(key))
 
-        return await self._cache.get(self._gateway.account(tenant), load)
+        return await self._cache.get(account.name, load)
 
-    def peek(self, tenant: Tenant) -> Sequence[Offer]:
+    def peek(self, account: UpstreamAccount) -> Sequence[Offer]:
         """The offers already in hand (none fetched)."""
-        return self._cache.peek(self._gateway.account(tenant)) or ()
+        return self._cache.peek(account.name) or ()
 
-    def known_multiple_sms(self, tenant: Tenant, service: str) -> bool | None:
+    def known_multiple_sms(self, account: UpstreamAccount, service: str) -> bool | None:
         """From the offers already in hand; None when none are (nothing is fetched)."""
-        offers = self._cache.peek(self._gateway.account(tenant))
+        offers = self._cache.peek(account.name)
         if offers is None:
             return None
         return any(o.service == service and o.multiple_sms for o in offers)
 
-    async def multiple_sms(self, tenant: Tenant, service: str) -> bool:
+    async def multiple_sms(self, account: UpstreamAccount, service: str) -> bool:
         """Whether the service takes a second SMS; unknown (upstream down) means no."""
         try:
-            offers = await self.offers(tenant)
+            offers = await self.offers(account)
         except UpstreamError:
             return False
         return any(o.service == service and o.multiple_sms for o in offers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ class ServiceSettings:
 
 @dataclass
 class Context:
-    provider: Provider
+    providers: Mapping[str, Provider]  # by name
     store: ActivationStore
     clock: Clock
     settings: ServiceSettings = field(default_factory=ServiceSettings)

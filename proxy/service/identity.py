@@ -1,18 +1,31 @@
-"""Keys become tenants: the key stays in memory, the store sees only its keyed fingerprint."""
+"""Keys become tenants: the key stays in memory, the store sees only its keyed fingerprint.
+
+Without configured tenants a client key is passed through: it is the tenant's one
+account, at the default provider. With them, a client key is known by its fingerprint
+and maps to the upstream accounts the configuration gives it; any other key is bad.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 
-from ..domain import Tenant
+from ..domain import Tenant, UpstreamAccount
 from ..errors import BadKey, MissingKey
 from ..inputs import clean_key
 
 
 class Identity:
-    def __init__(self, secret: bytes) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        default_provider: str = "getatext",
+        tenants: Mapping[str, tuple[UpstreamAccount, ...]] | None = None,
+    ) -> None:
         self._secret = secret
+        self._default = default_provider
+        self._tenants = tenants  # fingerprint -> accounts; None: keys pass through
 
     def fingerprint(self, api_key: str) -> str:
         return hmac.new(self._secret, api_key.encode(), hashlib.sha256).hexdigest()[:32]
@@ -25,4 +38,10 @@ class Identity:
         key = clean_key(api_key)
         if key is None:
             raise BadKey()
-        return Tenant(api_key=key, owner=self.fingerprint(key))
+        owner = self.fingerprint(key)
+        if self._tenants is None:
+            return Tenant(owner, (UpstreamAccount(self._default, key, owner),))
+        accounts = self._tenants.get(owner)
+        if not accounts:
+            raise BadKey()
+        return Tenant(owner, accounts)

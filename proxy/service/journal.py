@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from cachetools import TTLCache
 
-from ..domain import Activation, Purchase, PurchaseState, RentedNumber, Tenant
+from ..domain import Activation, Purchase, PurchaseState, RentedNumber, Tenant, UpstreamAccount
 from ..errors import DomainError, OutcomeUnknown, PurchaseInDoubt
 from .context import Context
 from .reconcile import Reconciler
@@ -31,7 +31,7 @@ log = logging.getLogger("smsproxy.purchases")
 Buy = Callable[[], Awaitable[list[RentedNumber]]]
 Keep = Callable[[RentedNumber], Awaitable[Activation]]
 BALANCE_MEMORY_SECONDS = 300.0
-BALANCE_MEMORY_OWNERS = 4096
+BALANCE_MEMORY_ACCOUNTS = 4096
 RECENT_ENTRIES = 20  # how far back a retry looks for its earlier attempt
 
 
@@ -51,40 +51,41 @@ class Intent:
 
 
 class BalanceWitness:
-    """The vendor balance of each owner, kept only while no purchase could have moved it.
-
-    A balance counts as a witness when it was read with no purchase of that owner under
-    way from the start of the read to its end; a purchase starting makes it stale.
+    """The balance of each upstream account, kept only while no purchase could have
+    moved it. A balance counts as a witness when it was read with no purchase on that
+    account under way from the start of the read to its end; a purchase makes it stale.
     """
 
     def __init__(self) -> None:
-        self._seen: TTLCache[str, Decimal] = TTLCache(BALANCE_MEMORY_OWNERS, BALANCE_MEMORY_SECONDS)
+        self._seen: TTLCache[str, Decimal] = TTLCache(
+            BALANCE_MEMORY_ACCOUNTS, BALANCE_MEMORY_SECONDS
+        )
         self._in_flight: dict[str, int] = {}
         self._epoch: dict[str, int] = {}
 
-    def quiet(self, owner: str) -> int | None:
+    def quiet(self, account: str) -> int | None:
         """A token for a balance read, or None when a purchase is under way."""
-        return None if self._in_flight.get(owner) else self._epoch.get(owner, 0)
+        return None if self._in_flight.get(account) else self._epoch.get(account, 0)
 
-    def saw(self, owner: str, value: Decimal, token: int | None) -> None:
-        if token is not None and token == self.quiet(owner):
-            self._seen[owner] = value
+    def saw(self, account: str, value: Decimal, token: int | None) -> None:
+        if token is not None and token == self.quiet(account):
+            self._seen[account] = value
 
-    def starting(self, owner: str) -> Decimal | None:
-        before = self._seen.pop(owner, None) if not self._in_flight.get(owner) else None
-        self._in_flight[owner] = self._in_flight.get(owner, 0) + 1
-        self._epoch[owner] = self._epoch.get(owner, 0) + 1
+    def starting(self, account: str) -> Decimal | None:
+        before = self._seen.pop(account, None) if not self._in_flight.get(account) else None
+        self._in_flight[account] = self._in_flight.get(account, 0) + 1
+        self._epoch[account] = self._epoch.get(account, 0) + 1
         return before
 
-    def finished(self, owner: str, balance_after: Decimal | None) -> None:
-        left = self._in_flight.get(owner, 1) - 1
+    def finished(self, account: str, balance_after: Decimal | None) -> None:
+        left = self._in_flight.get(account, 1) - 1
         if left > 0:
-            self._in_flight[owner] = left
+            self._in_flight[account] = left
             return
-        self._in_flight.pop(owner, None)
-        self._epoch.pop(owner, None)  # idle owners leave nothing behind
+        self._in_flight.pop(account, None)
+        self._epoch.pop(account, None)  # idle accounts leave nothing behind
         if balance_after is not None:
-            self._seen[owner] = balance_after
+            self._seen[account] = balance_after
 
 
 class Journal:
@@ -94,12 +95,15 @@ class Journal:
         self.balances = BalanceWitness()
 
     async def purchase(
-        self, tenant: Tenant, intent: Intent, buy: Buy, keep: Keep
+        self, tenant: Tenant, account: UpstreamAccount, intent: Intent, buy: Buy, keep: Keep
     ) -> list[Activation]:
+        """One attempt at one provider account. An earlier attempt at the same order whose
+        outcome is unknown, at any provider, is settled first: never buy elsewhere while
+        a number may have been bought."""
         earlier = await self._earlier(tenant, intent)
         if earlier:
             return earlier
-        entry = await self._begin(tenant, intent)
+        entry = await self._begin(tenant, account, intent)
         balance_after: Decimal | None = None
         try:
             try:
@@ -116,7 +120,7 @@ class Journal:
             balance_after = rented[-1].balance_after if rented else None
             return await self._keep_all(entry, rented, keep)
         finally:
-            self.balances.finished(tenant.owner, balance_after)
+            self.balances.finished(account.name, balance_after)
 
     async def _keep_all(
         self, entry: Purchase, rented: list[RentedNumber], keep: Keep
@@ -132,19 +136,19 @@ class Journal:
         await self._settle(entry, PurchaseState.BOUGHT, ids=ids, answered=True)
         return activations
 
-    async def _begin(self, tenant: Tenant, intent: Intent) -> Purchase:
+    async def _begin(self, tenant: Tenant, account: UpstreamAccount, intent: Intent) -> Purchase:
         ctx = self._ctx
         entry = Purchase(
             id=0,
             owner=tenant.owner,
-            provider=ctx.provider.name,
+            provider=account.provider,
             operation=intent.operation,
             services=intent.services,
             order_key=intent.key,
             created_at=ctx.clock.now(),
             order_ref=intent.order_ref,
-            upstream_floor=await ctx.store.max_upstream_id(ctx.provider.name),
-            balance_before=self.balances.starting(tenant.owner),
+            upstream_floor=await ctx.store.max_upstream_id(account.provider),
+            balance_before=self.balances.starting(account.name),
         )
         return await ctx.store.journal_add(entry)
 

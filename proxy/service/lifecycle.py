@@ -41,7 +41,8 @@ async def request_another(
         return activation
     if activation.status is not S.CODE_RECEIVED:
         raise BadTransition()
-    if not activation.multiple_sms and not await catalog.multiple_sms(tenant, activation.service):
+    seller = Gateway.account_at(tenant, activation.provider)
+    if not activation.multiple_sms and not await catalog.multiple_sms(seller, activation.service):
         raise BadTransition()
     updated = activation.evolve(status=S.RETRY_WAIT, retry_code=activation.code, multiple_sms=True)
     await ctx.store.put(updated)
@@ -66,9 +67,9 @@ async def complete(
 
     def finish() -> Awaitable[None]:
         return gateway.call(
-            tenant,
+            gateway.account_at(tenant, activation.provider),
             "complete",
-            lambda: ctx.provider.complete(tenant.api_key, activation.upstream_id),
+            lambda p, key: p.complete(key, activation.upstream_id),
         )
 
     try:
@@ -105,7 +106,9 @@ async def cancel(
         raise EarlyCancel()  # answered locally: the vendor would refuse it anyway
     try:
         snap = await gateway.call(
-            tenant, "cancel", lambda: ctx.provider.cancel(tenant.api_key, activation.upstream_id)
+            gateway.account_at(tenant, activation.provider),
+            "cancel",
+            lambda p, key: p.cancel(key, activation.upstream_id),
         )
     except BadTransition:
         current = await reader.refresh(tenant, activation, quiet=True)
@@ -147,13 +150,16 @@ async def extra(
     activation_id: int | None,
 ) -> Activation:
     parent = await quote_extra(ctx, tenant, activation_id)
+    seller = gateway.account_at(tenant, parent.provider)  # only the seller can re-rent it
 
     async def buy() -> list[RentedNumber]:
         rented = await gateway.call(
-            tenant, "rerent", lambda: ctx.provider.rerent(tenant.api_key, parent.upstream_id)
+            seller, "rerent", lambda p, key: p.rerent(key, parent.upstream_id)
         )
         return [replace(rented, service=parent.service)]
 
     intent = Intent("rerent", (parent.service,), (parent.id,))
-    bought = await journal.purchase(tenant, intent, buy, lambda r: keep(ctx, catalog, tenant, r))
+    bought = await journal.purchase(
+        tenant, seller, intent, buy, lambda r: keep(ctx, catalog, tenant, seller, r)
+    )
     return bought[0]

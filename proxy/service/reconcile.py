@@ -102,7 +102,7 @@ class Reconciler:
     async def _candidates(self, entry: Purchase, since: list[Activation]) -> list[int]:
         """Ids to read back, nearest first: just below the first rental bought after the
         purchase (its ceiling), then upward from what was held when it left (its floor)."""
-        provider = self._ctx.provider.name
+        provider = entry.provider
         later = [a.upstream_id for a in since if a.provider == provider]
         ids: list[int] = []
         if later:
@@ -122,16 +122,18 @@ class Reconciler:
     async def _probe(
         self, tenant: Tenant, entry: Purchase, since: list[Activation]
     ) -> list[tuple[RentalSnapshot, str]]:
-        provider = self._ctx.provider
-        offers = self._catalog.peek(tenant)
+        account = tenant.account_at(entry.provider)
+        if account is None:
+            return []  # the tenant no longer reaches that provider: nothing to read
+        offers = self._catalog.peek(account)
         wanted = list(entry.services)
         found: list[tuple[RentalSnapshot, str]] = []
         for upstream_id in await self._candidates(entry, since):
             try:
                 snap = await self._gateway.call(
-                    tenant,
+                    account,
                     "status",
-                    lambda uid=upstream_id: provider.status(tenant.api_key, uid),  # type: ignore[misc]
+                    lambda p, key, uid=upstream_id: p.status(key, uid),  # type: ignore[misc]
                     max_wait=self._ctx.settings.poll_wait_seconds,
                 )
             except NotFound:
@@ -156,20 +158,19 @@ class Reconciler:
     async def _never_charged(
         self, tenant: Tenant, entry: Purchase, since: list[Activation]
     ) -> bool:
-        if entry.balance_before is None:
+        account = tenant.account_at(entry.provider)
+        if entry.balance_before is None or account is None:
             return False
         try:
-            now = await self._gateway.call(
-                tenant, "balance", lambda: self._ctx.provider.balance(tenant.api_key)
-            )
+            now = await self._gateway.call(account, "balance", lambda p, key: p.balance(key))
         except UpstreamError:
             return False
-        spent = sum((a.cost for a in since), Decimal(0))
+        spent = sum((a.cost for a in since if a.provider == entry.provider), Decimal(0))
         return now == entry.balance_before - spent
 
     # -- adoption -------------------------------------------------------------------------
     async def _adopt(self, entry: Purchase, found: list[tuple[RentalSnapshot, str]]) -> Purchase:
-        stored = [await self._store(entry.owner, snap, service) for snap, service in found]
+        stored = [await self._store(entry, snap, service) for snap, service in found]
         ids = tuple(a.id for a in stored)
         log.warning(
             "purchase %s adopted: upstream %s stored as activation(s) %s",
@@ -179,13 +180,13 @@ class Reconciler:
         )
         return await self._resolve(entry, PurchaseState.ADOPTED, ids, "found at the vendor")
 
-    async def _store(self, owner: str, snap: RentalSnapshot, service: str) -> Activation:
+    async def _store(self, entry: Purchase, snap: RentalSnapshot, service: str) -> Activation:
         now = self._ctx.clock.now()
         blank = Activation(
             id=0,
-            provider=self._ctx.provider.name,
+            provider=entry.provider,
             upstream_id=snap.upstream_id,
-            owner=owner,
+            owner=entry.owner,
             number=snap.number or "",
             service=service,
             cost=snap.cost if snap.cost is not None else Decimal(0),
@@ -208,7 +209,7 @@ class Reconciler:
         return resolved
 
     # -- 3. a pushed rental -----------------------------------------------------------------
-    async def adopt_pushed(self, snap: RentalSnapshot) -> Activation | None:
+    async def adopt_pushed(self, provider: str, snap: RentalSnapshot) -> Activation | None:
         """A webhook named a rental the store does not hold: adopt it into the one unknown
         purchase it fits (its service, within the hold window), else leave it an orphan."""
         now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
@@ -217,7 +218,7 @@ class Reconciler:
             (e, service)
             for e in reversed(open_entries)  # oldest first
             if now - e.created_at <= hold
-            and e.provider == self._ctx.provider.name
+            and e.provider == provider
             and (service := service_of(snap.service_name, e.services, ())) is not None
         ]
         if not fits or snap.number is None or len({e.owner for e, _ in fits}) > 1:
@@ -229,7 +230,7 @@ class Reconciler:
             )
             return None
         entry, service = fits[0]
-        activation = await self._store(entry.owner, snap, service)
+        activation = await self._store(entry, snap, service)
         await self._resolve(entry, PurchaseState.ADOPTED, (activation.id,), "named by a webhook")
         log.warning("purchase %s adopted from a webhook: activation %s", entry.id, activation.id)
         return activation

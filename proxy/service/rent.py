@@ -12,8 +12,24 @@ from collections.abc import Hashable
 from dataclasses import replace
 
 from ..caching import NegativeCache
-from ..domain import Activation, ActivationStatus, Order, Receipt, RentedNumber, Tenant
-from ..errors import CombinationFailed, NoNumbers, NumberTaken, WrongCarrier
+from ..domain import (
+    Activation,
+    ActivationStatus,
+    Order,
+    Receipt,
+    RentedNumber,
+    Tenant,
+    UpstreamAccount,
+)
+from ..errors import (
+    CombinationFailed,
+    DomainError,
+    NoNumbers,
+    NumberTaken,
+    UpstreamUnavailable,
+    WrongCarrier,
+)
+from ..router import Router
 from .catalog import Catalog
 from .context import Context
 from .journal import Intent, Journal
@@ -44,11 +60,14 @@ def intent_for(order: Order, *, many: bool, order_ref: str | None) -> Intent:
 
 
 class Renter:
-    def __init__(self, ctx: Context, gateway: Gateway, catalog: Catalog, journal: Journal) -> None:
+    def __init__(
+        self, ctx: Context, gateway: Gateway, catalog: Catalog, journal: Journal, router: Router
+    ) -> None:
         self._ctx = ctx
         self._gateway = gateway
         self._catalog = catalog
         self._journal = journal
+        self._router = router
         s = ctx.settings
         self.failed_combinations: NegativeCache[tuple[Hashable, ...]] = NegativeCache(
             "combinations", ctx.clock.now, ctx.cache_stats, s.combination_ttl_seconds
@@ -60,17 +79,43 @@ class Renter:
     async def rent(
         self, tenant: Tenant, order: Order, *, many: bool, order_ref: str | None = None
     ) -> list[Activation]:
+        """At each of the tenant's accounts in turn until one sells, as the router's
+        failover table allows (never past a purchase whose outcome is unknown)."""
+        intent = intent_for(order, many=many, order_ref=order_ref)
+        accounts = self._router.candidates(tenant)
+        if len(accounts) == 1:  # nothing to fail over to: no cooldown bookkeeping
+            return await self._rent_at(tenant, accounts[0], order, intent, many)
+        refusal: DomainError = UpstreamUnavailable("no provider account")
+        for account in accounts:
+            try:
+                bought = await self._rent_at(tenant, account, order, intent, many)
+            except DomainError as error:
+                if not self._router.failed(account, error):
+                    raise
+                refusal = error
+                continue
+            self._router.succeeded(account)
+            return bought
+        raise refusal
+
+    async def _rent_at(
+        self,
+        tenant: Tenant,
+        account: UpstreamAccount,
+        order: Order,
+        intent: Intent,
+        many: bool,
+    ) -> list[Activation]:
         # the vendor remembers a failed combination per account (so does the sandbox);
-        # stock is the same for everyone
-        scope = self._gateway.account(tenant) if many else self._ctx.provider.name
-        key = order_key(scope, order)
+        # stock is the same for every account of a provider
+        key = order_key(account.name if many else account.provider, order)
         negative = self.failed_combinations if many else self.out_of_stock
         if negative.hit(key):
             raise NoNumbers("known to fail")
 
         async def buy() -> list[RentedNumber]:
             try:
-                return await self._with_order_rules(tenant, order, many)
+                return await self._with_order_rules(account, order, many)
             except CombinationFailed:
                 self.failed_combinations.remember(key)
                 raise
@@ -80,48 +125,50 @@ class Renter:
 
         return await self._journal.purchase(
             tenant,
-            intent_for(order, many=many, order_ref=order_ref),
+            account,
+            intent,
             buy,
-            lambda r: keep(self._ctx, self._catalog, tenant, r),
+            lambda r: keep(self._ctx, self._catalog, tenant, account, r),
         )
 
-    async def _attempt(self, tenant: Tenant, order: Order, many: bool) -> list[RentedNumber]:
-        provider = self._ctx.provider
+    async def _attempt(
+        self, account: UpstreamAccount, order: Order, many: bool
+    ) -> list[RentedNumber]:
         if many:
             return list(
                 await self._gateway.call(
-                    tenant, "rent_many", lambda: provider.rent_many(tenant.api_key, order)
+                    account, "rent_many", lambda p, key: p.rent_many(key, order)
                 )
             )
-        return [
-            await self._gateway.call(tenant, "rent", lambda: provider.rent(tenant.api_key, order))
-        ]
+        return [await self._gateway.call(account, "rent", lambda p, key: p.rent(key, order))]
 
     async def _with_order_rules(
-        self, tenant: Tenant, order: Order, many: bool
+        self, account: UpstreamAccount, order: Order, many: bool
     ) -> list[RentedNumber]:
         """Vendor quirks the client should not see (D6, 408) each get exactly one retry:
         the vendor answered, so nothing was bought."""
         try:
             try:
-                return await self._attempt(tenant, order, many)
+                return await self._attempt(account, order, many)
             except WrongCarrier:
                 order = replace(order, carrier=None, keep_carrier=False)
-                return await self._attempt(tenant, order, many)
+                return await self._attempt(account, order, many)
         except NumberTaken:
-            return await self._attempt(tenant, order, many)  # a second race is the answer
+            return await self._attempt(account, order, many)  # a second race is the answer
 
 
-async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) -> Activation:
+async def keep(
+    ctx: Context, catalog: Catalog, tenant: Tenant, account: UpstreamAccount, r: RentedNumber
+) -> Activation:
     """Store the rented number before anyone is told about it, and before any other
     vendor call: a bought number must not wait on a price list to become durable, and
     its answer does not wait for one either (the catalogue fact is learnt afterwards)."""
     now = ctx.clock.now()
-    await _retire_reused_id(ctx, r.upstream_id)
-    multiple_sms = catalog.known_multiple_sms(tenant, r.service)
+    await _retire_reused_id(ctx, account.provider, r.upstream_id)
+    multiple_sms = catalog.known_multiple_sms(account, r.service)
     activation = Activation(
         id=0,
-        provider=ctx.provider.name,
+        provider=account.provider,
         upstream_id=r.upstream_id,
         owner=tenant.owner,
         number=r.number,
@@ -135,33 +182,33 @@ async def keep(ctx: Context, catalog: Catalog, tenant: Tenant, r: RentedNumber) 
     )
     stored = await ctx.store.add(activation)
     if multiple_sms is None:
-        ctx.spawn(_learn_multiple_sms(ctx, catalog, tenant, stored.id))
-    ctx.observer.rented(ctx.provider.name, r.service, r.cost)
+        ctx.spawn(_learn_multiple_sms(ctx, catalog, account, stored.id))
+    ctx.observer.rented(account.provider, r.service, r.cost)
     return stored.evolve(receipt=Receipt(r.service_name, r.balance_after, r.returning_customer))
 
 
 async def _learn_multiple_sms(
-    ctx: Context, catalog: Catalog, tenant: Tenant, activation_id: int
+    ctx: Context, catalog: Catalog, account: UpstreamAccount, activation_id: int
 ) -> None:
     """Whether the service takes another SMS, from the (cached) price list; on failure
     the next purchase of the service learns it, and until then it counts as one SMS."""
     stored = await ctx.store.get(activation_id)
-    if stored is None or not await catalog.multiple_sms(tenant, stored.service):
+    if stored is None or not await catalog.multiple_sms(account, stored.service):
         return
     current = await ctx.store.get(activation_id) or stored
     await ctx.store.put(current.evolve(multiple_sms=True))
 
 
-async def _retire_reused_id(ctx: Context, upstream_id: int) -> None:
+async def _retire_reused_id(ctx: Context, provider: str, upstream_id: int) -> None:
     """The vendor handed out an id the store already holds: its world was reset (or the
     proxy points at another account's vendor). The vendor's word is the current one: the
     old activation can no longer be asked about, so it ends, loudly."""
-    held = await ctx.store.by_upstream(ctx.provider.name, upstream_id)
+    held = await ctx.store.by_upstream(provider, upstream_id)
     if held is None:
         return
     log.error(
         "vendor %s reused rental id %s held by activation %s (%s); the old one is closed",
-        ctx.provider.name,
+        provider,
         upstream_id,
         held.id,
         held.status.value,

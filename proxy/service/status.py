@@ -76,9 +76,9 @@ class StatusReader:
 
     async def _fetch(self, tenant: Tenant, activation: Activation) -> Activation:
         snap = await self._gateway.call(
-            tenant,
+            self._gateway.account_at(tenant, activation.provider),
             "status",
-            lambda: self._ctx.provider.status(tenant.api_key, activation.upstream_id),
+            lambda p, key: p.status(key, activation.upstream_id),
             max_wait=self._ctx.settings.poll_wait_seconds,
         )
         current = await self._ctx.store.get(activation.id) or activation

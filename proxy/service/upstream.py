@@ -1,4 +1,4 @@
-"""Every call to the provider goes through here: it waits for its pacing slot first.
+"""Every call to a provider goes through here: it waits for its account's pacing slot.
 
 A 429 means the vendor did not act, so one more attempt after the pushed-out slot is
 safe, even for a purchase; a second 429 is the client's answer.
@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ..domain import LimitGroup, Tenant
-from ..errors import RateLimited
+from ..domain import LimitGroup, Tenant, UpstreamAccount
+from ..errors import NotFound, RateLimited
+from ..ports import Provider
 from .context import Context
 
 T = TypeVar("T")
+Work = Callable[[Provider, str], Awaitable[T]]  # (the provider, the account's key)
 
 
 class Gateway:
@@ -21,31 +23,45 @@ class Gateway:
         self._ctx = ctx
         self._default = LimitGroup("default", ctx.settings.default_rate_per_second)
 
-    def group(self, operation: str) -> LimitGroup:
-        return self._ctx.provider.limits.get(operation, self._default)
+    def provider(self, name: str) -> Provider:
+        return self._ctx.providers[name]
 
-    def account(self, tenant: Tenant) -> str:
-        return f"{self._ctx.provider.name}:{tenant.owner}"
+    def group(self, account: UpstreamAccount, operation: str) -> LimitGroup:
+        return self.provider(account.provider).limits.get(operation, self._default)
+
+    @staticmethod
+    def primary(tenant: Tenant) -> UpstreamAccount:
+        """The account reads without an activation use (balance, prices)."""
+        return tenant.accounts[0]
+
+    @staticmethod
+    def account_at(tenant: Tenant, provider: str) -> UpstreamAccount:
+        """The tenant's account at the provider that sold an activation; an activation
+        the tenant can no longer reach is, to it, not found."""
+        account = tenant.account_at(provider)
+        if account is None:
+            raise NotFound()
+        return account
 
     async def call(
         self,
-        tenant: Tenant,
+        account: UpstreamAccount,
         operation: str,
-        work: Callable[[], Awaitable[T]],
+        work: Work[T],
         *,
         max_wait: float | None = None,
     ) -> T:
         """`max_wait` shortens the bound for calls that have a fallback (a status poll is
         better answered from the store than after a long wait)."""
-        group, account = self.group(operation), self.account(tenant)
-        pacer = self._ctx.pacer
-        turn = await pacer.acquire(account, group, max_wait)
+        provider = self.provider(account.provider)
+        group, pacer = self.group(account, operation), self._ctx.pacer
+        turn = await pacer.acquire(account.name, group, max_wait)
         try:
-            return await work()
+            return await work(provider, account.key)
         except RateLimited as refused:
             turn.finish(pacer.now())
-            pacer.penalize(account, group, refused.retry_after)
-            turn = await pacer.acquire(account, group)
-            return await work()
+            pacer.penalize(account.name, group, refused.retry_after)
+            turn = await pacer.acquire(account.name, group)
+            return await work(provider, account.key)
         finally:
             turn.finish(pacer.now())

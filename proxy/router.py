@@ -1,0 +1,96 @@
+"""Which provider account a purchase goes to, and what a refusal there means.
+
+Accounts are tried in their priority order; an account cooling down is skipped unless it
+is the last one left. What happens after a refusal is a table from the domain error's
+class, so every vendor's refusals mean the same here:
+
+* the offer is not there (no numbers, service unknown or unavailable, price above the
+  client's maximum, a rental cap): the next account, at once;
+* the account cannot serve now (maintenance, unreachable, 429): the next account, and
+  this one cools down for a while (a 429's Retry-After when it gives one);
+* the account is broken (bad key, no funds): the next account, and a long cooldown that
+  an operator sees in the log;
+* the purchase may have happened (outcome unknown): stop. A number is never bought
+  elsewhere while one may have been bought here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import errors as e
+from .domain import Tenant, UpstreamAccount
+
+log = logging.getLogger("smsproxy.router")
+
+
+@dataclass(frozen=True)
+class Step:
+    go_on: bool  # try the next account
+    cool_seconds: float = 0.0
+    loud: bool = False  # an operator must act (a key or the funds)
+
+
+STOP = Step(go_on=False)
+NEXT = Step(go_on=True)
+
+FAILOVER: tuple[tuple[type[e.DomainError], Step], ...] = (
+    (e.OutcomeUnknown, STOP),  # PurchaseInDoubt too
+    (e.DuplicateOrder, STOP),
+    (e.Maintenance, Step(True, 60.0)),
+    (e.RateLimited, Step(True, 1.0)),
+    (e.UpstreamUnavailable, Step(True, 30.0)),
+    (e.UpstreamRejected, Step(True, 30.0)),
+    (e.AuthError, Step(True, 3600.0, loud=True)),
+    (e.NoBalance, Step(True, 300.0, loud=True)),
+    (e.OrderRejected, NEXT),  # no numbers, unknown service, max price, rental cap, ...
+)
+
+
+def step_for(error: e.DomainError) -> Step:
+    for cls, step in FAILOVER:
+        if isinstance(error, cls):
+            return step
+    return STOP  # an error this table does not know is not a reason to buy elsewhere
+
+
+class Router:
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+        self._cool_until: dict[str, float] = {}  # account name -> when it may serve again
+
+    def candidates(self, tenant: Tenant) -> list[UpstreamAccount]:
+        """The tenant's accounts in priority order, those cooling down left out, unless
+        all are: then the one whose cooldown ends first (never none)."""
+        ordered = sorted(tenant.accounts, key=lambda a: a.priority)
+        now = self._now()
+        ready = [a for a in ordered if self._cool_until.get(a.name, 0.0) <= now]
+        if ready:
+            return ready
+        return [min(ordered, key=lambda a: self._cool_until.get(a.name, 0.0))] if ordered else []
+
+    def failed(self, account: UpstreamAccount, error: e.DomainError) -> bool:
+        """Record a refusal; True when the purchase may go on at the next account."""
+        step = step_for(error)
+        seconds = step.cool_seconds
+        if isinstance(error, e.RateLimited):
+            seconds = max(seconds, error.retry_after)
+        if seconds > 0:
+            self._cool_until[account.name] = self._now() + seconds
+            report = log.error if step.loud else log.warning
+            report(
+                "provider %s cools down for %.0f s: %s",
+                account.provider,
+                seconds,
+                type(error).__name__,
+            )
+        return step.go_on
+
+    def succeeded(self, account: UpstreamAccount) -> None:
+        self._cool_until.pop(account.name, None)
+
+    def cooling(self) -> dict[str, float]:
+        now = self._now()
+        return {name: until - now for name, until in self._cool_until.items() if until > now}
