@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
 
 from adapters import dialects
 from adapters.dialects.codes import Vocabulary
-from adapters.upstreams import Upstreams
+from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.getatext import ENDPOINTS as GETATEXT_ENDPOINTS
 
 from . import endpoints, webhooks
@@ -19,7 +20,8 @@ from .keys import METRICS, SERVICE, SETTINGS
 from .metrics import Metrics, NullObserver
 from .middlewares import no_tracebacks, observe_requests
 from .pacing import Pacer
-from .ports import ActivationStore, Clock, Observer
+from .ports import ActivationStore, Clock, Observer, Provider
+from .routing_config import ConfigError, tenant_accounts
 from .service import Service, ServiceSettings
 from .service.identity import Identity
 from .store import MemoryStore, SqliteStore
@@ -63,7 +65,30 @@ def upstream_url(settings: Settings) -> str:
     return f"http://{settings.sandbox_host}:{settings.sandbox_port}"
 
 
-def build_app(settings: Settings, clock: Clock | None = None) -> web.Application:
+def wire_providers(
+    settings: Settings, upstreams: Upstreams, env: Mapping[str, str]
+) -> tuple[list[Provider], Identity]:
+    """The configured providers and who may use them; without `[[providers]]`, one
+    Getatext upstream and client keys passed through, as always."""
+    secret = fingerprint_secret(settings)
+    if not settings.providers:
+        provider = upstreams.provider("getatext", upstream_url(settings), timeouts(settings))
+        return [provider], Identity(secret, provider.name)
+    for p in settings.providers:
+        if p.kind not in KINDS:
+            raise ConfigError(f"provider {p.name}: kind must be one of {', '.join(KINDS)}")
+    providers = [
+        upstreams.provider(p.kind, p.base_url, timeouts(settings), name=p.name)
+        for p in settings.providers
+    ]
+    fingerprint = Identity(secret).fingerprint
+    accounts = tenant_accounts(settings.providers, settings.tenants, fingerprint, env)
+    return providers, Identity(secret, providers[0].name, accounts)
+
+
+def build_app(
+    settings: Settings, clock: Clock | None = None, env: Mapping[str, str] | None = None
+) -> web.Application:
     metrics = Metrics() if settings.metrics_enabled else None
     observer: Observer = metrics or NullObserver()
     app = web.Application(
@@ -72,13 +97,13 @@ def build_app(settings: Settings, clock: Clock | None = None) -> web.Application
     )
     app[SETTINGS] = settings
     upstreams = Upstreams(observer=observer)
-    provider = upstreams.provider("getatext", upstream_url(settings), timeouts(settings))
+    providers, identity = wire_providers(settings, upstreams, os.environ if env is None else env)
     pacer = make_pacer(settings, metrics)
     service = Service(
-        provider,
+        providers,
         TimedStore(make_store(settings), observer) if metrics else make_store(settings),
         clock or SystemClock(),
-        Identity(fingerprint_secret(settings)),
+        identity,
         service_settings(settings),
         pacer,
         observer,
@@ -92,7 +117,10 @@ def build_app(settings: Settings, clock: Clock | None = None) -> web.Application
     if metrics is not None:
         app[METRICS] = metrics
         metrics.attach(service.cache_stats, pacer.stats, app[WEBHOOK_STATS].outcomes)
-        metrics.known_series(provider.name, GETATEXT_ENDPOINTS, sorted(set(vocab.to_api.values())))
+        for provider in providers:
+            metrics.known_series(
+                provider.name, GETATEXT_ENDPOINTS, sorted(set(vocab.to_api.values()))
+            )
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         yield

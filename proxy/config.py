@@ -10,6 +10,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .routing_config import (
+    ConfigError,
+    ProviderConfig,
+    TenantConfig,
+    parse_providers,
+    parse_tenants,
+)
+
 ENV_PREFIX = "SMSPROXY_"
 TRUE = ("1", "true", "yes", "on")
 
@@ -46,10 +54,12 @@ class Settings:
     read_timeout_seconds: float = 5.0
     service_codes: Mapping[str, str] = field(default_factory=dict)
     secret: str | None = None  # keys' fingerprint secret; generated into data_dir if unset
+    providers: tuple[ProviderConfig, ...] = ()  # [[providers]]: none means one Getatext
+    tenants: tuple[TenantConfig, ...] = ()  # [[tenants]]: required with providers
 
     @property
     def uses_embedded_sandbox(self) -> bool:
-        return not self.upstream_url
+        return not self.upstream_url and not self.providers
 
 
 def _coerce(name: str, raw: Any) -> Any:
@@ -79,17 +89,28 @@ def load(
     if path is not None:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
+        if "providers" in raw:
+            values["providers"] = parse_providers(raw.pop("providers"))
+            values["tenants"] = parse_tenants(raw.pop("tenants", None), values["providers"])
+        elif "tenants" in raw:
+            raise ConfigError("[[tenants]] map client keys to [[providers]]: add providers")
         unknown = set(raw) - known
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         values.update({k: _coerce(k, v) for k, v in raw.items()})
-    for name in known:
+    for name in known - {"providers", "tenants"}:  # tables: from the file only
         if ENV_PREFIX + name.upper() in env:
             values[name] = _coerce(name, env[ENV_PREFIX + name.upper()])
     unknown = set(overrides) - known
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-    values.update({k: _coerce(k, v) for k, v in overrides.items() if v is not None})
+    values.update(
+        {
+            k: v if k in ("providers", "tenants") else _coerce(k, v)
+            for k, v in overrides.items()
+            if v is not None
+        }
+    )
     settings = replace(Settings(), **values)
     if settings.default_dialect not in ("sms-activate", "getatext"):
         raise ValueError("default_dialect must be sms-activate or getatext")

@@ -30,8 +30,14 @@ class Upstreams:
             )
         )
 
-    def provider(self, kind: str, base_url: str, timeouts: Timeouts) -> Provider:
-        return KINDS[kind](base_url, self._client, timeouts, self._observer)
+    def provider(
+        self, kind: str, base_url: str, timeouts: Timeouts, name: str | None = None
+    ) -> Provider:
+        """A provider of `kind`, called `name` (the kind when there is one of it)."""
+        provider = KINDS[kind](base_url, self._client, timeouts, self._observer)
+        if name is not None:
+            provider.name = name
+        return provider
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -1,0 +1,148 @@
+"""`[[providers]]` and `[[tenants]]`: the upstream accounts and who may use them.
+
+    [[providers]]
+    name = "cheap"                    # how metrics, logs and the store name it
+    kind = "getatext"                 # a vendor kind (adapters/upstreams)
+    base_url = "https://getatext.com"
+    key_env = "CHEAP_KEY"             # or key_file = "/run/secrets/cheap"; never inline
+    priority = 1                      # lower first (default: the order in the file)
+
+    [[tenants]]
+    key_env = "TOOL_KEY"              # the client key, or key_fingerprint = "<hex>"
+    providers = ["cheap", "backup"]   # default: every provider
+
+Keys are read at start and kept in memory only; a tenant's client key is known by its
+keyed fingerprint (`smsproxy fingerprint` prints it for a key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .domain import UpstreamAccount
+
+KNOWN_PROVIDER_FIELDS = {"name", "kind", "base_url", "key_env", "key_file", "priority"}
+KNOWN_TENANT_FIELDS = {"key_env", "key_fingerprint", "providers"}
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot run, with the reason in words."""
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    name: str
+    kind: str
+    base_url: str
+    key_env: str | None = None
+    key_file: str | None = None
+    priority: int = 0
+
+    def key(self, env: Mapping[str, str]) -> str:
+        if self.key_env:
+            value = env.get(self.key_env, "").strip()
+            if not value:
+                raise ConfigError(f"provider {self.name}: ${self.key_env} is not set")
+            return value
+        assert self.key_file is not None
+        try:
+            value = Path(self.key_file).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"provider {self.name}: key_file: {exc.strerror}") from None
+        if not value:
+            raise ConfigError(f"provider {self.name}: key_file {self.key_file} is empty")
+        return value
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    key_env: str | None = None
+    key_fingerprint: str | None = None
+    providers: tuple[str, ...] = ()  # empty: every provider
+
+
+def _strings(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
+        raise ConfigError(f"{where} must be a list of names")
+    return tuple(raw)
+
+
+def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
+    """The kinds are checked where the adapters are known (the composition root)."""
+    if not isinstance(rows, list):
+        raise ConfigError("providers must be [[providers]] tables")
+    found: list[ProviderConfig] = []
+    for index, row in enumerate(rows):
+        where = f"providers[{index}]"
+        if not isinstance(row, dict):
+            raise ConfigError(f"{where} must be a table")
+        unknown = set(row) - KNOWN_PROVIDER_FIELDS
+        if unknown:
+            raise ConfigError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+        name, kind, url = row.get("name"), row.get("kind", "getatext"), row.get("base_url")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ConfigError(f"{where}: name must be a plain word (letters, digits, _)")
+        if not isinstance(kind, str) or not kind:
+            raise ConfigError(f"provider {name}: kind must be a vendor kind")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ConfigError(f"provider {name}: base_url must be an http(s) URL")
+        sources = [k for k in ("key_env", "key_file") if row.get(k)]
+        if len(sources) != 1:
+            raise ConfigError(f"provider {name}: give exactly one of key_env, key_file")
+        priority = row.get("priority", index)
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise ConfigError(f"provider {name}: priority must be an integer")
+        found.append(
+            ProviderConfig(name, kind, url, row.get("key_env"), row.get("key_file"), priority)
+        )
+    names = [p.name for p in found]
+    if len(set(names)) != len(names):
+        raise ConfigError("provider names must be unique")
+    return tuple(found)
+
+
+def parse_tenants(rows: Any, providers: Sequence[ProviderConfig]) -> tuple[TenantConfig, ...]:
+    if not isinstance(rows, list) or not rows:
+        raise ConfigError("with [[providers]], client keys are not passed through: add [[tenants]]")
+    names = {p.name for p in providers}
+    found: list[TenantConfig] = []
+    for index, row in enumerate(rows):
+        where = f"tenants[{index}]"
+        if not isinstance(row, dict):
+            raise ConfigError(f"{where} must be a table")
+        unknown = set(row) - KNOWN_TENANT_FIELDS
+        if unknown:
+            raise ConfigError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+        if len([k for k in ("key_env", "key_fingerprint") if row.get(k)]) != 1:
+            raise ConfigError(f"{where}: give exactly one of key_env, key_fingerprint")
+        allowed = _strings(row.get("providers", []), f"{where}.providers")
+        missing = set(allowed) - names
+        if missing:
+            raise ConfigError(f"{where}: no provider named {', '.join(sorted(missing))}")
+        found.append(TenantConfig(row.get("key_env"), row.get("key_fingerprint"), allowed))
+    return tuple(found)
+
+
+def tenant_accounts(
+    providers: Sequence[ProviderConfig],
+    tenants: Sequence[TenantConfig],
+    fingerprint: Callable[[str], str],
+    env: Mapping[str, str],
+) -> dict[str, tuple[UpstreamAccount, ...]]:
+    """Client-key fingerprint -> the accounts it may use, in priority order."""
+    accounts = {p.name: UpstreamAccount(p.name, p.key(env), p.name, p.priority) for p in providers}
+    mapping: dict[str, tuple[UpstreamAccount, ...]] = {}
+    for index, tenant in enumerate(tenants):
+        if tenant.key_env:
+            key = env.get(tenant.key_env, "").strip()
+            if not key:
+                raise ConfigError(f"tenants[{index}]: ${tenant.key_env} is not set")
+            owner = fingerprint(key)
+        else:
+            owner = str(tenant.key_fingerprint)
+        allowed = tenant.providers or tuple(accounts)
+        mapping[owner] = tuple(sorted((accounts[n] for n in allowed), key=lambda a: a.priority))
+    return mapping

@@ -1,0 +1,190 @@
+"""Several providers behind one endpoint: failover by the refusal's class, cooldowns,
+activations that stay with their seller, and never a second purchase elsewhere while
+the first one's outcome is unknown. Every provider is a real sandbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp.test_utils import TestServer
+
+from proxy import config
+from proxy.app import build_app
+from proxy.clock import ManualClock
+from proxy.routing_config import ConfigError, ProviderConfig, TenantConfig, parse_tenants
+from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+
+CLIENT = "client-key-routing"
+ENV = {"KEY_A": "sk_vendor_a", "KEY_B": "sk_vendor_b", "CLIENT_KEY": CLIENT}
+
+
+@dataclass
+class Vendor:
+    url: str
+    clock: SandboxClock
+    http: httpx.AsyncClient
+
+    async def control(self, method: str, path: str, body: Any = None) -> Any:
+        r = await self.http.request(method, f"{self.url}/_sandbox{path}", json=body)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def rentals(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = (await self.control("GET", "/rentals"))["rentals"]
+        return rows
+
+    async def sent(self, endpoint: str) -> int:
+        return int((await self.control("GET", "/stats"))["by_endpoint"].get(endpoint, 0))
+
+
+class Fleet:
+    """Two vendors, and a proxy routing to them (restartable on the same data)."""
+
+    def __init__(self, a: Vendor, b: Vendor, data: Path, http: httpx.AsyncClient) -> None:
+        self.a, self.b, self.data, self.http = a, b, data, http
+        self.clock = ManualClock(a.clock.now())
+        self.server: TestServer | None = None
+        self.url = ""
+
+    def settings(self) -> config.Settings:
+        return config.load(
+            env={},
+            data_dir=self.data,
+            secret="routing",
+            pacing_enabled=False,
+            poll_interval_seconds=1.0,
+            cancel_lock_seconds=0.0,
+            providers=(
+                ProviderConfig("alpha", "getatext", self.a.url, key_env="KEY_A", priority=1),
+                ProviderConfig("beta", "getatext", self.b.url, key_env="KEY_B", priority=2),
+            ),
+            tenants=(TenantConfig(key_env="CLIENT_KEY"),),
+        )
+
+    async def start(self) -> None:
+        self.server = TestServer(build_app(self.settings(), self.clock, ENV), host="127.0.0.1")
+        await self.server.start_server()
+        self.url = str(self.server.make_url("")).rstrip("/")
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        await self.server.close()
+
+    async def sa(self, key: str = CLIENT, **params: str) -> str:
+        r = await self.http.get(
+            self.url + "/stubs/handler_api.php", params={"api_key": key, **params}
+        )
+        assert r.status_code == 200
+        return r.text
+
+    async def tick(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        for vendor in (self.a, self.b):
+            await vendor.control("POST", "/clock", {"advance_seconds": seconds})
+
+
+async def vendor(seed: int, key: str, http: httpx.AsyncClient) -> tuple[TestServer, Vendor]:
+    clock = SandboxClock(frozen=True)
+    server = TestServer(create_app(SandboxConfig(seed=seed), clock), host="127.0.0.1")
+    await server.start_server()
+    v = Vendor(str(server.make_url("")).rstrip("/"), clock, http)
+    await v.control("POST", "/accounts", {"api_key": key, "balance": 50})
+    return server, v
+
+
+@pytest.fixture
+async def fleet(tmp_path: Path) -> AsyncIterator[Fleet]:
+    async with httpx.AsyncClient(timeout=10) as http:
+        server_a, a = await vendor(21, ENV["KEY_A"], http)
+        server_b, b = await vendor(22, ENV["KEY_B"], http)
+        f = Fleet(a, b, tmp_path / "var", http)
+        await f.start()
+        yield f
+        await f.stop()
+        await server_a.close()
+        await server_b.close()
+
+
+async def out_of_stock(v: Vendor, service: str = "whatsapp") -> None:
+    await v.control("PUT", "/services", [{"api_name": service, "price": 0.55, "stock": 0}])
+
+
+async def test_the_first_provider_sells_when_it_can(fleet: Fleet) -> None:
+    token, _, phone = (await fleet.sa(action="getNumber", service="wa")).split(":")
+    assert token == "ACCESS_NUMBER"
+    assert [r["number"] for r in await fleet.a.rentals()] == [phone[1:]]
+    assert await fleet.b.rentals() == []
+
+
+async def test_no_numbers_fails_over_within_the_request(fleet: Fleet) -> None:
+    await out_of_stock(fleet.a)
+    token, _, phone = (await fleet.sa(action="getNumber", service="wa")).split(":")
+    assert token == "ACCESS_NUMBER"
+    assert await fleet.a.rentals() == []
+    assert [r["number"] for r in await fleet.b.rentals()] == [phone[1:]]
+
+
+async def test_maintenance_cools_a_provider_down_until_it_recovers(fleet: Fleet) -> None:
+    await fleet.a.control("POST", "/maintenance", {"on": True})
+    assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+    assert await fleet.a.sent("rent-a-number") == 1
+    await fleet.tick(1)
+    assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+    assert await fleet.a.sent("rent-a-number") == 1  # cooling down: not asked again
+    assert len(await fleet.b.rentals()) == 2
+    await fleet.a.control("POST", "/maintenance", {"on": False})
+    await fleet.tick(61)
+    assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+    assert len(await fleet.a.rentals()) == 1  # back once its cooldown ended
+
+
+async def test_a_bad_key_at_one_provider_does_not_fail_the_tenant(
+    fleet: Fleet, caplog: pytest.LogCaptureFixture
+) -> None:
+    await fleet.a.control("POST", "/accounts", {"api_key": ENV["KEY_A"], "restricted": True})
+    with caplog.at_level(logging.ERROR, logger="smsproxy.router"):
+        assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+    assert "provider alpha cools down for 3600 s: BadKey" in caplog.text
+    assert len(await fleet.b.rentals()) == 1
+
+
+async def test_an_unknown_outcome_is_never_bought_elsewhere(fleet: Fleet) -> None:
+    await fleet.a.control("POST", "/faults", {"endpoint": "rent-a-number", "reset_rate": 1})
+    assert await fleet.sa(action="getNumber", service="wa") == "ERROR_SQL"
+    await fleet.a.control("DELETE", "/faults")
+    await fleet.tick(1)
+    assert await fleet.sa(action="getNumber", service="wa") == "ERROR_SQL"  # a retry: in doubt
+    assert len(await fleet.a.rentals()) == 1  # the vendor did sell it
+    assert await fleet.b.rentals() == []  # and nothing was bought anywhere else
+    assert await fleet.b.sent("rent-a-number") == 0
+
+
+async def test_an_activation_stays_with_its_seller_after_a_restart(fleet: Fleet) -> None:
+    await out_of_stock(fleet.a)
+    _, activation_id, phone = (await fleet.sa(action="getNumber", service="wa")).split(":")
+    await fleet.stop()
+    await fleet.start()
+    await fleet.b.control("POST", "/sms", {"number": phone[1:], "code": "909090"})
+    await fleet.tick(2)
+    assert await fleet.sa(action="getStatus", id=activation_id) == "STATUS_OK:909090"
+    assert await fleet.sa(action="setStatus", id=activation_id, status="6") == "ACCESS_ACTIVATION"
+    [rental] = await fleet.b.rentals()
+    assert rental["status"] == "completed"
+    assert await fleet.a.sent("rental-status") == 0
+
+
+async def test_only_configured_client_keys_are_served(fleet: Fleet) -> None:
+    assert await fleet.sa(key=ENV["KEY_A"], action="getBalance") == "BAD_KEY"
+    assert await fleet.sa(key="anything", action="getNumber", service="wa") == "BAD_KEY"
+    assert await fleet.a.sent("rent-a-number") == 0
+
+
+def test_providers_without_tenants_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"add \[\[tenants\]\]"):
+        parse_tenants(None, ())
