@@ -98,17 +98,37 @@ class Receipt:
     returning_customer: bool
 
 
+class RentalState(StrEnum):
+    """A rental as any vendor sees it; each vendor package maps its own words here."""
+
+    OPEN = "open"  # waiting for a code, or holding one
+    CANCELLED = "cancelled"
+    FINISHED = "finished"  # completed, or ended with its code: over without the client
+    EXPIRED = "expired"  # ended without a code
+    UNKNOWN = "unknown"  # a word the vendor package does not know
+
+
 @dataclass(frozen=True)
 class RentalSnapshot:
     """The upstream's view of one rental at one moment."""
 
     upstream_id: int
-    state: str  # the vendor's own word: active, viewed, completed, cancelled, expired, ...
+    state: RentalState
     code: str | None
     end_time: float
     number: str | None = None  # what the rental is, where the vendor says it (adoption)
     service_name: str | None = None
     cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PushedCode:
+    """What a vendor's webhook says: a code for one of its rentals, and the rental as far
+    as the webhook describes it (for adopting one the store does not hold)."""
+
+    upstream_id: int
+    code: str
+    rental: RentalSnapshot | None = None
 
 
 class PurchaseState(StrEnum):

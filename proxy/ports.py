@@ -13,6 +13,7 @@ from .domain import (
     Order,
     Purchase,
     PurchaseState,
+    PushedCode,
     RentalSnapshot,
     RentedNumber,
 )
@@ -57,6 +58,10 @@ class Provider(Protocol):
     ) -> tuple[int, Any]:
         """A native call of this vendor that the core does not model (long rentals,
         auctions): sent as is, answered as the vendor answered."""
+        ...
+
+    def read_webhook(self, body: Any) -> PushedCode | None:
+        """This vendor's webhook body, read; None when it is not one."""
         ...
 
     async def close(self) -> None: ...

@@ -12,13 +12,9 @@ import hmac
 import ipaddress
 import logging
 from collections import Counter
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeGuard
 
 from aiohttp import web
 
-from .domain import RentalSnapshot
 from .inputs import BodyError, load_json
 from .keys import SERVICE, SETTINGS
 
@@ -71,46 +67,16 @@ async def receive(request: web.Request) -> web.Response:
         body = load_json(await request.read())
     except BodyError:
         return _answer(request, "rejected", 400, "body must be JSON")
-    rental_id, code = (body.get("id"), body.get("code")) if isinstance(body, dict) else (None, None)
-    if not _is_id(rental_id) or code in (None, ""):
+    pushed = service.read_webhook(provider, body)
+    if pushed is None:
         return _answer(request, "rejected", 400, "id and code are required")
-    if isinstance(code, bool) or not isinstance(code, str | int) or len(str(code)) > MAX_CODE:
-        return _answer(request, "rejected", 400, "code must be a short string or a number")
-    before = await service.peek_upstream(provider, rental_id)
-    updated = await service.code_arrived(provider, rental_id, str(code), _pushed(body))
+    before = await service.peek_upstream(provider, pushed.upstream_id)
+    updated = await service.code_arrived(provider, pushed)
     if updated is None:
         return _answer(request, "unknown", 200, "ignored: unknown rental")
     if before is not None and before.code == updated.code:
         return _answer(request, "duplicate", 200, "ignored: already known")
     return _answer(request, "accepted", 200, "accepted")
-
-
-def _is_id(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
-
-
-def _pushed(body: dict[str, Any]) -> RentalSnapshot | None:
-    """What the webhook says of the rental, for adopting one the store does not hold."""
-    number, name = body.get("number"), body.get("service_name")
-    try:
-        end = datetime.strptime(str(body.get("end_time")), "%Y-%m-%d %H:%M:%S")
-        cost = Decimal(str(body.get("cost")))
-    except (ValueError, InvalidOperation):
-        return None
-    if not isinstance(number, str) or not number.isascii() or not isinstance(name, str):
-        return None
-    if not cost.is_finite():
-        return None
-    code = body.get("code")
-    return RentalSnapshot(
-        upstream_id=body["id"],
-        state=str(body.get("status") or "active"),
-        code=None if code in (None, "") else str(code),
-        end_time=end.replace(tzinfo=UTC).timestamp(),
-        number=number,
-        service_name=name,
-        cost=cost,
-    )
 
 
 def mount(app: web.Application) -> None:

@@ -15,7 +15,7 @@ from ..domain import (
     Order,
     Purchase,
     PurchaseState,
-    RentalSnapshot,
+    PushedCode,
     RentedNumber,
     Tenant,
 )
@@ -266,17 +266,18 @@ class Service:
     async def peek_upstream(self, provider: str, upstream_id: int) -> Activation | None:
         return await self._ctx.store.by_upstream(provider, upstream_id)
 
-    async def code_arrived(
-        self, provider: str, upstream_id: int, code: str, pushed: RentalSnapshot | None = None
-    ) -> Activation | None:
+    def read_webhook(self, provider: str, body: object) -> PushedCode | None:
+        return self._ctx.providers[provider].read_webhook(body)
+
+    async def code_arrived(self, provider: str, pushed: PushedCode) -> Activation | None:
         """A code pushed by a provider (webhook). A rental the store does not hold is
         adopted into the unknown purchase it fits, if one does; else it is ignored."""
-        activation = await self._ctx.store.by_upstream(provider, upstream_id)
-        if activation is None and pushed is not None:
-            activation = await self._reconciler.adopt_pushed(provider, pushed)
+        activation = await self._ctx.store.by_upstream(provider, pushed.upstream_id)
+        if activation is None and pushed.rental is not None:
+            activation = await self._reconciler.adopt_pushed(provider, pushed.rental)
         if activation is None:
             return None
-        updated = learn_code(activation, code, self._ctx.clock.now())
+        updated = learn_code(activation, pushed.code, self._ctx.clock.now())
         if updated != activation:
             await self._ctx.store.put(updated)
         return updated

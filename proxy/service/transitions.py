@@ -1,18 +1,17 @@
-"""How an upstream snapshot moves an activation: the vendor's state words as a table."""
+"""How an upstream snapshot moves an activation: the neutral rental states as a table."""
 
 from __future__ import annotations
 
-from ..domain import Activation, ActivationStatus, RentalSnapshot
+from ..domain import Activation, ActivationStatus, RentalSnapshot, RentalState
 
 S = ActivationStatus
 
-# vendor state -> what it means for an activation the client has not finished
-UPSTREAM_STATES: dict[str, ActivationStatus | None] = {
-    "active": None,  # open: waiting or code received, decided by the code
-    "viewed": None,
-    "cancelled": S.CANCELLED,
-    "completed": S.EXPIRED,  # ended upstream (e.g. at end_time) without the client's finish
-    "expired": S.EXPIRED,
+# rental state -> what it means for an activation the client has not finished
+UPSTREAM_STATES: dict[RentalState, ActivationStatus | None] = {
+    RentalState.OPEN: None,  # waiting or code received, decided by the code
+    RentalState.CANCELLED: S.CANCELLED,
+    RentalState.FINISHED: S.EXPIRED,  # ended upstream without the client's finish
+    RentalState.EXPIRED: S.EXPIRED,
 }
 
 

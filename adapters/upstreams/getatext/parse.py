@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from proxy.domain import PushedCode, RentalSnapshot, RentalState
 from proxy.errors import UpstreamUnavailable
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -54,3 +55,58 @@ def integer(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise UpstreamUnavailable("answer with a malformed id") from None
+
+
+# the vendor's rental words (getatext-api.txt; "viewed": the code was read)
+STATES = {
+    "active": RentalState.OPEN,
+    "viewed": RentalState.OPEN,
+    "cancelled": RentalState.CANCELLED,
+    "completed": RentalState.FINISHED,
+    "expired": RentalState.EXPIRED,
+}
+
+
+def state(value: Any) -> RentalState:
+    return STATES.get(str(value).lower(), RentalState.UNKNOWN)
+
+
+MAX_ID = 2**63 - 1
+MAX_CODE = 64
+
+
+def webhook(body: Any) -> PushedCode | None:
+    """The vendor's webhook body (getatext-api.txt, "POST Webhook"); None when it is not
+    one: no id in range, or no code."""
+    if not isinstance(body, dict):
+        return None
+    rental_id, code = body.get("id"), body.get("code")
+    if isinstance(rental_id, bool) or not isinstance(rental_id, int) or not 0 < rental_id <= MAX_ID:
+        return None
+    if isinstance(code, bool) or not isinstance(code, str | int) or code == "":
+        return None
+    if len(str(code)) > MAX_CODE:
+        return None
+    return PushedCode(rental_id, str(code), _pushed_rental(rental_id, body))
+
+
+def _pushed_rental(rental_id: int, body: dict[str, Any]) -> RentalSnapshot | None:
+    number, name = body.get("number"), body.get("service_name")
+    if not isinstance(number, str) or not number.isascii() or not isinstance(name, str):
+        return None
+    try:
+        end = timestamp(body.get("end_time"))
+        cost = money(body.get("cost"))
+    except UpstreamUnavailable:
+        return None
+    if not cost.is_finite():
+        return None
+    return RentalSnapshot(
+        upstream_id=rental_id,
+        state=state(body.get("status") or "active"),
+        code=code(body.get("code")),
+        end_time=end,
+        number=number,
+        service_name=name,
+        cost=cost,
+    )

@@ -8,7 +8,15 @@ from typing import Any
 
 import httpx
 
-from proxy.domain import LimitGroup, Offer, Order, RentalSnapshot, RentedNumber, Timeouts
+from proxy.domain import (
+    LimitGroup,
+    Offer,
+    Order,
+    PushedCode,
+    RentalSnapshot,
+    RentedNumber,
+    Timeouts,
+)
 from proxy.errors import Maintenance, OutcomeUnknown, UpstreamUnavailable
 from proxy.ports import Observer
 
@@ -158,7 +166,7 @@ class GetatextProvider:
         number, service_name = row.get("number"), row.get("service_name")
         return RentalSnapshot(
             upstream_id=parse.integer(row.get("id")),
-            state=str(row.get("status")),
+            state=parse.state(row.get("status")),
             code=parse.code(row.get("code")),
             end_time=parse.timestamp(row.get("end_time")),
             number=str(number) if isinstance(number, str | int) else None,
@@ -220,6 +228,10 @@ class GetatextProvider:
             report=report,
         )
         return answer.status, answer.body
+
+    @staticmethod
+    def read_webhook(body: Any) -> PushedCode | None:
+        return parse.webhook(body)
 
     async def close(self) -> None:
         return None
