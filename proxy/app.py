@@ -77,10 +77,13 @@ def wire_providers(
     for p in settings.providers:
         if p.kind not in KINDS:
             raise ConfigError(f"provider {p.name}: kind must be one of {', '.join(KINDS)}")
-    providers = [
-        upstreams.provider(p.kind, p.base_url, timeouts(settings), name=p.name)
-        for p in settings.providers
-    ]
+    try:
+        providers = [
+            upstreams.provider(p.kind, p.base_url, timeouts(settings), name=p.name, **p.options)
+            for p in settings.providers
+        ]
+    except ValueError as bad:  # a flavour the kind does not know
+        raise ConfigError(str(bad)) from None
     fingerprint = Identity(secret).fingerprint
     accounts = tenant_accounts(settings.providers, settings.tenants, fingerprint, env)
     return providers, Identity(secret, providers[0].name, accounts)

@@ -115,7 +115,7 @@ class RentalSnapshot:
     upstream_id: int
     state: RentalState
     code: str | None
-    end_time: float
+    end_time: float | None  # None: the vendor does not say (the stored one stands)
     number: str | None = None  # what the rental is, where the vendor says it (adoption)
     service_name: str | None = None
     cost: Decimal | None = None

@@ -2,7 +2,8 @@
 
     [[providers]]
     name = "cheap"                    # how metrics, logs and the store name it
-    kind = "getatext"                 # a vendor kind (adapters/upstreams)
+    kind = "getatext"                 # a vendor kind: getatext | handler-api
+    # flavour = "sms-activate"        # handler-api only: sms-activate | getatext-legacy
     base_url = "https://getatext.com"
     key_env = "CHEAP_KEY"             # or key_file = "/run/secrets/cheap"; never inline
     priority = 1                      # lower first (default: the order in the file)
@@ -24,7 +25,7 @@ from typing import Any
 
 from .domain import UpstreamAccount
 
-KNOWN_PROVIDER_FIELDS = {"name", "kind", "base_url", "key_env", "key_file", "priority"}
+KNOWN_PROVIDER_FIELDS = {"name", "kind", "base_url", "key_env", "key_file", "priority", "flavour"}
 KNOWN_TENANT_FIELDS = {"key_env", "key_fingerprint", "providers"}
 
 
@@ -40,6 +41,11 @@ class ProviderConfig:
     key_env: str | None = None
     key_file: str | None = None
     priority: int = 0
+    flavour: str | None = None  # handler-api: the vendor family (its tokens and codes)
+
+    @property
+    def options(self) -> dict[str, str]:
+        return {"flavour": self.flavour} if self.flavour else {}
 
     def key(self, env: Mapping[str, str]) -> str:
         if self.key_env:
@@ -95,8 +101,15 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
         priority = row.get("priority", index)
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise ConfigError(f"provider {name}: priority must be an integer")
+        flavour = row.get("flavour")
+        if kind == "handler-api" and not isinstance(flavour, str):
+            raise ConfigError(f"provider {name}: a handler-api provider needs a flavour")
+        if kind != "handler-api" and flavour is not None:
+            raise ConfigError(f"provider {name}: flavour is for handler-api providers only")
         found.append(
-            ProviderConfig(name, kind, url, row.get("key_env"), row.get("key_file"), priority)
+            ProviderConfig(
+                name, kind, url, row.get("key_env"), row.get("key_file"), priority, flavour
+            )
         )
     names = [p.name for p in found]
     if len(set(names)) != len(names):

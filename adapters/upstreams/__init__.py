@@ -10,12 +10,15 @@ from proxy.domain import Timeouts
 from proxy.ports import Observer, Provider
 
 from .getatext import GetatextProvider
+from .handler_api import HandlerApiProvider
 
-ProviderFactory = Callable[[str, httpx.AsyncClient, Timeouts, Observer | None], Provider]
+ProviderFactory = Callable[..., Provider]
 
-# The one list of vendor kinds: kind -> factory(base_url, shared client, timeouts, observer).
+# The one list of vendor kinds: kind -> factory(base_url, shared client, timeouts, observer,
+# **options from the provider's configuration).
 KINDS: dict[str, ProviderFactory] = {
     "getatext": GetatextProvider,
+    "handler-api": HandlerApiProvider,
 }
 
 
@@ -31,10 +34,15 @@ class Upstreams:
         )
 
     def provider(
-        self, kind: str, base_url: str, timeouts: Timeouts, name: str | None = None
+        self,
+        kind: str,
+        base_url: str,
+        timeouts: Timeouts,
+        name: str | None = None,
+        **options: str,
     ) -> Provider:
         """A provider of `kind`, called `name` (the kind when there is one of it)."""
-        provider = KINDS[kind](base_url, self._client, timeouts, self._observer)
+        provider = KINDS[kind](base_url, self._client, timeouts, self._observer, **options)
         if name is not None:
             provider.name = name
         return provider

@@ -59,10 +59,13 @@ async def send(
     *,
     headers: dict[str, str],
     json_body: dict[str, Any] | None = None,
+    params: dict[str, str] | None = None,
     timeout: float,
     purchase: bool = False,
     report: Report | None = None,
+    text: bool = False,
 ) -> Answer:
+    """`text`: the body is plain text (handler_api vendors), kept as a string."""
     started = time.perf_counter()
 
     def done(outcome: str) -> None:
@@ -71,7 +74,7 @@ async def send(
 
     try:
         response = await client.request(
-            method, url, json=json_body, headers=headers, timeout=timeout
+            method, url, json=json_body, params=params, headers=headers, timeout=timeout
         )
     except (*NOT_SENT, UnicodeEncodeError) as exc:
         done("connection_error")
@@ -82,7 +85,10 @@ async def send(
             raise OutcomeUnknown(f"no answer: {type(exc).__name__}") from None
         raise UpstreamUnavailable(f"no answer: {type(exc).__name__}") from None
     try:
-        body = json.loads(response.content) if response.content.strip() else None
+        if text:
+            body: Any = response.content.decode("utf-8").strip()
+        else:
+            body = json.loads(response.content) if response.content.strip() else None
     except ValueError:
         done("malformed")
         if purchase and response.status_code < 300:

@@ -115,7 +115,9 @@ async def cancel(
         if current.status in CANCELLED:  # an earlier cancel went through; its answer did not
             return await _cancelled(ctx, current, final)
         raise
-    cancelled = activation.evolve(status=final, end_time=snap.end_time, checked_at=ctx.clock.now())
+    cancelled = activation.evolve(
+        status=final, end_time=snap.end_time or activation.end_time, checked_at=ctx.clock.now()
+    )
     await ctx.store.put(cancelled)
     return cancelled
 

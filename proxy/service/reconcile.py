@@ -192,7 +192,7 @@ class Reconciler:
             cost=snap.cost if snap.cost is not None else Decimal(0),
             status=ActivationStatus.WAITING,
             created_at=now,
-            end_time=snap.end_time,
+            end_time=snap.end_time or now + self._ctx.settings.unknown_purchase_hold_seconds,
         )
         activation = await self._ctx.store.add(apply_snapshot(blank, snap, now))
         self._ctx.observer.rented(activation.provider, service, activation.cost)

@@ -21,9 +21,10 @@ def apply_snapshot(a: Activation, snap: RentalSnapshot, now: float) -> Activatio
         return a.evolve(checked_at=now)
     code = snap.code or a.code
     code_at = a.code_at if code == a.code else now
+    end_time = a.end_time if snap.end_time is None else snap.end_time
     changes: dict[str, object] = {
         "checked_at": now,
-        "end_time": snap.end_time,
+        "end_time": end_time,
         "code": code,
         "code_at": code_at,
     }
@@ -33,7 +34,7 @@ def apply_snapshot(a: Activation, snap: RentalSnapshot, now: float) -> Activatio
     closed = UPSTREAM_STATES.get(snap.state)
     if closed is not None:
         changes["status"] = closed
-    elif not known and snap.end_time <= now:
+    elif not known and end_time <= now:
         changes["status"] = S.EXPIRED
     elif code is None:
         changes["status"] = S.WAITING

@@ -1,0 +1,119 @@
+"""The handler_api families as data: their tokens, country code, codes and lifetimes.
+
+Each token a vendor answers maps to a domain error; a token no row knows is an
+`UpstreamRejected` (or, for a purchase, an unreadable answer: its outcome is unknown).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from proxy import errors as e
+
+Factory = Callable[[str], e.DomainError]
+_PRICE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _const(factory: Callable[[], e.DomainError]) -> Factory:
+    return lambda _detail: factory()
+
+
+def _max_price(detail: str) -> e.DomainError:
+    found = _PRICE.search(detail)
+    try:
+        return e.MaxPriceExceeded(Decimal(found.group(0)) if found else Decimal(0))
+    except InvalidOperation:
+        return e.MaxPriceExceeded(Decimal(0))
+
+
+# SMS-Activate's own tokens (docs/vendor/sms-activate-protocol.md §5); the clones share them
+SMS_ACTIVATE_ERRORS: Mapping[str, Factory] = {
+    "NO_NUMBERS": _const(e.NoNumbers),
+    "NO_BALANCE": _const(e.NoBalance),
+    "NO_KEY": _const(e.MissingKey),
+    "BAD_KEY": _const(e.BadKey),
+    "BANNED": _const(e.BadKey),
+    "BAD_SERVICE": _const(e.BadService),
+    "BAD_COUNTRY": _const(lambda: e.NoNumbers("country")),
+    "WRONG_MAX_PRICE": _max_price,
+    "ERROR_SQL": _const(lambda: e.UpstreamUnavailable("ERROR_SQL")),
+    "NO_ACTIVATION": _const(e.NotFound),
+    "WRONG_ACTIVATION_ID": _const(e.NotFound),
+    "BAD_STATUS": _const(e.BadTransition),
+    "EARLY_CANCEL_DENIED": _const(e.EarlyCancel),
+    "ORDER_ALREADY_EXISTS": _const(e.DuplicateOrder),
+}
+
+# Getatext's legacy handler (getatext-api.txt, "GET /stubs/handler_api.php")
+GETATEXT_LEGACY_ERRORS: Mapping[str, Factory] = {
+    "OUT_OF_STOCK": _const(e.NoNumbers),
+    "INSUFFICIENT_FUNDS": _const(e.NoBalance),
+    "MAX_RENTALS_EXCEEDED": _const(e.RentalLimit),
+    "BAD_SERVICE": _const(e.BadService),
+    "BAD_COUNTRY": _const(lambda: e.NoNumbers("country")),
+    "SERVICE_NOT_AVAILABLE": _const(e.ServiceUnavailable),
+    "APPROVAL_REQUIRED": _const(e.ApprovalRequired),
+    "MAX_PRICE_EXCEEDED": _max_price,
+    "RENTAL_ERROR": _const(e.WrongCarrier),
+    "RENTAL_ERROR_TRY_AGAIN": _const(e.NumberTaken),
+    "MAINTENANCE": _const(e.Maintenance),
+    "NO_ACTIVATION": _const(e.NotFound),
+    "BAD_ID": _const(e.NotFound),
+    "RENTAL_LOCKED": _const(e.EarlyCancel),
+    "RENTAL_ACTIVE": _const(e.StillActive),
+    "BAD_KEY": _const(e.BadKey),
+}
+
+# the vendor's service codes for the domain's service names (the default; config may add)
+SMS_ACTIVATE_CODES: Mapping[str, str] = {
+    "whatsapp": "wa",
+    "telegram": "tg",
+    "instagram": "ig",
+    "google": "go",
+    "facebook": "fb",
+    "twitter": "tw",
+    "discord": "ds",
+    "tiktok": "lf",
+    "uber": "ub",
+    "amazon": "am",
+    "microsoft": "mm",
+    "paypal": "ts",
+    "snapchat": "fu",
+    "openai": "dr",
+    "tinder": "oi",
+}
+
+
+@dataclass(frozen=True)
+class Flavour:
+    name: str
+    errors: Mapping[str, Factory]
+    country: str  # the family's code for the USA
+    lifetime_seconds: float  # an activation's time, when answers do not say
+    codes: Mapping[str, str] = field(default_factory=dict)  # service -> vendor code
+    number_v2: bool = False  # getNumberV2 answers JSON with the cost
+    lists_prices: bool = True  # getPrices without a service lists every offer
+
+
+FLAVOURS: Mapping[str, Flavour] = {
+    "sms-activate": Flavour(
+        "sms-activate", SMS_ACTIVATE_ERRORS, "187", 20 * 60, SMS_ACTIVATE_CODES, number_v2=True
+    ),
+    "getatext-legacy": Flavour(
+        "getatext-legacy", GETATEXT_LEGACY_ERRORS, "187", 20 * 60, lists_prices=False
+    ),
+}
+
+
+def to_domain_error(flavour: Flavour, answer: str) -> e.DomainError | None:
+    """The domain error a token stands for (`TOKEN` or `TOKEN:detail`), if it is one."""
+    token, _, detail = answer.partition(":")
+    factory = flavour.errors.get(token.strip())
+    if factory is None:
+        return None
+    error = factory(detail)
+    error.vendor_text = None  # another vendor's words are never replayed to clients
+    return error

@@ -1,0 +1,271 @@
+"""An SMS-Activate-compatible vendor as a `ports.Provider`: plain-text tokens over GET.
+
+`base_url` is the vendor's full `handler_api.php` address. What the family does not
+offer (a specific number, re-renting, multi-service for the Getatext legacy handler,
+native v1 calls, webhooks) is answered with the domain's "not offered" errors, so the
+router moves on to another provider.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from proxy import errors as e
+from proxy.domain import (
+    LimitGroup,
+    Offer,
+    Order,
+    PushedCode,
+    RentalSnapshot,
+    RentalState,
+    RentedNumber,
+    Timeouts,
+)
+from proxy.ports import Observer
+
+from ..http import send
+from .flavours import FLAVOURS, Flavour, to_domain_error
+
+# conservative until a vendor's own limits are configured: one order a second, and
+# three other calls a second, per account
+ORDERS = LimitGroup("orders", 1)
+READS = LimitGroup("reads", 3)
+LIMITS: Mapping[str, LimitGroup] = {
+    "rent": ORDERS,
+    "rent_many": ORDERS,
+    "rent_specific": ORDERS,
+    "rerent": ORDERS,
+    "cancel": ORDERS,
+    "complete": ORDERS,
+    "status": READS,
+    "balance": READS,
+    "offers": READS,
+}
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class HandlerApiProvider:
+    limits: Mapping[str, LimitGroup] = LIMITS
+
+    def __init__(
+        self,
+        base_url: str,
+        client: httpx.AsyncClient,
+        timeouts: Timeouts | None = None,
+        observer: Observer | None = None,
+        *,
+        flavour: str = "sms-activate",
+        name: str | None = None,
+    ) -> None:
+        if flavour not in FLAVOURS:
+            raise ValueError(f"flavour must be one of {', '.join(FLAVOURS)}")
+        self.flavour: Flavour = FLAVOURS[flavour]
+        self.name = name or flavour
+        self._url = base_url
+        self._client = client
+        self._t = timeouts or Timeouts()
+        self._observer = observer
+        self._names = {code: service for service, code in self.flavour.codes.items()}
+
+    # -- the wire ------------------------------------------------------------------------
+    async def _ask(
+        self, key: str, action: str, timeout: float, *, purchase: bool = False, **params: str
+    ) -> str:
+        observer, label = self._observer, action
+
+        def report(outcome: str, seconds: float) -> None:
+            if observer is not None:
+                observer.upstream_call(self.name, label, outcome, seconds)
+
+        answer = await send(
+            self._client,
+            "GET",
+            self._url,
+            headers={},
+            params={"api_key": key, "action": action, **params},
+            timeout=timeout,
+            purchase=purchase,
+            report=report,
+            text=True,
+        )
+        if answer.status >= 500 or answer.status == 429:
+            if purchase and answer.status != 429:
+                raise e.OutcomeUnknown(f"HTTP {answer.status} to a purchase")
+            raise e.RateLimited() if answer.status == 429 else e.UpstreamUnavailable("5xx")
+        body = str(answer.body or "")
+        error = to_domain_error(self.flavour, body)
+        if error is not None:
+            raise error
+        return body
+
+    def _code(self, service: str) -> str:
+        return self.flavour.codes.get(service, service)
+
+    def _service(self, code: str) -> str:
+        return self._names.get(code, code)
+
+    @staticmethod
+    def _national(number: str) -> str:
+        digits = "".join(ch for ch in number if ch.isdigit())
+        return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+
+    # -- reads -----------------------------------------------------------------------------
+    async def balance(self, key: str) -> Decimal:
+        answer = await self._ask(key, "getBalance", self._t.read)
+        token, _, value = answer.partition(":")
+        if token != "ACCESS_BALANCE":
+            raise e.UpstreamUnavailable("unreadable balance")
+        return _money(value)
+
+    async def offers(self, key: str) -> Sequence[Offer]:
+        if not self.flavour.lists_prices:
+            return ()  # this family prices only the services it is asked about
+        answer = await self._ask(key, "getPrices", self._t.listing, country=self.flavour.country)
+        table = _json(answer).get(self.flavour.country)
+        if not isinstance(table, dict):
+            return ()
+        return [
+            Offer(
+                service=self._service(code),
+                name=self._service(code).capitalize(),
+                cost=_money(row.get("cost")),
+                stock=int(row.get("count") or 0),
+                ttl_minutes=int(self.flavour.lifetime_seconds // 60),
+                multiple_sms=False,
+            )
+            for code, row in table.items()
+            if isinstance(row, dict)
+        ]
+
+    async def _price(self, key: str, service: str) -> Decimal:
+        """One service's price, for families whose purchase answer does not say it."""
+        answer = await self._ask(
+            key,
+            "getPrices",
+            self._t.read,
+            service=self._code(service),
+            country=self.flavour.country,
+        )
+        rows = json.loads(answer) if answer.startswith(("[", "{")) else None
+        for row in rows if isinstance(rows, list) else [rows]:
+            if isinstance(row, dict) and isinstance(row.get(self._code(service)), dict):
+                return _money(row[self._code(service)].get("cost"))
+        raise e.BadService()
+
+    # -- purchases ---------------------------------------------------------------------------
+    async def rent(self, key: str, order: Order) -> RentedNumber:
+        service = order.services[0]
+        params = {"service": self._code(service), "country": self.flavour.country}
+        if order.max_price is not None:
+            params["maxPrice" if self.flavour.number_v2 else "max_price"] = str(order.max_price)
+        if self.flavour.number_v2:
+            answer = await self._ask(key, "getNumberV2", self._t.purchase, purchase=True, **params)
+            return self._rented_v2(answer, service)
+        cost = await self._price(key, service)  # a read: nothing is bought if it fails
+        answer = await self._ask(key, "getNumber", self._t.purchase, purchase=True, **params)
+        token, _, rest = answer.partition(":")
+        upstream_id, _, number = rest.partition(":")
+        if token != "ACCESS_NUMBER" or not upstream_id.isdigit() or not number:
+            raise e.OutcomeUnknown("unreadable answer to getNumber")
+        return RentedNumber(
+            upstream_id=int(upstream_id),
+            number=self._national(number),
+            service=service,
+            service_name=service.capitalize(),
+            cost=cost,
+            end_time=time.time() + self.flavour.lifetime_seconds,
+        )
+
+    def _rented_v2(self, answer: str, service: str) -> RentedNumber:
+        try:
+            body = json.loads(answer)
+            end = body.get("activationEndTime")
+            return RentedNumber(
+                upstream_id=int(body["activationId"]),
+                number=self._national(str(body["phoneNumber"])),
+                service=service,
+                service_name=service.capitalize(),
+                cost=_money(body.get("activationCost")),
+                end_time=_time(end) if end else time.time() + self.flavour.lifetime_seconds,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError, e.UpstreamUnavailable):
+            raise e.OutcomeUnknown("unreadable answer to getNumberV2") from None
+
+    async def rent_many(self, key: str, order: Order) -> Sequence[RentedNumber]:
+        raise e.ServiceUnavailable("multi-service numbers are not bought from this vendor")
+
+    async def rent_specific(
+        self, key: str, number: str, service: str, max_price: Decimal | None = None
+    ) -> RentedNumber:
+        raise e.ServiceUnavailable("this vendor does not sell a chosen number")
+
+    async def rerent(self, key: str, upstream_id: int) -> RentedNumber:
+        raise e.NotReRentable()
+
+    # -- an activation -------------------------------------------------------------------------
+    async def status(self, key: str, upstream_id: int) -> RentalSnapshot:
+        answer = await self._ask(key, "getStatus", self._t.read, id=str(upstream_id))
+        token, _, code = answer.partition(":")
+        states = {
+            "STATUS_WAIT_CODE": RentalState.OPEN,
+            "STATUS_WAIT_RESEND": RentalState.OPEN,
+            "STATUS_WAIT_RETRY": RentalState.OPEN,
+            "STATUS_OK": RentalState.OPEN,
+            "STATUS_CANCEL": RentalState.CANCELLED,
+        }
+        if token not in states:
+            raise e.UpstreamUnavailable("unreadable status")
+        return RentalSnapshot(upstream_id, states[token], code or None, None)
+
+    async def cancel(self, key: str, upstream_id: int) -> RentalSnapshot:
+        answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="8")
+        if not answer.startswith("ACCESS_CANCEL"):
+            raise e.UpstreamUnavailable("unreadable answer to a cancel")
+        return RentalSnapshot(upstream_id, RentalState.CANCELLED, None, None)
+
+    async def complete(self, key: str, upstream_id: int) -> None:
+        answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="6")
+        if not answer.startswith("ACCESS_ACTIVATION"):
+            raise e.UpstreamUnavailable("unreadable answer to a completion")
+
+    async def forward(
+        self, key: str, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, Any]:
+        return 404, {"errors": "Not Found"}  # no native v1 surface at this vendor
+
+    def read_webhook(self, body: Any) -> PushedCode | None:
+        return None  # the family has no webhook
+
+    async def close(self) -> None:
+        return None
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise e.UpstreamUnavailable("malformed amount") from None
+    if not amount.is_finite():
+        raise e.UpstreamUnavailable("malformed amount")
+    return amount
+
+
+def _json(answer: str) -> dict[str, Any]:
+    try:
+        body = json.loads(answer)
+    except ValueError:
+        raise e.UpstreamUnavailable("unreadable price list") from None
+    if not isinstance(body, dict):
+        raise e.UpstreamUnavailable("unreadable price list")
+    return body
+
+
+def _time(value: Any) -> float:
+    return datetime.strptime(str(value), TIME_FORMAT).replace(tzinfo=UTC).timestamp()

@@ -1,0 +1,179 @@
+"""SMS-Activate-compatible vendors as upstreams: the Getatext sandbox's own legacy
+handler, and a real SMS-Activate-protocol server (a second smsproxy serving its
+SMS-Activate dialect in front of a third sandbox). Every dialect's client goes through."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp.test_utils import TestServer
+
+from proxy import config
+from proxy.app import build_app
+from proxy.clock import ManualClock
+from proxy.routing_config import ProviderConfig, TenantConfig
+from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+
+CLIENT = "client-key-handler"
+DEMO = "sk_sandbox_demo"
+ENV = {"VENDOR_KEY": DEMO, "CLIENT_KEY": CLIENT}
+
+
+@dataclass
+class Chain:
+    proxy: str
+    vendor: str  # the sandbox at the end of the chain
+    http: httpx.AsyncClient
+
+    async def sms(self, number: str, code: str) -> None:
+        r = await self.http.post(
+            self.vendor + "/_sandbox/sms", json={"number": number, "code": code}
+        )
+        assert r.status_code == 200, r.text
+
+    async def rentals(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = (
+            await self.http.get(self.vendor + "/_sandbox/rentals")
+        ).json()["rentals"]
+        return rows
+
+
+def settings(data: Path, provider: ProviderConfig, **extra: Any) -> config.Settings:
+    return config.load(
+        env={},
+        data_dir=data,
+        secret="handler",
+        pacing_enabled=False,
+        poll_interval_seconds=0.0,
+        providers=(provider,),
+        tenants=(TenantConfig(key_env="CLIENT_KEY"),),
+        **extra,
+    )
+
+
+async def serve(app: Any) -> TestServer:
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+@pytest.fixture(params=["getatext-legacy", "sms-activate"])
+async def chain(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Chain]:
+    clock = SandboxClock(frozen=True)
+    sandbox = await serve(create_app(SandboxConfig(seed=31), clock))
+    vendor_url = str(sandbox.make_url("")).rstrip("/")
+    servers = [sandbox]
+    if request.param == "getatext-legacy":
+        handler = vendor_url + "/stubs/handler_api.php"
+    else:  # an SMS-Activate server: smsproxy's own dialect in front of the sandbox
+        inner = config.load(
+            env={},
+            upstream_url=vendor_url,
+            data_dir=tmp_path / "inner",
+            secret="inner",
+            pacing_enabled=False,
+            poll_interval_seconds=0.0,
+        )
+        sa_server = await serve(build_app(inner, ManualClock(clock.now())))
+        servers.append(sa_server)
+        handler = str(sa_server.make_url("/stubs/handler_api.php"))
+    provider = ProviderConfig(
+        "vendor", "handler-api", handler, key_env="VENDOR_KEY", flavour=request.param
+    )
+    app = build_app(
+        settings(tmp_path / "outer", provider, guest_key=CLIENT), ManualClock(clock.now()), ENV
+    )
+    outer = await serve(app)
+    servers.append(outer)
+    async with httpx.AsyncClient(timeout=10) as http:
+        yield Chain(str(outer.make_url("")).rstrip("/"), vendor_url, http)
+    for server in reversed(servers):
+        await server.close()
+
+
+async def sa_flow(chain: Chain, path: str) -> None:
+    url = chain.proxy + path
+
+    async def ask(**params: str) -> str:
+        return (await chain.http.get(url, params={"api_key": CLIENT, **params})).text
+
+    service = "wa" if path.startswith("/stubs") else "whatsapp"
+    token, activation_id, phone = (await ask(action="getNumber", service=service)).split(":")
+    assert token == "ACCESS_NUMBER"
+    assert await ask(action="getStatus", id=activation_id) == "STATUS_WAIT_CODE"
+    await chain.sms(phone[1:], "246810")
+    assert await ask(action="getStatus", id=activation_id) == "STATUS_OK:246810"
+    assert await ask(action="setStatus", id=activation_id, status="6") == "ACCESS_ACTIVATION"
+
+
+async def fivesim_flow(chain: Chain) -> None:
+    headers = {"Authorization": f"Bearer {CLIENT}"}
+    bought = await chain.http.get(
+        chain.proxy + "/v1/user/buy/activation/usa/any/whatsapp", headers=headers
+    )
+    assert bought.status_code == 200, bought.text
+    order = bought.json()
+    await chain.sms(order["phone"][2:], "246810")
+    checked = (
+        await chain.http.get(f"{chain.proxy}/v1/user/check/{order['id']}", headers=headers)
+    ).json()
+    assert [s["code"] for s in checked["sms"]] == ["246810"]
+    finished = await chain.http.get(f"{chain.proxy}/v1/user/finish/{order['id']}", headers=headers)
+    assert finished.json()["status"] == "FINISHED"
+
+
+async def v1_flow(chain: Chain) -> None:
+    headers = {"Auth": CLIENT}
+    rented = await chain.http.post(
+        chain.proxy + "/api/v1/rent-a-number", json={"service": "whatsapp"}, headers=headers
+    )
+    assert rented.status_code == 201, rented.text
+    body = rented.json()
+    await chain.sms(body["number"], "246810")
+    status = await chain.http.post(
+        chain.proxy + "/api/v1/rental-status", json={"id": body["id"]}, headers=headers
+    )
+    assert status.json()["code"] == "246810"
+    done = await chain.http.post(
+        f"{chain.proxy}/api/v1/rental-status/{body['id']}/completed", headers=headers
+    )
+    assert done.status_code == 200, done.text
+
+
+@pytest.mark.parametrize("dialect", ["sms-activate", "getatext-legacy", "5sim", "v1"])
+async def test_each_dialect_completes_through_a_handler_api_vendor(
+    chain: Chain, dialect: str
+) -> None:
+    if dialect == "sms-activate":
+        await sa_flow(chain, "/stubs/handler_api.php")
+    elif dialect == "getatext-legacy":
+        await sa_flow(chain, "/getatext/stubs/handler_api.php")
+    elif dialect == "5sim":
+        await fivesim_flow(chain)
+    else:
+        await v1_flow(chain)
+    [rental] = await chain.rentals()
+    assert (rental["service"], rental["status"]) == ("whatsapp", "completed")
+
+
+async def test_the_vendors_tokens_become_the_clients_own(chain: Chain) -> None:
+    await chain.http.put(
+        chain.vendor + "/_sandbox/services",
+        json=[{"api_name": "whatsapp", "price": 0.55, "stock": 0}],
+    )
+    r = await chain.http.get(
+        chain.proxy + "/stubs/handler_api.php",
+        params={"api_key": CLIENT, "action": "getNumber", "service": "wa"},
+    )
+    assert r.text == "NO_NUMBERS"
+    v1 = await chain.http.post(
+        chain.proxy + "/api/v1/rent-a-number",
+        json={"service": "whatsapp"},
+        headers={"Auth": CLIENT},
+    )
+    assert (v1.status_code, v1.json()) == (400, {"errors": "Service is out of stock"})
