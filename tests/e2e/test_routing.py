@@ -4,6 +4,7 @@ the first one's outcome is unknown. Every provider is a real sandbox."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp.test_utils import TestServer
+from smsactivate.api import SMSActivateAPI
 
 from proxy import config
 from proxy.app import build_app
@@ -21,7 +23,7 @@ from proxy.routing_config import ConfigError, ProviderConfig, TenantConfig, pars
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 CLIENT = "client-key-routing"
-ENV = {"KEY_A": "sk_vendor_a", "KEY_B": "sk_vendor_b", "CLIENT_KEY": CLIENT}
+ENV = {"KEY_A": "sk_vendor_a", "KEY_B": "sk_vendor_b", "KEY_C": "sk_vendor_c", "CLIENT_KEY": CLIENT}
 
 
 @dataclass
@@ -46,8 +48,10 @@ class Vendor:
 class Fleet:
     """Two vendors, and a proxy routing to them (restartable on the same data)."""
 
-    def __init__(self, a: Vendor, b: Vendor, data: Path, http: httpx.AsyncClient) -> None:
-        self.a, self.b, self.data, self.http = a, b, data, http
+    def __init__(
+        self, a: Vendor, b: Vendor, data: Path, http: httpx.AsyncClient, c: Vendor | None = None
+    ) -> None:
+        self.a, self.b, self.c, self.data, self.http = a, b, c, data, http
         self.clock = ManualClock(a.clock.now())
         self.server: TestServer | None = None
         self.url = ""
@@ -63,6 +67,20 @@ class Fleet:
             providers=(
                 ProviderConfig("alpha", "getatext", self.a.url, key_env="KEY_A", priority=1),
                 ProviderConfig("beta", "getatext", self.b.url, key_env="KEY_B", priority=2),
+                *(
+                    [
+                        ProviderConfig(
+                            "gamma",
+                            "handler-api",
+                            self.c.url + "/stubs/handler_api.php",
+                            key_env="KEY_C",
+                            priority=3,
+                            flavour="getatext-legacy",
+                        )
+                    ]
+                    if self.c is not None
+                    else []
+                ),
             ),
             tenants=(TenantConfig(key_env="CLIENT_KEY"),),
         )
@@ -188,3 +206,36 @@ async def test_only_configured_client_keys_are_served(fleet: Fleet) -> None:
 def test_providers_without_tenants_are_refused() -> None:
     with pytest.raises(ConfigError, match=r"add \[\[tenants\]\]"):
         parse_tenants(None, ())
+
+
+async def test_the_official_client_through_three_providers(tmp_path: Path) -> None:
+    """alpha has no stock, beta is in maintenance: the official module, unchanged but for
+    its URL, is served by gamma, an SMS-Activate-style vendor."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        servers_and_vendors = [
+            await vendor(seed, ENV[key], http)
+            for seed, key in ((41, "KEY_A"), (42, "KEY_B"), (43, "KEY_C"))
+        ]
+        (_, a), (_, b), (_, c) = servers_and_vendors
+        f = Fleet(a, b, tmp_path / "var", http, c)
+        await f.start()
+        try:
+            await out_of_stock(a)
+            await b.control("POST", "/maintenance", {"on": True})
+            sa = SMSActivateAPI(CLIENT)
+            sa._SMSActivateAPI__api_url = f.url + "/stubs/handler_api.php"  # type: ignore[attr-defined]
+            assert await asyncio.to_thread(sa.getBalance) == {"balance": "50.00"}  # alpha's
+            number = await asyncio.to_thread(sa.getNumber, service="wa", country=187)
+            activation_id, phone = number["activation_id"], number["phone"]
+            assert [r["number"] for r in await c.rentals()] == [str(phone)[1:]]
+            await c.control("POST", "/sms", {"number": str(phone)[1:], "code": "135791"})
+            await f.tick(1)
+            assert await asyncio.to_thread(sa.getStatus, id=activation_id) == "STATUS_OK:135791"
+            done = await asyncio.to_thread(sa.setStatus, id=activation_id, status=6)
+            assert done == "ACCESS_ACTIVATION"
+            assert (await c.rentals())[0]["status"] == "completed"
+            assert await a.rentals() == [] and await b.rentals() == []
+        finally:
+            await f.stop()
+            for server, _ in servers_and_vendors:
+                await server.close()
