@@ -86,6 +86,17 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
             (f"sum by (outcome) (increase(smsproxy_webhooks_received_total{{{INST}}}[1h]))",
              "{{outcome}}")]),
     ]),
+    ("Providers", [
+        ("Purchases by provider and route (last hour)", "timeseries", "short", [
+            (f"sum by (provider, route) (increase(smsproxy_provider_purchases_total{{{INST},{PROV}}}[1h]))",
+             "{{provider}} {{route}}")]),
+        ("Failovers by provider and refusal (last hour)", "timeseries", "short", [
+            (f"sum by (provider, reason) (increase(smsproxy_provider_failovers_total{{{INST},{PROV}}}[1h]))",
+             "{{provider}} {{reason}}")]),
+        ("Cooldown left by provider", "timeseries", "s", [
+            (f"max by (provider) (smsproxy_provider_cooldown_seconds{{{INST},{PROV}}})",
+             "{{provider}}")]),
+    ]),
     ("Money safety", [
         ("Purchases whose outcome is unknown (unmatched now)", "stat", "short", [
             (f'sum(smsproxy_purchase_journal_entries{{{INST},state="unknown"}})', "unknown")]),

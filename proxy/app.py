@@ -120,6 +120,7 @@ def build_app(
     if metrics is not None:
         app[METRICS] = metrics
         metrics.attach(service.cache_stats, pacer.stats, app[WEBHOOK_STATS].outcomes)
+        metrics.watch_cooldowns(service.router.cooling)
         for provider in providers:
             metrics.known_series(
                 provider.name, GETATEXT_ENDPOINTS, sorted(set(vocab.to_api.values()))

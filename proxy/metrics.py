@@ -78,6 +78,7 @@ CACHE_RESULTS = ("hit", "miss", "stale", "negative_hit", "coalesced")
 CACHES = ("offers", "balance", "status", "combinations", "out_of_stock")
 LIMIT_GROUPS = ("rent", "rent-multiple-services", "cancel-rental", "default")
 PURCHASE_STATES = tuple(s.value for s in PurchaseState)
+ROUTES = ("first", "failover")  # sold by the first provider tried, or after a refusal
 STORE_OPERATIONS = (
     "journal_add",
     "journal_put",
@@ -223,6 +224,26 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.provider_purchases = Counter(
+            "smsproxy_provider_purchases",
+            "Purchases by the provider that sold them and how it was chosen",
+            ["provider", "route"],
+            registry=r,
+        )
+        self.failovers = Counter(
+            "smsproxy_provider_failovers",
+            "Purchases a provider refused and the router took elsewhere, by the refusal",
+            ["provider", "reason"],
+            registry=r,
+        )
+        self.cooldown = Gauge(
+            "smsproxy_provider_cooldown_seconds",
+            "Seconds until a provider that failed may be tried again (0: ready)",
+            ["provider"],
+            registry=r,
+        )
+        self._cooling: Any = None
+        self._providers: list[str] = []
         self.journal = Gauge(
             "smsproxy_purchase_journal_entries",
             "Entries of the purchase journal by state (unknown: may have been sold, unmatched)",
@@ -257,6 +278,11 @@ class Metrics:
         self, provider: str, endpoints: Iterable[str], services: Iterable[str]
     ) -> None:
         """Export zero for series known in advance, so dashboards show them from start."""
+        for route in ROUTES:
+            self.provider_purchases.labels(provider, route)
+        self.failovers.labels(provider, "NoNumbers")
+        self.cooldown.labels(provider).set(0)
+        self._providers.append(provider)
         for endpoint in endpoints:
             self.upstream_duration.labels(provider, endpoint)
             for outcome in UPSTREAM_OUTCOMES:
@@ -293,6 +319,22 @@ class Metrics:
             child = self._store_children[operation] = self.store_duration.labels(operation)
         child.observe(seconds)
 
+    def routed(self, provider: str, route: str) -> None:
+        try:
+            self.provider_purchases.labels(provider, closed_label(route, ROUTES, "first")).inc()
+        except Exception:
+            log.exception("metrics hook failed")
+
+    def failed_over(self, provider: str, reason: str) -> None:
+        try:
+            self.failovers.labels(provider, closed_label(reason, RESULTS, "internal")).inc()
+        except Exception:
+            log.exception("metrics hook failed")
+
+    def watch_cooldowns(self, cooling: Any) -> None:
+        """`cooling()` -> {provider: seconds left}, read when scraped."""
+        self._cooling = cooling
+
     def purchase_settled(self, provider: str, state: str) -> None:
         try:
             self.purchases.labels(closed_label(state, PURCHASE_STATES, "unknown")).inc()
@@ -323,6 +365,10 @@ class Metrics:
             self.activations.labels(status.value).set(activation_counts.get(status.value, 0))
         for state in PURCHASE_STATES:
             self.journal.labels(state).set((purchase_counts or {}).get(state, 0))
+        if self._cooling is not None:
+            cooling = self._cooling()
+            for provider in self._providers:
+                self.cooldown.labels(provider).set(cooling.get(provider, 0.0))
         return generate_latest(self.registry)
 
 
@@ -339,4 +385,10 @@ class NullObserver:
         return None
 
     def purchase_settled(self, provider: str, state: str) -> None:
+        return None
+
+    def routed(self, provider: str, route: str) -> None:
+        return None
+
+    def failed_over(self, provider: str, reason: str) -> None:
         return None

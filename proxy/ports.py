@@ -78,6 +78,14 @@ class Observer(Protocol):
 
     def purchase_settled(self, provider: str, state: str) -> None: ...
 
+    def routed(self, provider: str, route: str) -> None:
+        """A purchase was sold by `provider`: `first` tried, or after a `failover`."""
+        ...
+
+    def failed_over(self, provider: str, reason: str) -> None:
+        """`provider` refused a purchase (the domain error's class) and it went on."""
+        ...
+
 
 class ActivationStore(Protocol):
     """Durable activations. `add` assigns the proxy id (below 2^31) and persists first."""

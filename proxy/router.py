@@ -92,5 +92,10 @@ class Router:
         self._cool_until.pop(account.name, None)
 
     def cooling(self) -> dict[str, float]:
+        """Seconds left per provider (its longest-cooling account)."""
         now = self._now()
-        return {name: until - now for name, until in self._cool_until.items() if until > now}
+        left: dict[str, float] = {}
+        for name, until in self._cool_until.items():
+            provider = name.split(":", 1)[0]
+            left[provider] = max(left.get(provider, 0.0), until - now)
+        return {p: s for p, s in left.items() if s > 0}

@@ -83,18 +83,23 @@ class Renter:
         failover table allows (never past a purchase whose outcome is unknown)."""
         intent = intent_for(order, many=many, order_ref=order_ref)
         accounts = self._router.candidates(tenant)
+        observer = self._ctx.observer
         if len(accounts) == 1:  # nothing to fail over to: no cooldown bookkeeping
-            return await self._rent_at(tenant, accounts[0], order, intent, many)
+            bought = await self._rent_at(tenant, accounts[0], order, intent, many)
+            observer.routed(accounts[0].provider, "first")
+            return bought
         refusal: DomainError = UpstreamUnavailable("no provider account")
-        for account in accounts:
+        for tried, account in enumerate(accounts):
             try:
                 bought = await self._rent_at(tenant, account, order, intent, many)
             except DomainError as error:
                 if not self._router.failed(account, error):
                     raise
+                observer.failed_over(account.provider, type(error).__name__)
                 refusal = error
                 continue
             self._router.succeeded(account)
+            observer.routed(account.provider, "failover" if tried else "first")
             return bought
         raise refusal
 

@@ -101,6 +101,11 @@ class Fleet:
         assert r.status_code == 200
         return r.text
 
+    async def metric(self, series: str) -> float:
+        text = (await self.http.get(self.url + "/metrics")).text
+        line = next(ln for ln in text.splitlines() if ln.startswith(series + " "))
+        return float(line.split()[-1])
+
     async def tick(self, seconds: float) -> None:
         self.clock.advance(seconds)
         for vendor in (self.a, self.b):
@@ -146,6 +151,9 @@ async def test_no_numbers_fails_over_within_the_request(fleet: Fleet) -> None:
     assert token == "ACCESS_NUMBER"
     assert await fleet.a.rentals() == []
     assert [r["number"] for r in await fleet.b.rentals()] == [phone[1:]]
+    sold = 'smsproxy_provider_purchases_total{provider="beta",route="failover"}'
+    refused = 'smsproxy_provider_failovers_total{provider="alpha",reason="NoNumbers"}'
+    assert (await fleet.metric(sold), await fleet.metric(refused)) == (1.0, 1.0)
 
 
 async def test_maintenance_cools_a_provider_down_until_it_recovers(fleet: Fleet) -> None:
@@ -156,6 +164,7 @@ async def test_maintenance_cools_a_provider_down_until_it_recovers(fleet: Fleet)
     assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
     assert await fleet.a.sent("rent-a-number") == 1  # cooling down: not asked again
     assert len(await fleet.b.rentals()) == 2
+    assert await fleet.metric('smsproxy_provider_cooldown_seconds{provider="alpha"}') == 59.0
     await fleet.a.control("POST", "/maintenance", {"on": False})
     await fleet.tick(61)
     assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
