@@ -11,6 +11,7 @@ from adapters import dialects
 from adapters.dialects.codes import Vocabulary
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.getatext import ENDPOINTS as GETATEXT_ENDPOINTS
+from adapters.upstreams.handler_api import FLAVOURS
 
 from . import endpoints, webhooks
 from .clock import SystemClock
@@ -87,6 +88,28 @@ def wire_providers(
     fingerprint = Identity(secret).fingerprint
     accounts = tenant_accounts(settings.providers, settings.tenants, fingerprint, env)
     return providers, Identity(secret, providers[0].name, accounts)
+
+
+def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
+    """What the configuration will run, line by line; `ConfigError` saying what is wrong.
+    Every key is resolved (env, files) but none is printed."""
+    if not settings.providers:
+        where = "the embedded sandbox" if settings.uses_embedded_sandbox else upstream_url(settings)
+        return [f"one getatext provider at {where}; client keys pass through"]
+    lines = []
+    for p in sorted(settings.providers, key=lambda p: p.priority):
+        if p.kind not in KINDS:
+            raise ConfigError(f"provider {p.name}: kind must be one of {', '.join(KINDS)}")
+        if p.kind == "handler-api" and p.flavour not in FLAVOURS:
+            raise ConfigError(f"provider {p.name}: flavour must be one of {', '.join(FLAVOURS)}")
+        p.key(env)
+        kind = f"{p.kind} ({p.flavour})" if p.flavour else p.kind
+        lines.append(f"provider {p.name}: {kind} at {p.base_url}, priority {p.priority}")
+    # every key is read, but no fingerprint is made: that would write a secret file
+    accounts = tenant_accounts(settings.providers, settings.tenants, lambda key: key, env)
+    for index, reachable in enumerate(accounts.values()):
+        lines.append(f"tenant {index}: {', '.join(a.provider for a in reachable)}")
+    return lines
 
 
 def build_app(

@@ -11,8 +11,11 @@ from collections.abc import Sequence
 from dataclasses import fields
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
+
+VERSION = "0.1.0"
 
 
 def _sandbox_config(args: argparse.Namespace) -> Any:
@@ -62,6 +65,59 @@ Try it:
 
 # ruff: noqa: E501 -- the banner's curl lines are meant to be copied whole
 
+PROVIDERS_BANNER = """\
+smsproxy {version} on http://{host}:{port}
+Providers, tried in this order:
+{providers}
+State: {state}
+
+Try it with a client key of [[tenants]] (the example's: {client_hint}):
+  curl '{base}/stubs/handler_api.php?api_key=<client key>&action=getNumber&service=wa&country=187'
+  curl -X POST {sandbox}/_sandbox/sms -d '{{"number": "<10 digits from ACCESS_NUMBER>", "code": "123456"}}'
+  curl '{base}/stubs/handler_api.php?api_key=<client key>&action=getStatus&id=<id>'
+"""
+
+
+def banner(settings: Any) -> str:
+    from proxy.app import upstream_url
+
+    base = f"http://{settings.host}:{settings.port}"
+    state = f"{settings.store} in {settings.data_dir}/"
+    if settings.providers:
+        ordered = sorted(settings.providers, key=lambda p: p.priority)
+        embedded = [p for p in ordered if p.sandbox]
+        lines = [
+            f"  {p.name}: {p.kind}{f' ({p.flavour})' if p.flavour else ''} at {p.base_url}"
+            + (" [embedded sandbox]" if p.sandbox else "")
+            for p in ordered
+        ]
+        first = urlsplit(embedded[0].base_url) if embedded else None
+        return PROVIDERS_BANNER.format(
+            version=VERSION,
+            host=settings.host,
+            port=settings.port,
+            base=base,
+            providers="\n".join(lines),
+            state=state,
+            client_hint="sk_client_demo",
+            sandbox=f"http://{first.netloc}" if first else "<your vendor>",
+        )
+    sandbox_url = f"http://{settings.sandbox_host}:{settings.sandbox_port}"
+    return BANNER.format(
+        version=VERSION,
+        host=settings.host,
+        port=settings.port,
+        base=base,
+        sandbox=sandbox_url,
+        upstream_line=(
+            f"*** SANDBOX MODE: upstream is the embedded Getatext emulator on {sandbox_url}; "
+            "no account, no network, no money. ***"
+            if settings.uses_embedded_sandbox
+            else f"Upstream: {upstream_url(settings)}"
+        ),
+        state=state,
+    )
+
 
 def run_serve(args: argparse.Namespace) -> int:
     import asyncio
@@ -83,18 +139,27 @@ def run_serve(args: argparse.Namespace) -> int:
 async def _serve(settings: Any) -> None:
     import asyncio
 
-    from proxy.app import build_app, upstream_url
+    from proxy.app import build_app
     from proxy.sandbox import SandboxConfig
     from proxy.sandbox import create_app as create_sandbox
     from proxy.server import QuietAppRunner
 
     runners = []
-    if settings.uses_embedded_sandbox:
-        world = SandboxConfig(state_file=str(settings.data_dir / "sandbox-state.pickle"))
+
+    async def embedded(host: str, port: int, state: str, seed: int = 1) -> None:
+        world = SandboxConfig(seed=seed, state_file=str(settings.data_dir / state))
         sandbox = QuietAppRunner(create_sandbox(world), access_log=None)
         await sandbox.setup()
-        await web.TCPSite(sandbox, settings.sandbox_host, settings.sandbox_port).start()
+        await web.TCPSite(sandbox, host, port).start()
         runners.append(sandbox)
+
+    if settings.uses_embedded_sandbox:
+        await embedded(settings.sandbox_host, settings.sandbox_port, "sandbox-state.pickle")
+    for seed, provider in enumerate(settings.providers, start=1):
+        if provider.sandbox:  # a demo vendor of its own, at the provider's address
+            where = urlsplit(provider.base_url)
+            host, port = where.hostname or "127.0.0.1", where.port or 80
+            await embedded(host, port, f"sandbox-{provider.name}.pickle", seed)
     runner = QuietAppRunner(build_app(settings), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
@@ -102,29 +167,50 @@ async def _serve(settings: Any) -> None:
     # everything built so far lives as long as the process: keep the cyclic collector
     # from walking it again on every full collection (it showed in request latency)
     gc.freeze()
-    sandbox_url = f"http://{settings.sandbox_host}:{settings.sandbox_port}"
-    print(
-        BANNER.format(
-            version="0.1.0",
-            host=settings.host,
-            port=settings.port,
-            base=f"http://{settings.host}:{settings.port}",
-            sandbox=sandbox_url,
-            upstream_line=(
-                f"*** SANDBOX MODE: upstream is the embedded Getatext emulator on {sandbox_url}; "
-                "no account, no network, no money. ***"
-                if settings.uses_embedded_sandbox
-                else f"Upstream: {upstream_url(settings)}"
-            ),
-            state=f"{settings.store} in {settings.data_dir}/",
-        ),
-        flush=True,
-    )
+    print(banner(settings), flush=True)
     try:
         await asyncio.Event().wait()
     finally:
         for r in reversed(runners):
             await r.cleanup()
+
+
+def run_check_config(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from proxy import config
+    from proxy.app import describe_config
+    from proxy.routing_config import ConfigError
+
+    try:
+        settings = config.load(Path(args.file))
+        lines = describe_config(settings, os.environ)
+    except (ConfigError, ValueError, OSError, tomllib.TOMLDecodeError) as bad:
+        print(f"{args.file}: {bad}", file=sys.stderr)
+        return 2
+    print(f"{args.file}: ok")
+    for line in lines:
+        print(f"  {line}")
+    return 0
+
+
+def run_fingerprint(args: argparse.Namespace) -> int:
+    """A client key's fingerprint for `key_fingerprint` in [[tenants]] (the key from stdin,
+    so it stays out of the shell history)."""
+    from pathlib import Path
+
+    from proxy import config
+    from proxy.config import fingerprint_secret
+    from proxy.service.identity import Identity
+
+    settings = config.load(Path(args.config) if args.config else None)
+    key = sys.stdin.readline().strip()
+    if not key:
+        print("give the client key on standard input", file=sys.stderr)
+        return 2
+    print(Identity(fingerprint_secret(settings)).fingerprint(key))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,6 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", default=None, help="state folder (default ./var)")
     serve.add_argument("--config", default=None, help="TOML settings file")
     serve.set_defaults(func=run_serve)
+
+    check = commands.add_parser(
+        "check-config", help="explain what a configuration file runs, or what is wrong in it"
+    )
+    check.add_argument("file")
+    check.set_defaults(func=run_check_config)
+
+    fingerprint = commands.add_parser(
+        "fingerprint", help="a client key's fingerprint (key on stdin) for [[tenants]]"
+    )
+    fingerprint.add_argument("--config", default=None, help="TOML settings file (its secret)")
+    fingerprint.set_defaults(func=run_fingerprint)
     return parser
 
 

@@ -9,7 +9,7 @@
     priority = 1                      # lower first (default: the order in the file)
 
     [[tenants]]
-    key_env = "TOOL_KEY"              # the client key, or key_fingerprint = "<hex>"
+    key_env = "TOOL_KEY"              # the client key; or key_file, or key_fingerprint
     providers = ["cheap", "backup"]   # default: every provider
 
 Keys are read at start and kept in memory only; a tenant's client key is known by its
@@ -25,8 +25,17 @@ from typing import Any
 
 from .domain import UpstreamAccount
 
-KNOWN_PROVIDER_FIELDS = {"name", "kind", "base_url", "key_env", "key_file", "priority", "flavour"}
-KNOWN_TENANT_FIELDS = {"key_env", "key_fingerprint", "providers"}
+KNOWN_PROVIDER_FIELDS = {
+    "name",
+    "kind",
+    "base_url",
+    "key_env",
+    "key_file",
+    "priority",
+    "flavour",
+    "sandbox",
+}
+KNOWN_TENANT_FIELDS = {"key_env", "key_file", "key_fingerprint", "providers"}
 
 
 class ConfigError(ValueError):
@@ -42,25 +51,31 @@ class ProviderConfig:
     key_file: str | None = None
     priority: int = 0
     flavour: str | None = None  # handler-api: the vendor family (its tokens and codes)
+    sandbox: bool = False  # `smsproxy serve` runs an embedded sandbox at base_url (demos)
 
     @property
     def options(self) -> dict[str, str]:
         return {"flavour": self.flavour} if self.flavour else {}
 
     def key(self, env: Mapping[str, str]) -> str:
-        if self.key_env:
-            value = env.get(self.key_env, "").strip()
-            if not value:
-                raise ConfigError(f"provider {self.name}: ${self.key_env} is not set")
-            return value
-        assert self.key_file is not None
-        try:
-            value = Path(self.key_file).read_text().strip()
-        except OSError as exc:
-            raise ConfigError(f"provider {self.name}: key_file: {exc.strerror}") from None
+        return read_key(f"provider {self.name}", self.key_env, self.key_file, env)
+
+
+def read_key(where: str, key_env: str | None, key_file: str | None, env: Mapping[str, str]) -> str:
+    """A key from an environment variable or a file; never from the configuration."""
+    if key_env:
+        value = env.get(key_env, "").strip()
         if not value:
-            raise ConfigError(f"provider {self.name}: key_file {self.key_file} is empty")
+            raise ConfigError(f"{where}: ${key_env} is not set")
         return value
+    assert key_file is not None
+    try:
+        value = Path(key_file).read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{where}: key_file {key_file}: {exc.strerror}") from None
+    if not value:
+        raise ConfigError(f"{where}: key_file {key_file} is empty")
+    return value
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,7 @@ class TenantConfig:
     key_env: str | None = None
     key_fingerprint: str | None = None
     providers: tuple[str, ...] = ()  # empty: every provider
+    key_file: str | None = None
 
 
 def _strings(raw: Any, where: str) -> tuple[str, ...]:
@@ -101,14 +117,16 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
         priority = row.get("priority", index)
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise ConfigError(f"provider {name}: priority must be an integer")
-        flavour = row.get("flavour")
+        flavour, sandbox = row.get("flavour"), row.get("sandbox", False)
+        if not isinstance(sandbox, bool):
+            raise ConfigError(f"provider {name}: sandbox must be true or false")
         if kind == "handler-api" and not isinstance(flavour, str):
             raise ConfigError(f"provider {name}: a handler-api provider needs a flavour")
         if kind != "handler-api" and flavour is not None:
             raise ConfigError(f"provider {name}: flavour is for handler-api providers only")
         found.append(
             ProviderConfig(
-                name, kind, url, row.get("key_env"), row.get("key_file"), priority, flavour
+                name, kind, url, row.get("key_env"), row.get("key_file"), priority, flavour, sandbox
             )
         )
     names = [p.name for p in found]
@@ -129,13 +147,17 @@ def parse_tenants(rows: Any, providers: Sequence[ProviderConfig]) -> tuple[Tenan
         unknown = set(row) - KNOWN_TENANT_FIELDS
         if unknown:
             raise ConfigError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
-        if len([k for k in ("key_env", "key_fingerprint") if row.get(k)]) != 1:
-            raise ConfigError(f"{where}: give exactly one of key_env, key_fingerprint")
+        if len([k for k in ("key_env", "key_file", "key_fingerprint") if row.get(k)]) != 1:
+            raise ConfigError(f"{where}: give exactly one of key_env, key_file, key_fingerprint")
         allowed = _strings(row.get("providers", []), f"{where}.providers")
         missing = set(allowed) - names
         if missing:
             raise ConfigError(f"{where}: no provider named {', '.join(sorted(missing))}")
-        found.append(TenantConfig(row.get("key_env"), row.get("key_fingerprint"), allowed))
+        found.append(
+            TenantConfig(
+                row.get("key_env"), row.get("key_fingerprint"), allowed, row.get("key_file")
+            )
+        )
     return tuple(found)
 
 
@@ -149,13 +171,11 @@ def tenant_accounts(
     accounts = {p.name: UpstreamAccount(p.name, p.key(env), p.name, p.priority) for p in providers}
     mapping: dict[str, tuple[UpstreamAccount, ...]] = {}
     for index, tenant in enumerate(tenants):
-        if tenant.key_env:
-            key = env.get(tenant.key_env, "").strip()
-            if not key:
-                raise ConfigError(f"tenants[{index}]: ${tenant.key_env} is not set")
-            owner = fingerprint(key)
+        if tenant.key_fingerprint:
+            owner = tenant.key_fingerprint
         else:
-            owner = str(tenant.key_fingerprint)
+            key = read_key(f"tenants[{index}]", tenant.key_env, tenant.key_file, env)
+            owner = fingerprint(key)
         allowed = tenant.providers or tuple(accounts)
         mapping[owner] = tuple(sorted((accounts[n] for n in allowed), key=lambda a: a.priority))
     return mapping
