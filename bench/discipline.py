@@ -18,7 +18,10 @@ import aiohttp
 
 from _harness import control, proxy, sandbox, table
 
+from proxy.service.identity import key_webhook_path
+
 HANDLER = "/stubs/handler_api.php"
+FINGERPRINT = b"bench-fingerprint"  # the proxy's key secret, so webhook URLs can be made
 
 
 async def rent_fleet(http: aiohttp.ClientSession, base: str, sandbox_url: str,
@@ -41,6 +44,7 @@ async def polling_crowd(mode: str, activations: int, clients: int, sms_after: fl
         settings: dict[str, Any] = {"poll_interval_seconds": 2.0}
         if mode == "proxy + webhooks":
             settings["webhook_secret"] = "bench-secret"
+            settings["secret"] = FINGERPRINT.decode()
         if mode == "direct":
             return await _crowd(http, sb, sb, None, activations, clients, sms_after, interval)
         async with proxy(sb, **settings) as px:
@@ -55,7 +59,8 @@ async def _crowd(http: aiohttp.ClientSession, sb: str, base: str, secret: str | 
     if secret:
         for key, _, _ in fleet:
             await control(http, sb, "POST", "/accounts",
-                          {"api_key": key, "webhook_url": f"{base}/webhooks/getatext/{secret}"})
+                          {"api_key": key,
+                           "webhook_url": base + key_webhook_path(secret, FINGERPRINT, key)})
     before = (await control(http, sb, "GET", "/stats"))["by_endpoint"]
     seen: dict[tuple[int, int], str] = {}
     polls = 0

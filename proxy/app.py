@@ -44,7 +44,7 @@ def service_settings(s: Settings) -> ServiceSettings:
         cancel_lock_seconds=s.cancel_lock_seconds,
         poll_interval_seconds=s.poll_interval_seconds,
         reconcile_interval_seconds=s.reconcile_interval_seconds,
-        webhooks=bool(s.webhook_secret),
+        webhook_secret=s.webhook_secret,
         offers_ttl_seconds=s.offers_ttl_seconds,
         offers_stale_seconds=s.offers_stale_seconds,
         combination_ttl_seconds=s.combination_ttl_seconds,

@@ -213,6 +213,33 @@ def run_fingerprint(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_webhook_url(args: argparse.Namespace) -> int:
+    """The URL to give each vendor account's webhook setting. With [[providers]], one per
+    provider; without, one per client key (the key on stdin: each key is its own account)."""
+    from pathlib import Path
+
+    from proxy import config
+    from proxy.config import fingerprint_secret
+    from proxy.service.identity import key_webhook_path, webhook_token
+
+    settings = config.load(Path(args.config) if args.config else None)
+    if not settings.webhook_secret:
+        print("set webhook_secret first: it enables webhooks", file=sys.stderr)
+        return 2
+    base = args.base.rstrip("/")
+    if settings.providers:
+        for p in settings.providers:
+            token = webhook_token(settings.webhook_secret, p.name, p.name)
+            print(f"{p.name}: {base}/webhooks/{p.name}/{token}")
+        return 0
+    key = sys.stdin.readline().strip()
+    if not key:
+        print("give the client key on standard input", file=sys.stderr)
+        return 2
+    print(base + key_webhook_path(settings.webhook_secret, fingerprint_secret(settings), key))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smsproxy",
@@ -257,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fingerprint.add_argument("--config", default=None, help="TOML settings file (its secret)")
     fingerprint.set_defaults(func=run_fingerprint)
+
+    hook = commands.add_parser(
+        "webhook-url", help="the webhook URL of each upstream account (a client key on stdin)"
+    )
+    hook.add_argument("--config", default=None, help="TOML settings file")
+    hook.add_argument("--base", default="http://127.0.0.1:8080", help="the proxy's public URL")
+    hook.set_defaults(func=run_webhook_url)
     return parser
 
 

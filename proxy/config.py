@@ -44,7 +44,7 @@ class Settings:
     pacing_max_wait_seconds: float = 20.0
     pacing_margin: float = 0.04
     default_rate_per_second: float = 5.0
-    webhook_secret: str | None = None  # enables POST /webhooks/getatext/{secret}
+    webhook_secret: str | None = None  # enables POST /webhooks/{provider}/{account token}
     webhook_allow: str | None = None  # comma-separated CIDRs; empty: any source
     admin_token: str | None = None
     guest_key: str | None = None  # vendor key for 5sim guest reads sent without a token

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -27,7 +28,7 @@ from ..router import Router
 from . import lifecycle
 from .catalog import Catalog
 from .context import Context, ServiceSettings
-from .identity import Identity
+from .identity import Identity, webhook_token
 from .journal import Intent, Journal
 from .reconcile import Reconciler
 from .rent import Renter, keep
@@ -269,12 +270,33 @@ class Service:
     def read_webhook(self, provider: str, body: object) -> PushedCode | None:
         return self._ctx.providers[provider].read_webhook(body)
 
-    async def code_arrived(self, provider: str, pushed: PushedCode) -> Activation | None:
-        """A code pushed by a provider (webhook). A rental the store does not hold is
-        adopted into the unknown purchase it fits, if one does; else it is ignored."""
+    def webhook_token(self, provider: str, account_id: str) -> str:
+        """The path token of one upstream account's webhook URL. A webhook can touch only
+        the rentals of the account whose token it carries: one tenant's vendor account
+        cannot plant a code in another's rental."""
+        return webhook_token(self._ctx.settings.webhook_secret or "", provider, account_id)
+
+    def webhook_token_for_key(self, provider: str, api_key: str) -> str:
+        tenant = self.tenant(api_key)
+        return self.webhook_token(provider, self._identity.account_id(provider, tenant.owner))
+
+    def _token_fits(self, provider: str, owner: str, token: str) -> bool:
+        expected = self.webhook_token(provider, self._identity.account_id(provider, owner))
+        return hmac.compare_digest(expected.encode(), token.encode())
+
+    async def code_arrived(
+        self, provider: str, token: str, pushed: PushedCode
+    ) -> Activation | None:
+        """A code pushed by a provider (webhook) through one account's URL. A rental the
+        store does not hold is adopted into the unknown purchase of that account it fits,
+        if one does; anything else, another account's rental included, is ignored."""
         activation = await self._ctx.store.by_upstream(provider, pushed.upstream_id)
+        if activation is not None and not self._token_fits(provider, activation.owner, token):
+            return None
         if activation is None and pushed.rental is not None:
-            activation = await self._reconciler.adopt_pushed(provider, pushed.rental)
+            activation = await self._reconciler.adopt_pushed(
+                provider, pushed.rental, lambda owner: self._token_fits(provider, owner, token)
+            )
         if activation is None:
             return None
         updated = learn_code(activation, pushed.code, self._ctx.clock.now())

@@ -19,7 +19,8 @@ class ServiceSettings:
     cancel_lock_seconds: float = 60.0  # the vendor refuses cancels in the first minute
     poll_interval_seconds: float = 2.0  # at most one upstream status call per activation
     reconcile_interval_seconds: float = 30.0  # the poll interval once webhooks bring codes
-    webhooks: bool = False
+    # webhooks on: each upstream account has its own webhook URL token derived from it
+    webhook_secret: str | None = field(default=None, repr=False)
     offers_ttl_seconds: float = 60.0
     offers_stale_seconds: float = 30.0
     combination_ttl_seconds: float = 300.0  # inside the vendor's own 5-15 minutes
@@ -29,6 +30,10 @@ class ServiceSettings:
     # a retry of a purchase whose outcome is unknown is refused this long (the vendor's
     # rental time: by then a rental nobody found has ended, and without an SMS is refunded)
     unknown_purchase_hold_seconds: float = 1200.0
+
+    @property
+    def webhooks(self) -> bool:
+        return bool(self.webhook_secret)
 
     @property
     def status_interval(self) -> float:

@@ -27,6 +27,11 @@ class Identity:
         self._default = default_provider
         self._tenants = tenants  # fingerprint -> accounts; None: keys pass through
 
+    def account_id(self, provider: str, owner: str) -> str:
+        """The id of the upstream account an owner's activations at `provider` used: a
+        passed-through key is its own account; a configured account is its provider's."""
+        return owner if self._tenants is None else provider
+
     def fingerprint(self, api_key: str) -> str:
         return hmac.new(self._secret, api_key.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -45,3 +50,17 @@ class Identity:
         if not accounts:
             raise BadKey()
         return Tenant(owner, accounts)
+
+
+def webhook_token(secret: str, provider: str, account_id: str) -> str:
+    """The path token of one upstream account's webhook URL (from the webhook secret)."""
+    message = f"webhook:{provider}:{account_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def key_webhook_path(
+    webhook_secret: str, fingerprint_secret: bytes, api_key: str, provider: str = "getatext"
+) -> str:
+    """The webhook path of a passed-through client key (each key is its own account)."""
+    owner = Identity(fingerprint_secret).fingerprint(api_key)
+    return f"/webhooks/{provider}/{webhook_token(webhook_secret, provider, owner)}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from cachetools import TTLCache
@@ -209,9 +209,12 @@ class Reconciler:
         return resolved
 
     # -- 3. a pushed rental -----------------------------------------------------------------
-    async def adopt_pushed(self, provider: str, snap: RentalSnapshot) -> Activation | None:
+    async def adopt_pushed(
+        self, provider: str, snap: RentalSnapshot, owns: Callable[[str], bool]
+    ) -> Activation | None:
         """A webhook named a rental the store does not hold: adopt it into the one unknown
-        purchase it fits (its service, within the hold window), else leave it an orphan."""
+        purchase it fits (the webhook's account, its service, within the hold window),
+        else leave it an orphan."""
         now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
         open_entries = await self._ctx.store.journal_list(state=PurchaseState.UNKNOWN)
         fits = [
@@ -219,6 +222,7 @@ class Reconciler:
             for e in reversed(open_entries)  # oldest first
             if now - e.created_at <= hold
             and e.provider == provider
+            and owns(e.owner)
             and (service := service_of(snap.service_name, e.services, ())) is not None
         ]
         if not fits or snap.number is None or len({e.owner for e, _ in fits}) > 1:

@@ -14,8 +14,14 @@ from proxy import config
 from proxy.app import build_app
 from proxy.clock import ManualClock
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+from proxy.service.identity import key_webhook_path
 
 DEMO = "sk_sandbox_demo"
+
+
+def hook_path(webhook_secret: str, key: str = DEMO, fingerprint_secret: str = "test") -> str:
+    """The webhook path of a passed-through key (start_world's fingerprint secret)."""
+    return key_webhook_path(webhook_secret, fingerprint_secret.encode(), key)
 
 
 class World:

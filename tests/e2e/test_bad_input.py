@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import World, start_world
+from .conftest import World, hook_path, start_world
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ async def test_fivesim_deep_max_prices_body(world: World) -> None:
 
 async def test_webhook_hostile_bodies(tmp_path) -> None:  # type: ignore[no-untyped-def]
     async for w in start_world(tmp_path, webhook_secret="hook"):
-        url = w.proxy + "/webhooks/getatext/hook"
+        url = w.proxy + hook_path("hook")
         deep = await w.http.post(url, content=DEEP)
         assert (deep.status_code, deep.json()) == (400, {"result": "body must be JSON"})
         huge = await w.http.post(url, json={"id": 10**30, "code": "1234"})

@@ -14,7 +14,7 @@ from proxy.app import build_app
 from proxy.clock import ManualClock
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
-from .conftest import World, start_world
+from .conftest import World, hook_path, start_world
 
 SECRET = "hook-secret-123"
 
@@ -74,7 +74,7 @@ async def hooked(tmp_path: Path) -> AsyncIterator[World]:
         await w.control(
             "POST",
             "/accounts",
-            {"api_key": "sk_sandbox_demo", "webhook_url": f"{w.proxy}/webhooks/getatext/{SECRET}"},
+            {"api_key": "sk_sandbox_demo", "webhook_url": w.proxy + hook_path(SECRET)},
         )
         yield w
 
@@ -108,12 +108,12 @@ async def test_webhook_reconciliation_polls_only_after_the_interval(hooked: Worl
 @pytest.mark.parametrize(
     ("path", "body", "status"),
     [
-        (f"/webhooks/getatext/{SECRET}", b"not json", 400),
-        (f"/webhooks/getatext/{SECRET}", b"[1,2]", 400),
-        (f"/webhooks/getatext/{SECRET}", b'{"id": "x", "code": 1}', 400),
-        (f"/webhooks/getatext/{SECRET}", b'{"id": 5, "code": null}', 400),
-        (f"/webhooks/getatext/{SECRET}", b'{"id": 5, "code": 123456}', 200),
-        ("/webhooks/getatext/wrong", b'{"id": 5, "code": 123456}', 404),
+        (hook_path(SECRET), b"not json", 400),
+        (hook_path(SECRET), b"[1,2]", 400),
+        (hook_path(SECRET), b'{"id": "x", "code": 1}', 400),
+        (hook_path(SECRET), b'{"id": 5, "code": null}', 400),
+        (hook_path(SECRET), b'{"id": 5, "code": 123456}', 200),
+        ("/webhooks/nosuchvendor/x", b'{"id": 5, "code": 123456}', 404),
     ],
 )
 async def test_webhook_bad_input(hooked: World, path: str, body: bytes, status: int) -> None:
@@ -131,7 +131,7 @@ async def test_webhook_duplicates_are_harmless(hooked: World) -> None:
     )
     (delivered,) = upstream_id.json()["delivered"]
     await hooked.control("POST", "/webhooks/drain")
-    url = f"{hooked.proxy}/webhooks/getatext/{SECRET}"
+    url = hooked.proxy + hook_path(SECRET)
     again = await hooked.http.post(url, json={"id": delivered, "code": 777000})
     assert (again.status_code, again.json()) == (200, {"result": "ignored: already known"})
     assert await hooked.text(action="getStatus", id=activation_id) == "STATUS_OK:777000"
@@ -139,7 +139,7 @@ async def test_webhook_duplicates_are_harmless(hooked: World) -> None:
 
 async def test_webhook_allow_list(tmp_path: Path) -> None:
     async for w in start_world(tmp_path, webhook_secret=SECRET, webhook_allow="10.0.0.0/8"):
-        r = await w.http.post(f"{w.proxy}/webhooks/getatext/{SECRET}", json={"id": 1, "code": 1})
+        r = await w.http.post(w.proxy + hook_path(SECRET), json={"id": 1, "code": 1})
         assert r.status_code == 403
 
 

@@ -34,6 +34,8 @@ from proxy.app import build_app
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 from proxy.server import QuietAppRunner
 
+from .conftest import hook_path
+
 DEMO = "sk_sandbox_demo"
 EXAMPLES = 1000
 FUZZ = settings(
@@ -372,7 +374,7 @@ hooks = st.dictionaries(
 @settings(FUZZ, max_examples=300)
 @given(body=hooks)
 def test_webhook_fuzz(stack: Stack, body: bytes) -> None:
-    r = stack.send("POST", "/webhooks/getatext/hook", content=body)
+    r = stack.send("POST", hook_path("hook", fingerprint_secret="fuzz"), content=body)
     assert r.status_code in (200, 400)
 
 

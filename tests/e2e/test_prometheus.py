@@ -20,6 +20,7 @@ from proxy.app import build_app
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 from ..test_dashboard import expressions
+from .conftest import hook_path
 from .test_durability import free_port
 
 HANDLER = "/stubs/handler_api.php"
@@ -62,7 +63,10 @@ async def scripted_load(http: httpx.AsyncClient, base: str, sb: str) -> None:
 
     await http.post(
         sb + "/_sandbox/accounts",
-        json={"api_key": "sk_sandbox_demo", "webhook_url": f"{base}/webhooks/getatext/{SECRET}"},
+        json={
+            "api_key": "sk_sandbox_demo",
+            "webhook_url": base + hook_path(SECRET, fingerprint_secret="p"),
+        },
     )
     # a paced burst of purchases
     bought = await asyncio.gather(*(sa(action="getNumber", service=s) for s in ("wa", "tg", "ig")))

@@ -26,7 +26,7 @@ from proxy.service import Service
 from proxy.service.identity import Identity
 from proxy.store import MemoryStore
 
-from .conftest import DEMO, World, start_world
+from .conftest import DEMO, World, hook_path, start_world
 
 ADMIN = "admin-token"
 POOL = [{"number": f"21255501{i:02d}", "carrier": "verizon", "area_code": "212"} for i in range(6)]
@@ -239,7 +239,7 @@ async def test_a_webhook_brings_back_the_lost_number(tmp_path: Path) -> None:
         await w.control(
             "POST",
             "/accounts",
-            {"api_key": DEMO, "webhook_url": w.proxy + "/webhooks/getatext/hook"},
+            {"api_key": DEMO, "webhook_url": w.proxy + hook_path("hook")},
         )
         await w.control("POST", "/faults", {"endpoint": "rent-a-number", "reset_rate": 1})
         assert (await sa(w, action="getNumber", service="wa")).text == "ERROR_SQL"

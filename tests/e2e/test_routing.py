@@ -21,6 +21,7 @@ from proxy.app import build_app
 from proxy.clock import ManualClock
 from proxy.routing_config import ConfigError, ProviderConfig, TenantConfig, parse_tenants
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+from proxy.service.identity import webhook_token
 
 CLIENT = "client-key-routing"
 ENV = {"KEY_A": "sk_vendor_a", "KEY_B": "sk_vendor_b", "KEY_C": "sk_vendor_c", "CLIENT_KEY": CLIENT}
@@ -61,6 +62,7 @@ class Fleet:
             env={},
             data_dir=self.data,
             secret="routing",
+            webhook_secret="fleet-hook",
             pacing_enabled=False,
             poll_interval_seconds=1.0,
             cancel_lock_seconds=0.0,
@@ -198,7 +200,7 @@ async def test_an_activation_stays_with_its_seller_after_a_restart(fleet: Fleet)
     await fleet.stop()
     await fleet.start()
     await fleet.b.control("POST", "/sms", {"number": phone[1:], "code": "909090"})
-    await fleet.tick(2)
+    await fleet.tick(31)  # webhooks are on: status is polled at the reconcile interval
     assert await fleet.sa(action="getStatus", id=activation_id) == "STATUS_OK:909090"
     assert await fleet.sa(action="setStatus", id=activation_id, status="6") == "ACCESS_ACTIVATION"
     [rental] = await fleet.b.rentals()
@@ -238,7 +240,7 @@ async def test_the_official_client_through_three_providers(tmp_path: Path) -> No
             activation_id, phone = number["activation_id"], number["phone"]
             assert [r["number"] for r in await c.rentals()] == [str(phone)[1:]]
             await c.control("POST", "/sms", {"number": str(phone)[1:], "code": "135791"})
-            await f.tick(1)
+            await f.tick(31)
             assert await asyncio.to_thread(sa.getStatus, id=activation_id) == "STATUS_OK:135791"
             done = await asyncio.to_thread(sa.setStatus, id=activation_id, status=6)
             assert done == "ACCESS_ACTIVATION"
@@ -248,3 +250,18 @@ async def test_the_official_client_through_three_providers(tmp_path: Path) -> No
             await f.stop()
             for server, _ in servers_and_vendors:
                 await server.close()
+
+
+async def test_a_webhook_reaches_only_its_own_accounts_rentals(fleet: Fleet) -> None:
+    await out_of_stock(fleet.a)
+    _, activation_id, _ = (await fleet.sa(action="getNumber", service="wa")).split(":")
+    [rental] = await fleet.b.rentals()
+    body = {"id": rental["id"], "code": "121212"}
+    alpha = webhook_token("fleet-hook", "alpha", "alpha")
+    beta = webhook_token("fleet-hook", "beta", "beta")
+    wrong = await fleet.http.post(f"{fleet.url}/webhooks/beta/{alpha}", json=body)
+    assert wrong.json() == {"result": "ignored: unknown rental"}
+    assert await fleet.sa(action="getStatus", id=activation_id) == "STATUS_WAIT_CODE"
+    right = await fleet.http.post(f"{fleet.url}/webhooks/beta/{beta}", json=body)
+    assert right.json() == {"result": "accepted"}
+    assert await fleet.sa(action="getStatus", id=activation_id) == "STATUS_OK:121212"

@@ -36,6 +36,7 @@ class Stack:
     base: str
     port: int
     http: httpx.AsyncClient
+    vendor: str
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with httpx.AsyncClient(timeout=10) as http:
         r = await http.post(vendor_url + "/_sandbox/accounts", json={"api_key": KEY, "balance": 5})
         assert r.status_code == 200
-        yield Stack(f"http://127.0.0.1:{port}", port, http)
+        yield Stack(f"http://127.0.0.1:{port}", port, http, vendor_url)
     await runner.cleanup()
     await vendor.close()
 
@@ -137,9 +138,16 @@ async def test_a_hostile_batch_leaks_nothing(
     )
     assert status.text == "STATUS_WAIT_CODE"
     assert status.headers["X-Request-Id"] != KEY
-    for secret in (WRONG_SECRET, WEBHOOK_SECRET[:-1], ""):
-        hook = await http.post(base + "/webhooks/getatext/" + secret, content=b"{}")
-        assert hook.status_code == 404
+    upstream_id = (await stack.http.get(stack.vendor + "/_sandbox/rentals")).json()["rentals"][0][
+        "id"
+    ]
+    for token in (WRONG_SECRET, WEBHOOK_SECRET, "x"):  # none is this key's account token
+        planted = await http.post(
+            base + "/webhooks/getatext/" + token, json={"id": upstream_id, "code": "666666"}
+        )
+        assert planted.json() == {"result": "ignored: unknown rental"}
+    still = await http.get(sa, params={"action": "getStatus", "id": activation_id, "api_key": KEY})
+    assert still.text == "STATUS_WAIT_CODE"  # no code was planted
     garbage = await http.post(base + "/webhooks/getatext/" + WEBHOOK_SECRET, content=b"[" * 60000)
     assert (garbage.status_code, garbage.json()) == (400, {"result": "body must be JSON"})
     wrong_admin = await http.get(base + "/admin/purchases", headers={"X-Admin-Token": WRONG_SECRET})
