@@ -45,6 +45,7 @@ def service_settings(s: Settings) -> ServiceSettings:
         poll_interval_seconds=s.poll_interval_seconds,
         reconcile_interval_seconds=s.reconcile_interval_seconds,
         webhook_secret=s.webhook_secret,
+        routing=s.routing,
         offers_ttl_seconds=s.offers_ttl_seconds,
         offers_stale_seconds=s.offers_stale_seconds,
         combination_ttl_seconds=s.combination_ttl_seconds,

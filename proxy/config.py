@@ -54,6 +54,7 @@ class Settings:
     read_timeout_seconds: float = 5.0
     service_codes: Mapping[str, str] = field(default_factory=dict)
     secret: str | None = None  # keys' fingerprint secret; generated into data_dir if unset
+    routing: str = "priority"  # priority | cheapest (with [[providers]])
     providers: tuple[ProviderConfig, ...] = ()  # [[providers]]: none means one Getatext
     tenants: tuple[TenantConfig, ...] = ()  # [[tenants]]: required with providers
 
@@ -114,6 +115,8 @@ def load(
     settings = replace(Settings(), **values)
     if settings.default_dialect not in ("sms-activate", "getatext"):
         raise ValueError("default_dialect must be sms-activate or getatext")
+    if settings.routing not in ("priority", "cheapest"):
+        raise ValueError("routing must be priority or cheapest")
     if settings.store not in ("sqlite", "memory"):
         raise ValueError("store must be sqlite or memory")
     return settings

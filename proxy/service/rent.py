@@ -7,9 +7,11 @@ out-of-stock filter set) are answered at once without spending the rate budget.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Hashable
 from dataclasses import replace
+from decimal import Decimal
 
 from ..caching import NegativeCache
 from ..domain import (
@@ -83,6 +85,8 @@ class Renter:
         failover table allows (never past a purchase whose outcome is unknown)."""
         intent = intent_for(order, many=many, order_ref=order_ref)
         accounts = self._router.candidates(tenant)
+        if self._ctx.settings.routing == "cheapest" and len(accounts) > 1:
+            accounts = await self._by_price(accounts, order)
         observer = self._ctx.observer
         if len(accounts) == 1:  # nothing to fail over to: no cooldown bookkeeping
             bought = await self._rent_at(tenant, accounts[0], order, intent, many)
@@ -102,6 +106,37 @@ class Renter:
             observer.routed(account.provider, "failover" if tried else "first")
             return bought
         raise refusal
+
+    async def _by_price(
+        self, accounts: list[UpstreamAccount], order: Order
+    ) -> list[UpstreamAccount]:
+        """Cheapest first by each account's live offers (the cached price list); prices
+        within the tie band keep their priority order; an account whose price is not
+        known (no list, or it failed) comes after those whose price is."""
+
+        async def price(account: UpstreamAccount) -> Decimal | None:
+            try:
+                offers = await self._catalog.offers(account)
+            except DomainError:
+                return None
+            by_service = {o.service: o.cost for o in offers}
+            if not all(s in by_service for s in order.services):
+                return None
+            return sum((by_service[s] for s in order.services), Decimal(0))
+
+        prices = await asyncio.gather(*(price(a) for a in accounts))
+        known = [p for p in prices if p is not None]
+        if not known:
+            return accounts
+        tied = min(known) + Decimal(str(self._ctx.settings.price_tie_band))
+
+        def rank(i: int) -> tuple[bool, Decimal, int]:
+            p = prices[i]
+            if p is None:
+                return True, Decimal(0), i
+            return False, Decimal(0) if p <= tied else p, i  # the cheapest band: priority
+
+        return [accounts[i] for i in sorted(range(len(accounts)), key=rank)]
 
     async def _rent_at(
         self,

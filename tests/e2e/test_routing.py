@@ -50,9 +50,16 @@ class Fleet:
     """Two vendors, and a proxy routing to them (restartable on the same data)."""
 
     def __init__(
-        self, a: Vendor, b: Vendor, data: Path, http: httpx.AsyncClient, c: Vendor | None = None
+        self,
+        a: Vendor,
+        b: Vendor,
+        data: Path,
+        http: httpx.AsyncClient,
+        c: Vendor | None = None,
+        routing: str = "priority",
     ) -> None:
         self.a, self.b, self.c, self.data, self.http = a, b, c, data, http
+        self.routing = routing
         self.clock = ManualClock(a.clock.now())
         self.server: TestServer | None = None
         self.url = ""
@@ -63,6 +70,7 @@ class Fleet:
             data_dir=self.data,
             secret="routing",
             webhook_secret="fleet-hook",
+            routing=self.routing,
             pacing_enabled=False,
             poll_interval_seconds=1.0,
             cancel_lock_seconds=0.0,
@@ -265,3 +273,43 @@ async def test_a_webhook_reaches_only_its_own_accounts_rentals(fleet: Fleet) -> 
     right = await fleet.http.post(f"{fleet.url}/webhooks/beta/{beta}", json=body)
     assert right.json() == {"result": "accepted"}
     assert await fleet.sa(action="getStatus", id=activation_id) == "STATUS_OK:121212"
+
+
+async def price(v: Vendor, whatsapp: str) -> None:
+    await v.control(
+        "PUT",
+        "/services",
+        [
+            {"api_name": "whatsapp", "price": whatsapp, "stock": 50},
+            {"api_name": "telegram", "price": "0.45", "stock": 50},
+        ],
+    )
+
+
+async def test_cheapest_follows_the_live_price(tmp_path: Path) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        (server_a, a), (server_b, b) = [
+            await vendor(seed, ENV[key], http) for seed, key in ((51, "KEY_A"), (52, "KEY_B"))
+        ]
+        f = Fleet(a, b, tmp_path / "var", http, routing="cheapest")
+        await f.start()
+        try:
+            await price(a, "0.60")
+            await price(b, "0.50")  # beta is cheaper, though alpha comes first by priority
+            assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+            assert (len(await a.rentals()), len(await b.rentals())) == (0, 1)
+            await price(b, "0.70")
+            await f.tick(1)
+            assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+            assert (len(await a.rentals()), len(await b.rentals())) == (0, 2)  # cached list
+            await f.tick(95)  # past the offers' TTL and stale window: prices are read again
+            assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+            assert (len(await a.rentals()), len(await b.rentals())) == (1, 2)
+            await price(a, "0.71")  # within the one-cent tie band: priority decides
+            await f.tick(95)
+            assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+            assert (len(await a.rentals()), len(await b.rentals())) == (2, 2)
+        finally:
+            await f.stop()
+            await server_a.close()
+            await server_b.close()
