@@ -18,7 +18,7 @@ keyed fingerprint (`smsproxy fingerprint` prints it for a key).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,18 +92,24 @@ def _strings(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
-    """The kinds are checked where the adapters are known (the composition root)."""
+def _tables(rows: Any, what: str, known: set[str]) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(index, where, row) of each `[[what]]` table, with unknown fields refused."""
     if not isinstance(rows, list):
-        raise ConfigError("providers must be [[providers]] tables")
-    found: list[ProviderConfig] = []
+        raise ConfigError(f"{what} must be [[{what}]] tables")
     for index, row in enumerate(rows):
-        where = f"providers[{index}]"
+        where = f"{what}[{index}]"
         if not isinstance(row, dict):
             raise ConfigError(f"{where} must be a table")
-        unknown = set(row) - KNOWN_PROVIDER_FIELDS
+        unknown = set(row) - known
         if unknown:
             raise ConfigError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+        yield index, where, row
+
+
+def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
+    """The kinds are checked where the adapters are known (the composition root)."""
+    found: list[ProviderConfig] = []
+    for index, where, row in _tables(rows, "providers", KNOWN_PROVIDER_FIELDS):
         name, kind, url = row.get("name"), row.get("kind", "getatext"), row.get("base_url")
         if not isinstance(name, str) or not name.isidentifier():
             raise ConfigError(f"{where}: name must be a plain word (letters, digits, _)")
@@ -140,13 +146,7 @@ def parse_tenants(rows: Any, providers: Sequence[ProviderConfig]) -> tuple[Tenan
         raise ConfigError("with [[providers]], client keys are not passed through: add [[tenants]]")
     names = {p.name for p in providers}
     found: list[TenantConfig] = []
-    for index, row in enumerate(rows):
-        where = f"tenants[{index}]"
-        if not isinstance(row, dict):
-            raise ConfigError(f"{where} must be a table")
-        unknown = set(row) - KNOWN_TENANT_FIELDS
-        if unknown:
-            raise ConfigError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+    for _, where, row in _tables(rows, "tenants", KNOWN_TENANT_FIELDS):
         if len([k for k in ("key_env", "key_file", "key_fingerprint") if row.get(k)]) != 1:
             raise ConfigError(f"{where}: give exactly one of key_env, key_file, key_fingerprint")
         allowed = _strings(row.get("providers", []), f"{where}.providers")

@@ -1,0 +1,77 @@
+"""Every way a [[providers]]/[[tenants]] configuration can be wrong, and its message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from proxy.routing_config import (
+    ConfigError,
+    ProviderConfig,
+    TenantConfig,
+    parse_providers,
+    parse_tenants,
+    tenant_accounts,
+)
+
+GOOD = {"name": "alpha", "kind": "getatext", "base_url": "https://v.example", "key_env": "K"}
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ({"name": "x"}, "providers must be [[providers]] tables"),
+        (["x"], "providers[0] must be a table"),
+        ([{**GOOD, "color": "red"}], "providers[0]: unknown fields color"),
+        ([{**GOOD, "name": "a b"}], "providers[0]: name must be a plain word (letters, digits, _)"),
+        ([{**GOOD, "base_url": "ftp://v"}], "provider alpha: base_url must be an http(s) URL"),
+        ([{**GOOD, "key_file": "/k"}], "provider alpha: give exactly one of key_env, key_file"),
+        ([{**GOOD, "key_env": None}], "provider alpha: give exactly one of key_env, key_file"),
+        ([{**GOOD, "priority": "1"}], "provider alpha: priority must be an integer"),
+        (
+            [{**GOOD, "kind": "handler-api"}],
+            "provider alpha: a handler-api provider needs a flavour",
+        ),
+        ([{**GOOD, "flavour": "x"}], "provider alpha: flavour is for handler-api providers only"),
+        ([{**GOOD, "sandbox": "yes"}], "provider alpha: sandbox must be true or false"),
+        ([GOOD, GOOD], "provider names must be unique"),
+    ],
+)
+def test_provider_errors(rows: Any, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_providers(rows)
+    assert str(raised.value) == message
+
+
+PROVIDERS = (ProviderConfig("alpha", "getatext", "https://v", key_env="K"),)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (None, "with [[providers]], client keys are not passed through: add [[tenants]]"),
+        ([], "with [[providers]], client keys are not passed through: add [[tenants]]"),
+        ([{"key_env": "C", "providers": ["beta"]}], "tenants[0]: no provider named beta"),
+        ([{}], "tenants[0]: give exactly one of key_env, key_file, key_fingerprint"),
+        ([{"key_env": "C", "providers": "alpha"}], "tenants[0].providers must be a list of names"),
+    ],
+)
+def test_tenant_errors(rows: Any, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_tenants(rows, PROVIDERS)
+    assert str(raised.value) == message
+
+
+def test_keys_come_from_the_environment_or_files(tmp_path: Any) -> None:
+    with pytest.raises(ConfigError, match=r"provider alpha: \$K is not set"):
+        tenant_accounts(PROVIDERS, (TenantConfig(key_env="C"),), str.upper, {})
+    empty = tmp_path / "empty.key"
+    empty.write_text("\n")
+    from_file = (ProviderConfig("alpha", "getatext", "https://v", key_file=str(empty)),)
+    with pytest.raises(ConfigError, match=r"key_file .* is empty"):
+        tenant_accounts(from_file, (TenantConfig(key_env="C"),), str.upper, {"C": "c"})
+    accounts = tenant_accounts(
+        PROVIDERS, (TenantConfig(key_env="C"),), str.upper, {"K": "k", "C": "c"}
+    )
+    assert [(a.provider, a.key, a.id) for a in accounts["C"]] == [("alpha", "k", "alpha")]
