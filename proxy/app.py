@@ -18,8 +18,9 @@ from .clock import SystemClock
 from .config import Settings, fingerprint_secret
 from .domain import Timeouts
 from .keys import METRICS, SERVICE, SETTINGS
-from .metrics import Metrics, NullObserver
+from .metrics import Metrics
 from .middlewares import no_tracebacks, observe_requests
+from .observer import NullObserver
 from .pacing import Pacer
 from .ports import ActivationStore, Clock, Observer, Provider
 from .routing_config import ConfigError, tenant_accounts

@@ -370,25 +370,3 @@ class Metrics:
             for provider in self._providers:
                 self.cooldown.labels(provider).set(cooling.get(provider, 0.0))
         return generate_latest(self.registry)
-
-
-class NullObserver:
-    """The observer when metrics are off: every hook is a no-op."""
-
-    def upstream_call(self, provider: str, endpoint: str, outcome: str, seconds: float) -> None:
-        return None
-
-    def rented(self, provider: str, service: str, cost: Decimal) -> None:
-        return None
-
-    def store_op(self, operation: str, seconds: float) -> None:
-        return None
-
-    def purchase_settled(self, provider: str, state: str) -> None:
-        return None
-
-    def routed(self, provider: str, route: str) -> None:
-        return None
-
-    def failed_over(self, provider: str, reason: str) -> None:
-        return None

@@ -67,6 +67,8 @@ def violations(name: str, found: set[str]) -> list[str]:
             or (top(m) == "proxy" and not m.startswith("proxy.sandbox"))
         ]
     elif name.startswith("proxy"):
+        if name.startswith("proxy.service"):  # it measures through the Observer port only
+            bad += [m for m in found if m.startswith("proxy.metrics")]
         if name not in COMPOSITION_ROOT:
             bad += [m for m in found if top(m) == "adapters"]
         if name not in AIOHTTP_IN_CORE:
@@ -101,3 +103,4 @@ def test_the_checker_catches_a_violation() -> None:
     assert violations("proxy.domain", {"aiohttp"})
     assert violations("proxy.service.rent", {"httpx"})
     assert violations("proxy.sandbox.routes", {"proxy.service"})
+    assert violations("proxy.service.rent", {"proxy.metrics.Metrics"})

@@ -21,7 +21,7 @@ from ..domain import (
     Tenant,
 )
 from ..errors import DomainError, DuplicateOrder, OutcomeUnknown, UpstreamError
-from ..metrics import NullObserver
+from ..observer import NullObserver
 from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
 from ..router import Router

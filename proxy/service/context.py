@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..caching import CacheStats
-from ..metrics import NullObserver
+from ..observer import NullObserver
 from ..pacing import Pacer
 from ..ports import ActivationStore, Clock, Observer, Provider
 

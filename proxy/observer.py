@@ -1,0 +1,31 @@
+"""The observer the core uses when nothing measures it: every hook does nothing.
+
+The core depends on `ports.Observer` only; `proxy.metrics` is one implementation, wired
+in by the composition root.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+class NullObserver:
+    """The observer when metrics are off: every hook is a no-op."""
+
+    def upstream_call(self, provider: str, endpoint: str, outcome: str, seconds: float) -> None:
+        return None
+
+    def rented(self, provider: str, service: str, cost: Decimal) -> None:
+        return None
+
+    def store_op(self, operation: str, seconds: float) -> None:
+        return None
+
+    def purchase_settled(self, provider: str, state: str) -> None:
+        return None
+
+    def routed(self, provider: str, route: str) -> None:
+        return None
+
+    def failed_over(self, provider: str, reason: str) -> None:
+        return None
