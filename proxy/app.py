@@ -82,7 +82,14 @@ def wire_providers(
             raise ConfigError(f"provider {p.name}: kind must be one of {', '.join(KINDS)}")
     try:
         providers = [
-            upstreams.provider(p.kind, p.base_url, timeouts(settings), name=p.name, **p.options)
+            upstreams.provider(
+                p.kind,
+                p.base_url,
+                timeouts(settings),
+                name=p.name,
+                countries=p.countries,
+                **p.options,
+            )
             for p in settings.providers
         ]
     except ValueError as bad:  # a flavour the kind does not know

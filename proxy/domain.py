@@ -63,6 +63,7 @@ class Order:
     area_codes: tuple[str, ...] = ()
     lock_area_code: bool = False
     max_price: Decimal | None = None
+    country: str = "us"  # ISO 3166 alpha-2, lower case
 
 
 @dataclass(frozen=True)

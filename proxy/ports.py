@@ -27,6 +27,7 @@ class Provider(Protocol):
     """One upstream vendor account kind. Every method raises `DomainError`s only."""
 
     name: str
+    countries: frozenset[str]  # ISO 3166 alpha-2 codes it sells numbers of
 
     @property
     def limits(self) -> Mapping[str, LimitGroup]:

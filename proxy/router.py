@@ -17,11 +17,11 @@ class, so every vendor's refusals mean the same here:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import errors as e
-from .domain import Tenant, UpstreamAccount
+from .domain import UpstreamAccount
 
 log = logging.getLogger("smsproxy.router")
 
@@ -61,10 +61,10 @@ class Router:
         self._now = now
         self._cool_until: dict[str, float] = {}  # account name -> when it may serve again
 
-    def candidates(self, tenant: Tenant) -> list[UpstreamAccount]:
-        """The tenant's accounts in priority order, those cooling down left out, unless
-        all are: then the one whose cooldown ends first (never none)."""
-        ordered = sorted(tenant.accounts, key=lambda a: a.priority)
+    def candidates(self, accounts: Sequence[UpstreamAccount]) -> list[UpstreamAccount]:
+        """The accounts in priority order, those cooling down left out, unless all are:
+        then the one whose cooldown ends first (never none)."""
+        ordered = sorted(accounts, key=lambda a: a.priority)
         now = self._now()
         ready = [a for a in ordered if self._cool_until.get(a.name, 0.0) <= now]
         if ready:

@@ -34,6 +34,7 @@ KNOWN_PROVIDER_FIELDS = {
     "priority",
     "flavour",
     "sandbox",
+    "countries",
 }
 KNOWN_TENANT_FIELDS = {"key_env", "key_file", "key_fingerprint", "providers"}
 
@@ -52,6 +53,7 @@ class ProviderConfig:
     priority: int = 0
     flavour: str | None = None  # handler-api: the vendor family (its tokens and codes)
     sandbox: bool = False  # `smsproxy serve` runs an embedded sandbox at base_url (demos)
+    countries: tuple[str, ...] = ()  # ISO 3166 alpha-2; empty: what the vendor kind sells
 
     @property
     def options(self) -> dict[str, str]:
@@ -124,6 +126,11 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise ConfigError(f"provider {name}: priority must be an integer")
         flavour, sandbox = row.get("flavour"), row.get("sandbox", False)
+        countries = tuple(
+            c.lower() for c in _strings(row.get("countries", []), f"{where}.countries")
+        )
+        if any(len(c) != 2 or not c.isalpha() for c in countries):
+            raise ConfigError(f'provider {name}: countries are ISO 3166 codes such as "us"')
         if not isinstance(sandbox, bool):
             raise ConfigError(f"provider {name}: sandbox must be true or false")
         if kind == "handler-api" and not isinstance(flavour, str):
@@ -132,7 +139,15 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
             raise ConfigError(f"provider {name}: flavour is for handler-api providers only")
         found.append(
             ProviderConfig(
-                name, kind, url, row.get("key_env"), row.get("key_file"), priority, flavour, sandbox
+                name,
+                kind,
+                url,
+                row.get("key_env"),
+                row.get("key_file"),
+                priority,
+                flavour,
+                sandbox,
+                countries,
             )
         )
     names = [p.name for p in found]

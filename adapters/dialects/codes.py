@@ -49,6 +49,19 @@ SERVICE_CODES: dict[str, str] = {
 
 USA = 187
 USA_ALIASES = frozenset({"", "187", "any", "all", "12"})  # D1: 12 is "USA (virtual)"
+# SMS-Activate country ids -> ISO 3166 (docs/vendor/sms-activate-protocol.md); others
+# answer NO_NUMBERS as before (D1), unless a configured provider serves them
+SA_COUNTRIES: Mapping[str, str] = {
+    "0": "ru",
+    "1": "ua",
+    "2": "kz",
+    "6": "id",
+    "16": "gb",
+    "22": "in",
+    "36": "ca",
+    "43": "de",
+    "78": "fr",
+}
 
 # SMS-Activate operator names -> vendor carriers (D6)
 OPERATORS: dict[str, str] = {

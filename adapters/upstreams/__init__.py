@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import httpx
 
@@ -39,12 +39,16 @@ class Upstreams:
         base_url: str,
         timeouts: Timeouts,
         name: str | None = None,
+        countries: Collection[str] = (),
         **options: str,
     ) -> Provider:
-        """A provider of `kind`, called `name` (the kind when there is one of it)."""
+        """A provider of `kind`, called `name` (the kind when there is one of it), selling
+        numbers of `countries` (when given: the vendor's own list otherwise)."""
         provider = KINDS[kind](base_url, self._client, timeouts, self._observer, **options)
         if name is not None:
             provider.name = name
+        if countries:
+            provider.countries = frozenset(countries)
         return provider
 
     async def aclose(self) -> None:

@@ -84,7 +84,14 @@ class Renter:
         """At each of the tenant's accounts in turn until one sells, as the router's
         failover table allows (never past a purchase whose outcome is unknown)."""
         intent = intent_for(order, many=many, order_ref=order_ref)
-        accounts = self._router.candidates(tenant)
+        serving = [
+            a
+            for a in tenant.accounts
+            if order.country in self._gateway.provider(a.provider).countries
+        ]
+        if not serving:
+            raise NoNumbers("country not served")  # D1: tools move on to another country
+        accounts = self._router.candidates(serving)
         if self._ctx.settings.routing == "cheapest" and len(accounts) > 1:
             accounts = await self._by_price(accounts, order)
         observer = self._ctx.observer

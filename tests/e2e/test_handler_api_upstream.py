@@ -177,3 +177,68 @@ async def test_the_vendors_tokens_become_the_clients_own(chain: Chain) -> None:
         headers={"Auth": CLIENT},
     )
     assert (v1.status_code, v1.json()) == (400, {"errors": "Service is out of stock"})
+
+
+async def test_a_country_only_one_provider_serves_is_routed_there(tmp_path: Path) -> None:
+    """alpha (Getatext) sells US numbers only; gamma is an SMS-Activate server selling GB
+    numbers (a second smsproxy whose own provider is configured for GB)."""
+    clock = SandboxClock(frozen=True)
+    us_vendor = await serve(create_app(SandboxConfig(seed=61), clock))
+    gb_vendor = await serve(create_app(SandboxConfig(seed=62), clock))
+    us_url = str(us_vendor.make_url("")).rstrip("/")
+    gb_url = str(gb_vendor.make_url("")).rstrip("/")
+    inner = config.load(
+        env={},
+        data_dir=tmp_path / "inner",
+        secret="inner",
+        pacing_enabled=False,
+        poll_interval_seconds=0.0,
+        providers=(
+            ProviderConfig("uk", "getatext", gb_url, key_env="VENDOR_KEY", countries=("gb",)),
+        ),
+        tenants=(TenantConfig(key_env="INNER_CLIENT"),),
+    )
+    inner_env = {"VENDOR_KEY": DEMO, "INNER_CLIENT": "sk_outer_account"}
+    gb_server = await serve(build_app(inner, ManualClock(clock.now()), inner_env))
+    outer = config.load(
+        env={},
+        data_dir=tmp_path / "outer",
+        secret="outer",
+        pacing_enabled=False,
+        poll_interval_seconds=0.0,
+        providers=(
+            ProviderConfig("alpha", "getatext", us_url, key_env="VENDOR_KEY", priority=1),
+            ProviderConfig(
+                "gamma",
+                "handler-api",
+                str(gb_server.make_url("/stubs/handler_api.php")),
+                key_env="GAMMA_KEY",
+                priority=2,
+                flavour="sms-activate",
+                countries=("gb",),
+            ),
+        ),
+        tenants=(TenantConfig(key_env="CLIENT_KEY"),),
+    )
+    env = {**ENV, "GAMMA_KEY": "sk_outer_account"}
+    proxy = await serve(build_app(outer, ManualClock(clock.now()), env))
+    base = str(proxy.make_url("/stubs/handler_api.php"))
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+
+            async def buy(country: str) -> str:
+                params = {"api_key": CLIENT, "action": "getNumber", "service": "wa"}
+                return (await http.get(base, params={**params, "country": country})).text
+
+            async def rentals(url: str) -> int:
+                return len((await http.get(url + "/_sandbox/rentals")).json()["rentals"])
+
+            assert (await buy("16")).startswith("ACCESS_NUMBER:")  # GB: only gamma sells it
+            assert (await rentals(us_url), await rentals(gb_url)) == (0, 1)
+            assert (await buy("187")).startswith("ACCESS_NUMBER:")  # the USA: alpha first
+            assert (await rentals(us_url), await rentals(gb_url)) == (1, 1)
+            assert await buy("43") == "NO_NUMBERS"  # Germany: nobody, and no vendor is asked
+            assert (await rentals(us_url), await rentals(gb_url)) == (1, 1)
+    finally:
+        for server in (proxy, gb_server, gb_vendor, us_vendor):
+            await server.close()

@@ -10,7 +10,7 @@ from proxy.errors import BadService, NoNumbers
 from proxy.inputs import ascii_digits, parse_price
 
 from ..base import Params, boolean, first, listing, positive_int
-from ..codes import OPERATORS, USA_ALIASES, Vocabulary
+from ..codes import OPERATORS, SA_COUNTRIES, USA_ALIASES, Vocabulary
 
 PHONE_PREFIX = re.compile(r"^\d{4,12}$")
 
@@ -42,6 +42,15 @@ def _max_price(params: Params) -> Decimal | None:
     return price if price is not None and price > 0 else None
 
 
+def _country(raw: str) -> str:
+    if raw.lower() in USA_ALIASES:
+        return "us"
+    iso = SA_COUNTRIES.get(raw.strip())
+    if iso is None:
+        raise NoNumbers("country not served")  # D1: tools move on to another country
+    return iso  # served when a provider serves it; else NO_NUMBERS from the router
+
+
 def _area_code(value: str) -> bool:
     return len(value) == 3 and ascii_digits(value, 3) is not None
 
@@ -49,8 +58,7 @@ def _area_code(value: str) -> bool:
 def order(
     params: Params, vocab: Vocabulary, *, many: bool = False, check_country: bool = True
 ) -> Order:
-    if check_country and params.get("country", "").lower() not in USA_ALIASES:
-        raise NoNumbers("country not served")  # D1: tools move on to another country
+    country = _country(params.get("country", "")) if check_country else "us"
     names = listing(params.get("multiService")) if many else [params.get("service") or ""]
     services = [vocab.api_name(n) for n in names]
     if not services or any(s is None for s in services):
@@ -74,4 +82,5 @@ def order(
         area_codes=tuple(areas),
         lock_area_code=boolean(params.get("lock_area_code")),
         max_price=_max_price(params),
+        country=country,
     )

@@ -30,6 +30,7 @@ class GetatextProvider:
     name = "getatext"
     endpoints = ENDPOINTS
     limits: Mapping[str, LimitGroup] = LIMITS
+    countries = frozenset({"us"})  # getatext-api.txt: US numbers only
 
     def __init__(
         self,

@@ -96,11 +96,32 @@ class Flavour:
     codes: Mapping[str, str] = field(default_factory=dict)  # service -> vendor code
     number_v2: bool = False  # getNumberV2 answers JSON with the cost
     lists_prices: bool = True  # getPrices without a service lists every offer
+    country_codes: Mapping[str, str] = field(default_factory=lambda: {"us": "187"})
 
+
+# the family's country ids (ISO 3166 alpha-2 -> id)
+SMS_ACTIVATE_COUNTRIES: Mapping[str, str] = {
+    "us": "187",
+    "ru": "0",
+    "ua": "1",
+    "kz": "2",
+    "id": "6",
+    "gb": "16",
+    "in": "22",
+    "ca": "36",
+    "de": "43",
+    "fr": "78",
+}
 
 FLAVOURS: Mapping[str, Flavour] = {
     "sms-activate": Flavour(
-        "sms-activate", SMS_ACTIVATE_ERRORS, "187", 20 * 60, SMS_ACTIVATE_CODES, number_v2=True
+        "sms-activate",
+        SMS_ACTIVATE_ERRORS,
+        "187",
+        20 * 60,
+        SMS_ACTIVATE_CODES,
+        number_v2=True,
+        country_codes=SMS_ACTIVATE_COUNTRIES,
     ),
     "getatext-legacy": Flavour(
         "getatext-legacy", GETATEXT_LEGACY_ERRORS, "187", 20 * 60, lists_prices=False

@@ -53,6 +53,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 class HandlerApiProvider:
     limits: Mapping[str, LimitGroup] = LIMITS
+    countries = frozenset({"us"})  # what the configuration does not widen
 
     def __init__(
         self,
@@ -162,7 +163,10 @@ class HandlerApiProvider:
     # -- purchases ---------------------------------------------------------------------------
     async def rent(self, key: str, order: Order) -> RentedNumber:
         service = order.services[0]
-        params = {"service": self._code(service), "country": self.flavour.country}
+        country = self.flavour.country_codes.get(order.country)
+        if country is None:
+            raise e.NoNumbers("country not served")
+        params = {"service": self._code(service), "country": country}
         if order.max_price is not None:
             params["maxPrice" if self.flavour.number_v2 else "max_price"] = str(order.max_price)
         if self.flavour.number_v2:
