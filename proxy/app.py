@@ -10,7 +10,6 @@ from aiohttp import web
 from adapters import dialects
 from adapters.dialects.codes import Vocabulary
 from adapters.upstreams import KINDS, Upstreams
-from adapters.upstreams.getatext import ENDPOINTS as GETATEXT_ENDPOINTS
 from adapters.upstreams.handler_api import FLAVOURS
 
 from . import endpoints, webhooks
@@ -155,7 +154,10 @@ def build_app(
         metrics.watch_cooldowns(service.router.cooling)
         for provider in providers:
             metrics.known_series(
-                provider.name, GETATEXT_ENDPOINTS, sorted(set(vocab.to_api.values()))
+                provider.name,
+                provider.endpoints,
+                sorted(set(vocab.to_api.values())),
+                sorted({g.name for g in provider.limits.values()}),
             )
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:

@@ -35,7 +35,7 @@ class Settings:
     default_dialect: str = "sms-activate"  # what /stubs/handler_api.php speaks
     poll_interval_seconds: float = 2.0
     reconcile_interval_seconds: float = 30.0  # polling once webhooks deliver the codes
-    cancel_lock_seconds: float = 60.0
+    cancel_lock_seconds: float | None = None  # None: each vendor's own rule (VendorRules)
     offers_ttl_seconds: float = 60.0
     offers_stale_seconds: float = 30.0
     combination_ttl_seconds: float = 300.0
@@ -70,6 +70,8 @@ def _coerce(name: str, raw: Any) -> Any:
         return int(raw)
     if kind == "float":
         return float(raw)
+    if kind == "float | None":
+        return None if raw in ("", None) else float(raw)
     if kind == "bool":
         return raw if isinstance(raw, bool) else str(raw).strip().lower() in TRUE
     if kind == "Path":

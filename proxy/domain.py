@@ -204,6 +204,14 @@ class LimitGroup:
 
 
 @dataclass(frozen=True)
+class VendorRules:
+    """A vendor's own rules, declared by its package and applied by the core."""
+
+    cancel_lock_seconds: float = 0.0  # no cancel this soon after the purchase
+    rerent_after_completion: Decimal = Decimal(1)  # re-rent price factor after a completion
+
+
+@dataclass(frozen=True)
 class Timeouts:
     """Seconds an upstream call may take, per kind: purchases may take the vendor a while."""
 

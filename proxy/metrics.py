@@ -76,7 +76,7 @@ RESULTS = (
 UPSTREAM_OUTCOMES = ("2xx", "4xx", "429", "5xx", "timeout", "connection_error", "malformed")
 CACHE_RESULTS = ("hit", "miss", "stale", "negative_hit", "coalesced")
 CACHES = ("offers", "balance", "status", "combinations", "out_of_stock")
-LIMIT_GROUPS = ("rent", "rent-multiple-services", "cancel-rental", "default")
+DEFAULT_GROUP = "default"  # the proxy's own group for calls a vendor sets no limit for
 PURCHASE_STATES = tuple(s.value for s in PurchaseState)
 ROUTES = ("first", "failover")  # sold by the first provider tried, or after a refusal
 STORE_OPERATIONS = (
@@ -141,7 +141,7 @@ class _StatsCollector(Collector):
             labels=["group"],
         )
         stats = self._m.pacing_stats or PacingStats()
-        for group in LIMIT_GROUPS:
+        for group in sorted(self._m.limit_groups):
             rejections.add_metric([group], stats.rejections.get(group, 0))
             penalties.add_metric([group], stats.penalties.get(group, 0))
         yield rejections
@@ -254,9 +254,9 @@ class Metrics:
         self._store_children: dict[str, Any] = {}
         self.last_upstream_answer: float | None = None
         self.last_upstream_failure: float | None = None
+        self.limit_groups: set[str] = {DEFAULT_GROUP}  # and each provider's, when wired
         r.register(_StatsCollector(self))
-        for group in LIMIT_GROUPS:
-            self.pacing_wait.labels(group)
+        self.pacing_wait.labels(DEFAULT_GROUP)
         for status in ActivationStatus:
             self.activations.labels(status.value).set(0)
         for op in STORE_OPERATIONS:
@@ -275,9 +275,16 @@ class Metrics:
         return dict(self._webhook_outcomes or {})
 
     def known_series(
-        self, provider: str, endpoints: Iterable[str], services: Iterable[str]
+        self,
+        provider: str,
+        endpoints: Iterable[str],
+        services: Iterable[str],
+        groups: Iterable[str] = (),
     ) -> None:
         """Export zero for series known in advance, so dashboards show them from start."""
+        for group in groups:
+            self.limit_groups.add(group)
+            self.pacing_wait.labels(group)
         for route in ROUTES:
             self.provider_purchases.labels(provider, route)
         self.failovers.labels(provider, "NoNumbers")

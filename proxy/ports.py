@@ -16,6 +16,7 @@ from .domain import (
     PushedCode,
     RentalSnapshot,
     RentedNumber,
+    VendorRules,
 )
 
 
@@ -28,6 +29,12 @@ class Provider(Protocol):
 
     name: str
     countries: frozenset[str]  # ISO 3166 alpha-2 codes it sells numbers of
+    rules: VendorRules
+
+    @property
+    def endpoints(self) -> Sequence[str]:
+        """The vendor calls it makes, as metric labels."""
+        ...
 
     @property
     def limits(self) -> Mapping[str, LimitGroup]:

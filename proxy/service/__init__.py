@@ -254,7 +254,8 @@ class Service:
         self, tenant: Tenant, activation_id: int | None
     ) -> tuple[Activation, Decimal]:
         parent = await lifecycle.quote_extra(self._ctx, tenant, activation_id)
-        return parent, lifecycle.rerent_cost(parent)
+        rules = self._ctx.providers[parent.provider].rules
+        return parent, lifecycle.rerent_cost(parent, rules)
 
     async def extra(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await lifecycle.extra(

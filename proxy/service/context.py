@@ -16,7 +16,7 @@ from ..ports import ActivationStore, Clock, Observer, Provider
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    cancel_lock_seconds: float = 60.0  # the vendor refuses cancels in the first minute
+    cancel_lock_seconds: float | None = None  # None: each vendor's own rule
     poll_interval_seconds: float = 2.0  # at most one upstream status call per activation
     reconcile_interval_seconds: float = 30.0  # the poll interval once webhooks bring codes
     # webhooks on: each upstream account has its own webhook URL token derived from it

@@ -6,7 +6,7 @@ from collections.abc import Awaitable
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..domain import Activation, ActivationStatus, RentedNumber, Tenant
+from ..domain import Activation, ActivationStatus, RentedNumber, Tenant, VendorRules
 from ..errors import BadTransition, EarlyCancel, Expired, NotViewed, StillActive
 from .catalog import Catalog
 from .context import Context
@@ -102,7 +102,10 @@ async def cancel(
         raise BadTransition()  # finished, or a code was received (D10)
     if ctx.clock.now() >= activation.end_time:
         raise Expired()
-    if ctx.clock.now() - activation.created_at < ctx.settings.cancel_lock_seconds:
+    lock = ctx.settings.cancel_lock_seconds
+    if lock is None:
+        lock = ctx.providers[activation.provider].rules.cancel_lock_seconds
+    if ctx.clock.now() - activation.created_at < lock:
         raise EarlyCancel()  # answered locally: the vendor would refuse it anyway
     try:
         snap = await gateway.call(
@@ -130,10 +133,10 @@ async def _cancelled(ctx: Context, activation: Activation, final: ActivationStat
     return recorded
 
 
-def rerent_cost(parent: Activation) -> Decimal:
-    """The vendor's rule: the original cost, half of it after a completed rental."""
-    cost = parent.cost / 2 if parent.status is S.COMPLETED else parent.cost
-    return cost.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+def rerent_cost(parent: Activation, rules: VendorRules) -> Decimal:
+    """The original cost, with the seller's factor after a completed rental."""
+    factor = rules.rerent_after_completion if parent.status is S.COMPLETED else Decimal(1)
+    return (parent.cost * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 async def quote_extra(ctx: Context, tenant: Tenant, activation_id: int | None) -> Activation:

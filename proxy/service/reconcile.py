@@ -1,7 +1,7 @@
 """Finding out what became of a purchase whose outcome is unknown.
 
-What the vendor offers for it (getatext-api.txt): rental ids that a key can read back
-with `rental-status` (a foreign or absent id answers "not found"), the balance, and the
+What a vendor offers for it (the port's operations): rental ids that a key can read back
+with a status read (a foreign or absent id is "not found"), the balance, and the
 webhook that names a rental. So:
 
 1. Probe: read the ids just above the highest id the proxy held when the purchase left
@@ -44,7 +44,7 @@ from .transitions import apply_snapshot
 from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.purchases")
-PROBE_LIMIT = 32  # rental-status reads per reconciliation, at most
+PROBE_LIMIT = 32  # status reads per reconciliation, at most
 PROBE_SPAN = 256  # how far above its floor a purchase's rental is looked for
 RETRY_AFTER_SECONDS = 10.0  # one reconciliation per entry in this time
 HISTORY_WINDOW = 200

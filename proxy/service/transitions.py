@@ -29,7 +29,7 @@ def apply_snapshot(a: Activation, snap: RentalSnapshot, now: float) -> Activatio
         "code_at": code_at,
     }
     if snap.code is not None:
-        changes["upstream_viewed"] = True  # reading rental-status showed the code
+        changes["upstream_viewed"] = True  # reading the status showed the code
     known = snap.state in UPSTREAM_STATES
     closed = UPSTREAM_STATES.get(snap.state)
     if closed is not None:

@@ -1,12 +1,19 @@
-"""The vendor's documented request limits, per account, by provider operation."""
+"""The vendor's documented request limits, per account, by provider operation, and its
+other rules the core applies (getatext-api.txt)."""
 
 from __future__ import annotations
 
-from proxy.domain import LimitGroup
+from decimal import Decimal
+
+from proxy.domain import LimitGroup, VendorRules
 
 RENT = LimitGroup("rent", 2.0)  # rent-a-number and rent-specific-number share it
 MULTI = LimitGroup("rent-multiple-services", 1.0)
 CANCEL = LimitGroup("cancel-rental", 1.0)
+
+# "You must wait 1 min before request a cancellation"; a re-rent after a completed rental
+# costs half the original ("50% if user has a prior completed rental")
+RULES = VendorRules(cancel_lock_seconds=60.0, rerent_after_completion=Decimal("0.5"))
 
 # provider operation -> its group; operations not listed use the proxy's default group
 LIMITS: dict[str, LimitGroup] = {

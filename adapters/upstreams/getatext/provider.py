@@ -23,7 +23,7 @@ from proxy.ports import Observer
 from ..http import Answer, send
 from . import parse
 from .errors import to_domain_error
-from .limits import ENDPOINTS, LIMITS
+from .limits import ENDPOINTS, LIMITS, RULES
 
 
 class GetatextProvider:
@@ -31,6 +31,7 @@ class GetatextProvider:
     endpoints = ENDPOINTS
     limits: Mapping[str, LimitGroup] = LIMITS
     countries = frozenset({"us"})  # getatext-api.txt: US numbers only
+    rules = RULES
 
     def __init__(
         self,

@@ -47,7 +47,7 @@ SMS_ACTIVATE_ERRORS: Mapping[str, Factory] = {
     "ORDER_ALREADY_EXISTS": _const(e.DuplicateOrder),
 }
 
-# Getatext's legacy handler (getatext-api.txt, "GET /stubs/handler_api.php")
+# the Getatext legacy handler (its document's "GET /stubs/handler_api.php" section)
 GETATEXT_LEGACY_ERRORS: Mapping[str, Factory] = {
     "OUT_OF_STOCK": _const(e.NoNumbers),
     "INSUFFICIENT_FUNDS": _const(e.NoBalance),

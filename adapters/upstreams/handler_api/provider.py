@@ -27,6 +27,7 @@ from proxy.domain import (
     RentalState,
     RentedNumber,
     Timeouts,
+    VendorRules,
 )
 from proxy.ports import Observer
 
@@ -54,6 +55,8 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 class HandlerApiProvider:
     limits: Mapping[str, LimitGroup] = LIMITS
     countries = frozenset({"us"})  # what the configuration does not widen
+    rules = VendorRules()  # the vendor answers for its own locks (EARLY_CANCEL_DENIED)
+    endpoints = ("getBalance", "getPrices", "getNumber", "getNumberV2", "getStatus", "setStatus")
 
     def __init__(
         self,
