@@ -46,6 +46,7 @@ def service_settings(s: Settings) -> ServiceSettings:
         reconcile_interval_seconds=s.reconcile_interval_seconds,
         webhook_secret=s.webhook_secret,
         routing=s.routing,
+        routing_seed=s.routing_seed,
         offers_ttl_seconds=s.offers_ttl_seconds,
         offers_stale_seconds=s.offers_stale_seconds,
         combination_ttl_seconds=s.combination_ttl_seconds,

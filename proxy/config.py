@@ -54,7 +54,8 @@ class Settings:
     read_timeout_seconds: float = 5.0
     service_codes: Mapping[str, str] = field(default_factory=dict)
     secret: str | None = None  # keys' fingerprint secret; generated into data_dir if unset
-    routing: str = "priority"  # priority | cheapest (with [[providers]])
+    routing: str = "priority"  # priority | cheapest | weighted (with [[providers]])
+    routing_seed: int | None = None  # fixes weighted choices (tests, reproducible demos)
     providers: tuple[ProviderConfig, ...] = ()  # [[providers]]: none means one Getatext
     tenants: tuple[TenantConfig, ...] = ()  # [[tenants]]: required with providers
 
@@ -70,6 +71,8 @@ def _coerce(name: str, raw: Any) -> Any:
         return int(raw)
     if kind == "float":
         return float(raw)
+    if kind == "int | None":
+        return None if raw in ("", None) else int(raw)
     if kind == "float | None":
         return None if raw in ("", None) else float(raw)
     if kind == "bool":
@@ -117,8 +120,8 @@ def load(
     settings = replace(Settings(), **values)
     if settings.default_dialect not in ("sms-activate", "getatext"):
         raise ValueError("default_dialect must be sms-activate or getatext")
-    if settings.routing not in ("priority", "cheapest"):
-        raise ValueError("routing must be priority or cheapest")
+    if settings.routing not in ("priority", "cheapest", "weighted"):
+        raise ValueError("routing must be priority, cheapest or weighted")
     if settings.store not in ("sqlite", "memory"):
         raise ValueError("store must be sqlite or memory")
     return settings

@@ -37,6 +37,7 @@ class UpstreamAccount:
     key: str = field(repr=False)
     id: str = ""
     priority: int = 0
+    weight: int = 1  # the share of purchases it gets under weighted routing
 
     @property
     def name(self) -> str:

@@ -17,6 +17,7 @@ class, so every vendor's refusals mean the same here:
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -57,8 +58,9 @@ def step_for(error: e.DomainError) -> Step:
 
 
 class Router:
-    def __init__(self, now: Callable[[], float]) -> None:
+    def __init__(self, now: Callable[[], float], rng: random.Random | None = None) -> None:
         self._now = now
+        self._rng = rng or random.Random()
         self._cool_until: dict[str, float] = {}  # account name -> when it may serve again
 
     def candidates(self, accounts: Sequence[UpstreamAccount]) -> list[UpstreamAccount]:
@@ -70,6 +72,15 @@ class Router:
         if ready:
             return ready
         return [min(ordered, key=lambda a: self._cool_until.get(a.name, 0.0))] if ordered else []
+
+    def weighted(self, accounts: Sequence[UpstreamAccount]) -> list[UpstreamAccount]:
+        """A random order in which each account comes first in proportion to its weight
+        (the rest follow the same way): the fallbacks stay, the load is shared."""
+        left, order = list(accounts), []
+        while left:
+            pick = self._rng.choices(range(len(left)), weights=[a.weight for a in left])[0]
+            order.append(left.pop(pick))
+        return order
 
     def failed(self, account: UpstreamAccount, error: e.DomainError) -> bool:
         """Record a refusal; True when the purchase may go on at the next account."""

@@ -35,6 +35,7 @@ KNOWN_PROVIDER_FIELDS = {
     "flavour",
     "sandbox",
     "countries",
+    "weight",
 }
 KNOWN_TENANT_FIELDS = {"key_env", "key_file", "key_fingerprint", "providers"}
 
@@ -54,6 +55,7 @@ class ProviderConfig:
     flavour: str | None = None  # handler-api: the vendor family (its tokens and codes)
     sandbox: bool = False  # `smsproxy serve` runs an embedded sandbox at base_url (demos)
     countries: tuple[str, ...] = ()  # ISO 3166 alpha-2; empty: what the vendor kind sells
+    weight: int = 1  # its share of purchases under `routing = "weighted"`
 
     @property
     def options(self) -> dict[str, str]:
@@ -129,6 +131,9 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
         countries = tuple(
             c.lower() for c in _strings(row.get("countries", []), f"{where}.countries")
         )
+        weight = row.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
+            raise ConfigError(f"provider {name}: weight must be a whole number from 1")
         if any(len(c) != 2 or not c.isalpha() for c in countries):
             raise ConfigError(f'provider {name}: countries are ISO 3166 codes such as "us"')
         if not isinstance(sandbox, bool):
@@ -148,6 +153,7 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
                 flavour,
                 sandbox,
                 countries,
+                weight,
             )
         )
     names = [p.name for p in found]
@@ -183,7 +189,9 @@ def tenant_accounts(
     env: Mapping[str, str],
 ) -> dict[str, tuple[UpstreamAccount, ...]]:
     """Client-key fingerprint -> the accounts it may use, in priority order."""
-    accounts = {p.name: UpstreamAccount(p.name, p.key(env), p.name, p.priority) for p in providers}
+    accounts = {
+        p.name: UpstreamAccount(p.name, p.key(env), p.name, p.priority, p.weight) for p in providers
+    }
     mapping: dict[str, tuple[UpstreamAccount, ...]] = {}
     for index, tenant in enumerate(tenants):
         if tenant.key_fingerprint:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import random
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -68,7 +69,8 @@ class Service:
         self._reader = StatusReader(self._ctx, self._gateway)
         self._reconciler = Reconciler(self._ctx, self._gateway, self._catalog)
         self._journal = Journal(self._ctx, self._reconciler)
-        self.router = Router(clock.now)
+        seed = self._ctx.settings.routing_seed
+        self.router = Router(clock.now, random.Random(seed) if seed is not None else None)
         self._renter = Renter(self._ctx, self._gateway, self._catalog, self._journal, self.router)
         self._recent_balances: TtlCache[str, Decimal] = TtlCache(
             "balance", clock.now, self._ctx.cache_stats, ttl=BALANCE_HINT_SECONDS

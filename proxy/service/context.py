@@ -30,7 +30,8 @@ class ServiceSettings:
     # a retry of a purchase whose outcome is unknown is refused this long (the vendor's
     # rental time: by then a rental nobody found has ended, and without an SMS is refunded)
     unknown_purchase_hold_seconds: float = 1200.0
-    routing: str = "priority"  # priority | cheapest: the order purchases try accounts in
+    routing: str = "priority"  # priority | cheapest | weighted: how purchases pick accounts
+    routing_seed: int | None = None
     price_tie_band: float = 0.01  # cheapest: prices this close count as equal (then priority)
 
     @property

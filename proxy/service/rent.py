@@ -94,6 +94,8 @@ class Renter:
         accounts = self._router.candidates(serving)
         if self._ctx.settings.routing == "cheapest" and len(accounts) > 1:
             accounts = await self._by_price(accounts, order)
+        elif self._ctx.settings.routing == "weighted" and len(accounts) > 1:
+            accounts = self._router.weighted(accounts)
         observer = self._ctx.observer
         if len(accounts) == 1:  # nothing to fail over to: no cooldown bookkeeping
             bought = await self._rent_at(tenant, accounts[0], order, intent, many)

@@ -57,9 +57,10 @@ class Fleet:
         http: httpx.AsyncClient,
         c: Vendor | None = None,
         routing: str = "priority",
+        weights: tuple[int, int] = (1, 1),
     ) -> None:
         self.a, self.b, self.c, self.data, self.http = a, b, c, data, http
-        self.routing = routing
+        self.routing, self.weights = routing, weights
         self.clock = ManualClock(a.clock.now())
         self.server: TestServer | None = None
         self.url = ""
@@ -71,12 +72,17 @@ class Fleet:
             secret="routing",
             webhook_secret="fleet-hook",
             routing=self.routing,
+            routing_seed=7,
             pacing_enabled=False,
             poll_interval_seconds=1.0,
             cancel_lock_seconds=0.0,
             providers=(
-                ProviderConfig("alpha", "getatext", self.a.url, key_env="KEY_A", priority=1),
-                ProviderConfig("beta", "getatext", self.b.url, key_env="KEY_B", priority=2),
+                ProviderConfig(
+                    "alpha", "getatext", self.a.url, "KEY_A", priority=1, weight=self.weights[0]
+                ),
+                ProviderConfig(
+                    "beta", "getatext", self.b.url, "KEY_B", priority=2, weight=self.weights[1]
+                ),
                 *(
                     [
                         ProviderConfig(
@@ -309,6 +315,26 @@ async def test_cheapest_follows_the_live_price(tmp_path: Path) -> None:
             await f.tick(95)
             assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
             assert (len(await a.rentals()), len(await b.rentals())) == (2, 2)
+        finally:
+            await f.stop()
+            await server_a.close()
+            await server_b.close()
+
+
+async def test_weighted_shares_purchases_by_weight(tmp_path: Path) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        (server_a, a), (server_b, b) = [
+            await vendor(seed, ENV[key], http) for seed, key in ((71, "KEY_A"), (72, "KEY_B"))
+        ]
+        f = Fleet(a, b, tmp_path / "var", http, routing="weighted", weights=(3, 1))
+        await f.start()
+        try:
+            for _ in range(16):
+                assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+                await f.tick(1)
+            sold_a, sold_b = len(await a.rentals()), len(await b.rentals())
+            assert sold_a + sold_b == 16
+            assert sold_a > sold_b > 0  # both serve; the heavier one most
         finally:
             await f.stop()
             await server_a.close()

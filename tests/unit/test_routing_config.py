@@ -75,3 +75,20 @@ def test_keys_come_from_the_environment_or_files(tmp_path: Any) -> None:
         PROVIDERS, (TenantConfig(key_env="C"),), str.upper, {"K": "k", "C": "c"}
     )
     assert [(a.provider, a.key, a.id) for a in accounts["C"]] == [("alpha", "k", "alpha")]
+
+
+def test_weighted_order_follows_the_weights() -> None:
+    import random
+
+    from proxy.domain import UpstreamAccount
+    from proxy.router import Router
+
+    heavy, light = (
+        UpstreamAccount("heavy", "k", "heavy", 1, 3),
+        UpstreamAccount("light", "k", "light", 2, 1),
+    )
+    router = Router(lambda: 0.0, random.Random(11))
+    firsts = [router.weighted([heavy, light])[0].provider for _ in range(4000)]
+    share = firsts.count("heavy") / len(firsts)
+    assert 0.72 < share < 0.78  # 3 of 4, by weight
+    assert sorted(a.provider for a in router.weighted([heavy, light])) == ["heavy", "light"]
