@@ -279,10 +279,6 @@ class Service:
         cannot plant a code in another's rental."""
         return webhook_token(self._ctx.settings.webhook_secret or "", provider, account_id)
 
-    def webhook_token_for_key(self, provider: str, api_key: str) -> str:
-        tenant = self.tenant(api_key)
-        return self.webhook_token(provider, self._identity.account_id(provider, tenant.owner))
-
     def _token_fits(self, provider: str, owner: str, token: str) -> bool:
         expected = self.webhook_token(provider, self._identity.account_id(provider, owner))
         return hmac.compare_digest(expected.encode(), token.encode())
