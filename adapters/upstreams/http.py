@@ -91,7 +91,8 @@ async def send(
             body = json.loads(response.content) if response.content.strip() else None
     except ValueError:
         done("malformed")
-        if purchase and response.status_code < 300:
+        if purchase and not 300 <= response.status_code < 500:
+            # a success, or a gateway's 5xx, that cannot be read: the sale may have happened
             raise OutcomeUnknown("unreadable answer to a purchase") from None
         raise UpstreamUnavailable(f"unreadable answer (HTTP {response.status_code})") from None
     done(status_class(response.status_code))
