@@ -116,8 +116,9 @@ def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
         lines.append(f"provider {p.name}: {kind} at {p.base_url}, priority {p.priority}")
     # every key is read, but no fingerprint is made: that would write a secret file
     accounts = tenant_accounts(settings.providers, settings.tenants, lambda key: key, env)
-    for index, reachable in enumerate(accounts.values()):
-        lines.append(f"tenant {index}: {', '.join(a.provider for a in reachable)}")
+    for index, tenant in enumerate(accounts.values()):
+        routing = f" ({tenant.routing})" if tenant.routing else ""
+        lines.append(f"tenant {index}: {', '.join(a.provider for a in tenant.accounts)}{routing}")
     return lines
 
 

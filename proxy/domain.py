@@ -51,6 +51,7 @@ class Tenant:
 
     owner: str
     accounts: tuple[UpstreamAccount, ...]
+    routing: str | None = None  # its own strategy; None: the configured one
 
     def account_at(self, provider: str) -> UpstreamAccount | None:
         return next((a for a in self.accounts if a.provider == provider), None)

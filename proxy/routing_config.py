@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .domain import UpstreamAccount
+from .domain import Tenant, UpstreamAccount
 
 KNOWN_PROVIDER_FIELDS = {
     "name",
@@ -37,7 +37,8 @@ KNOWN_PROVIDER_FIELDS = {
     "countries",
     "weight",
 }
-KNOWN_TENANT_FIELDS = {"key_env", "key_file", "key_fingerprint", "providers"}
+KNOWN_TENANT_FIELDS = {"key_env", "key_file", "key_fingerprint", "providers", "routing"}
+STRATEGIES = ("priority", "cheapest", "weighted")
 
 
 class ConfigError(ValueError):
@@ -88,6 +89,7 @@ class TenantConfig:
     key_fingerprint: str | None = None
     providers: tuple[str, ...] = ()  # empty: every provider
     key_file: str | None = None
+    routing: str | None = None  # this tenant's strategy; None: the global `routing`
 
 
 def _strings(raw: Any, where: str) -> tuple[str, ...]:
@@ -174,9 +176,16 @@ def parse_tenants(rows: Any, providers: Sequence[ProviderConfig]) -> tuple[Tenan
         missing = set(allowed) - names
         if missing:
             raise ConfigError(f"{where}: no provider named {', '.join(sorted(missing))}")
+        routing = row.get("routing")
+        if routing is not None and routing not in STRATEGIES:
+            raise ConfigError(f"{where}: routing must be one of {', '.join(STRATEGIES)}")
         found.append(
             TenantConfig(
-                row.get("key_env"), row.get("key_fingerprint"), allowed, row.get("key_file")
+                row.get("key_env"),
+                row.get("key_fingerprint"),
+                allowed,
+                row.get("key_file"),
+                routing,
             )
         )
     return tuple(found)
@@ -187,12 +196,13 @@ def tenant_accounts(
     tenants: Sequence[TenantConfig],
     fingerprint: Callable[[str], str],
     env: Mapping[str, str],
-) -> dict[str, tuple[UpstreamAccount, ...]]:
-    """Client-key fingerprint -> the accounts it may use, in priority order."""
+) -> dict[str, Tenant]:
+    """Client-key fingerprint -> the tenant: the accounts it may use, in priority order,
+    and its own routing strategy if it has one."""
     accounts = {
         p.name: UpstreamAccount(p.name, p.key(env), p.name, p.priority, p.weight) for p in providers
     }
-    mapping: dict[str, tuple[UpstreamAccount, ...]] = {}
+    mapping: dict[str, Tenant] = {}
     for index, tenant in enumerate(tenants):
         if tenant.key_fingerprint:
             owner = tenant.key_fingerprint
@@ -200,5 +210,6 @@ def tenant_accounts(
             key = read_key(f"tenants[{index}]", tenant.key_env, tenant.key_file, env)
             owner = fingerprint(key)
         allowed = tenant.providers or tuple(accounts)
-        mapping[owner] = tuple(sorted((accounts[n] for n in allowed), key=lambda a: a.priority))
+        reachable = tuple(sorted((accounts[n] for n in allowed), key=lambda a: a.priority))
+        mapping[owner] = Tenant(owner, reachable, tenant.routing)
     return mapping

@@ -21,11 +21,11 @@ class Identity:
         self,
         secret: bytes,
         default_provider: str = "getatext",
-        tenants: Mapping[str, tuple[UpstreamAccount, ...]] | None = None,
+        tenants: Mapping[str, Tenant] | None = None,
     ) -> None:
         self._secret = secret
         self._default = default_provider
-        self._tenants = tenants  # fingerprint -> accounts; None: keys pass through
+        self._tenants = tenants  # fingerprint -> tenant; None: keys pass through
 
     def account_id(self, provider: str, owner: str) -> str:
         """The id of the upstream account an owner's activations at `provider` used: a
@@ -46,10 +46,10 @@ class Identity:
         owner = self.fingerprint(key)
         if self._tenants is None:
             return Tenant(owner, (UpstreamAccount(self._default, key, owner),))
-        accounts = self._tenants.get(owner)
-        if not accounts:
+        tenant = self._tenants.get(owner)
+        if tenant is None or not tenant.accounts:
             raise BadKey()
-        return Tenant(owner, accounts)
+        return tenant
 
 
 def webhook_token(secret: str, provider: str, account_id: str) -> str:

@@ -92,9 +92,10 @@ class Renter:
         if not serving:
             raise NoNumbers("country not served")  # D1: tools move on to another country
         accounts = self._router.candidates(serving)
-        if self._ctx.settings.routing == "cheapest" and len(accounts) > 1:
+        routing = tenant.routing or self._ctx.settings.routing
+        if routing == "cheapest" and len(accounts) > 1:
             accounts = await self._by_price(accounts, order)
-        elif self._ctx.settings.routing == "weighted" and len(accounts) > 1:
+        elif routing == "weighted" and len(accounts) > 1:
             accounts = self._router.weighted(accounts)
         observer = self._ctx.observer
         if len(accounts) == 1:  # nothing to fail over to: no cooldown bookkeeping

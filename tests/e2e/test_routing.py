@@ -58,9 +58,10 @@ class Fleet:
         c: Vendor | None = None,
         routing: str = "priority",
         weights: tuple[int, int] = (1, 1),
+        tenant_routing: str | None = None,
     ) -> None:
         self.a, self.b, self.c, self.data, self.http = a, b, c, data, http
-        self.routing, self.weights = routing, weights
+        self.routing, self.weights, self.tenant_routing = routing, weights, tenant_routing
         self.clock = ManualClock(a.clock.now())
         self.server: TestServer | None = None
         self.url = ""
@@ -98,7 +99,7 @@ class Fleet:
                     else []
                 ),
             ),
-            tenants=(TenantConfig(key_env="CLIENT_KEY"),),
+            tenants=(TenantConfig(key_env="CLIENT_KEY", routing=self.tenant_routing),),
         )
 
     async def start(self) -> None:
@@ -297,7 +298,7 @@ async def test_cheapest_follows_the_live_price(tmp_path: Path) -> None:
         (server_a, a), (server_b, b) = [
             await vendor(seed, ENV[key], http) for seed, key in ((51, "KEY_A"), (52, "KEY_B"))
         ]
-        f = Fleet(a, b, tmp_path / "var", http, routing="cheapest")
+        f = Fleet(a, b, tmp_path / "var", http, tenant_routing="cheapest")  # its own strategy
         await f.start()
         try:
             await price(a, "0.60")

@@ -55,6 +55,10 @@ PROVIDERS = (ProviderConfig("alpha", "getatext", "https://v", key_env="K"),)
         ([{"key_env": "C", "providers": ["beta"]}], "tenants[0]: no provider named beta"),
         ([{}], "tenants[0]: give exactly one of key_env, key_file, key_fingerprint"),
         ([{"key_env": "C", "providers": "alpha"}], "tenants[0].providers must be a list of names"),
+        (
+            [{"key_env": "C", "routing": "random"}],
+            "tenants[0]: routing must be one of priority, cheapest, weighted",
+        ),
     ],
 )
 def test_tenant_errors(rows: Any, message: str) -> None:
@@ -74,7 +78,7 @@ def test_keys_come_from_the_environment_or_files(tmp_path: Any) -> None:
     accounts = tenant_accounts(
         PROVIDERS, (TenantConfig(key_env="C"),), str.upper, {"K": "k", "C": "c"}
     )
-    assert [(a.provider, a.key, a.id) for a in accounts["C"]] == [("alpha", "k", "alpha")]
+    assert [(a.provider, a.key, a.id) for a in accounts["C"].accounts] == [("alpha", "k", "alpha")]
 
 
 def test_weighted_order_follows_the_weights() -> None:
