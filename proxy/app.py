@@ -88,6 +88,8 @@ def wire_providers(
                 timeouts(settings),
                 name=p.name,
                 countries=p.countries,
+                services=p.services,
+                limits=dict(p.limits),
                 **p.options,
             )
             for p in settings.providers

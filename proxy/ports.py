@@ -29,6 +29,7 @@ class Provider(Protocol):
 
     name: str
     countries: frozenset[str]  # ISO 3166 alpha-2 codes it sells numbers of
+    services: frozenset[str] | None  # the only services bought here; None: any
     rules: VendorRules
 
     @property
@@ -36,10 +37,7 @@ class Provider(Protocol):
         """The vendor calls it makes, as metric labels."""
         ...
 
-    @property
-    def limits(self) -> Mapping[str, LimitGroup]:
-        """Operation name -> the vendor limit it counts against."""
-        ...
+    limits: Mapping[str, LimitGroup]  # operation name -> the vendor limit it counts against
 
     async def balance(self, key: str) -> Decimal: ...
 

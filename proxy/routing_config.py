@@ -36,6 +36,8 @@ KNOWN_PROVIDER_FIELDS = {
     "sandbox",
     "countries",
     "weight",
+    "services",
+    "limits",
 }
 KNOWN_TENANT_FIELDS = {"key_env", "key_file", "key_fingerprint", "providers", "routing"}
 STRATEGIES = ("priority", "cheapest", "weighted")
@@ -57,6 +59,8 @@ class ProviderConfig:
     sandbox: bool = False  # `smsproxy serve` runs an embedded sandbox at base_url (demos)
     countries: tuple[str, ...] = ()  # ISO 3166 alpha-2; empty: what the vendor kind sells
     weight: int = 1  # its share of purchases under `routing = "weighted"`
+    services: tuple[str, ...] = ()  # the only services bought here; empty: any
+    limits: tuple[tuple[str, float], ...] = ()  # (limit group, calls a second) overrides
 
     @property
     def options(self) -> dict[str, str]:
@@ -156,12 +160,24 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
                 sandbox,
                 countries,
                 weight,
+                _strings(row.get("services", []), f"{where}.services"),
+                _limits(row.get("limits", {}), name),
             )
         )
     names = [p.name for p in found]
     if len(set(names)) != len(names):
         raise ConfigError("provider names must be unique")
     return tuple(found)
+
+
+def _limits(raw: Any, name: str) -> tuple[tuple[str, float], ...]:
+    """`limits = { orders = 2, reads = 5 }`: a vendor's limit groups, in calls a second."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"provider {name}: limits must be a table of group = calls a second")
+    for group, rate in raw.items():
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1000:
+            raise ConfigError(f"provider {name}: limits.{group} must be calls a second (0-1000]")
+    return tuple((str(group), float(rate)) for group, rate in raw.items())
 
 
 def parse_tenants(rows: Any, providers: Sequence[ProviderConfig]) -> tuple[TenantConfig, ...]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
 import httpx
 
-from proxy.domain import Timeouts
+from proxy.domain import LimitGroup, Timeouts
 from proxy.ports import Observer, Provider
 
 from .getatext import GetatextProvider
@@ -40,6 +40,8 @@ class Upstreams:
         timeouts: Timeouts,
         name: str | None = None,
         countries: Collection[str] = (),
+        services: Collection[str] = (),
+        limits: Mapping[str, float] | None = None,
         **options: str,
     ) -> Provider:
         """A provider of `kind`, called `name` (the kind when there is one of it), selling
@@ -49,6 +51,16 @@ class Upstreams:
             provider.name = name
         if countries:
             provider.countries = frozenset(countries)
+        if services:
+            provider.services = frozenset(services)
+        if limits:
+            unknown = set(limits) - {g.name for g in provider.limits.values()}
+            if unknown:
+                raise ValueError(f"{provider.name} has no limit group {', '.join(sorted(unknown))}")
+            provider.limits = {
+                op: LimitGroup(g.name, limits.get(g.name, g.per_second))
+                for op, g in provider.limits.items()
+            }
         return provider
 
     async def aclose(self) -> None:

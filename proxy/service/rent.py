@@ -84,11 +84,7 @@ class Renter:
         """At each of the tenant's accounts in turn until one sells, as the router's
         failover table allows (never past a purchase whose outcome is unknown)."""
         intent = intent_for(order, many=many, order_ref=order_ref)
-        serving = [
-            a
-            for a in tenant.accounts
-            if order.country in self._gateway.provider(a.provider).countries
-        ]
+        serving = [a for a in tenant.accounts if self._sells(a, order)]
         if not serving:
             raise NoNumbers("country not served")  # D1: tools move on to another country
         accounts = self._router.candidates(serving)
@@ -116,6 +112,14 @@ class Renter:
             observer.routed(account.provider, "failover" if tried else "first")
             return bought
         raise refusal
+
+    def _sells(self, account: UpstreamAccount, order: Order) -> bool:
+        """The account's provider sells numbers of the order's country and services."""
+        provider = self._gateway.provider(account.provider)
+        allowed = provider.services
+        if allowed is not None and not set(order.services) <= allowed:
+            return False
+        return order.country in provider.countries
 
     async def _by_price(
         self, accounts: list[UpstreamAccount], order: Order

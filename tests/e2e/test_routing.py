@@ -62,6 +62,7 @@ class Fleet:
     ) -> None:
         self.a, self.b, self.c, self.data, self.http = a, b, c, data, http
         self.routing, self.weights, self.tenant_routing = routing, weights, tenant_routing
+        self.alpha_services: tuple[str, ...] = ()
         self.clock = ManualClock(a.clock.now())
         self.server: TestServer | None = None
         self.url = ""
@@ -79,7 +80,13 @@ class Fleet:
             cancel_lock_seconds=0.0,
             providers=(
                 ProviderConfig(
-                    "alpha", "getatext", self.a.url, "KEY_A", priority=1, weight=self.weights[0]
+                    "alpha",
+                    "getatext",
+                    self.a.url,
+                    "KEY_A",
+                    priority=1,
+                    weight=self.weights[0],
+                    services=self.alpha_services,
                 ),
                 ProviderConfig(
                     "beta", "getatext", self.b.url, "KEY_B", priority=2, weight=self.weights[1]
@@ -336,6 +343,26 @@ async def test_weighted_shares_purchases_by_weight(tmp_path: Path) -> None:
             sold_a, sold_b = len(await a.rentals()), len(await b.rentals())
             assert sold_a + sold_b == 16
             assert sold_a > sold_b > 0  # both serve; the heavier one most
+        finally:
+            await f.stop()
+            await server_a.close()
+            await server_b.close()
+
+
+async def test_a_provider_buys_only_the_services_it_is_allowed(tmp_path: Path) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        (server_a, a), (server_b, b) = [
+            await vendor(seed, ENV[key], http) for seed, key in ((81, "KEY_A"), (82, "KEY_B"))
+        ]
+        f = Fleet(a, b, tmp_path / "var", http)
+        f.alpha_services = ("telegram",)
+        await f.start()
+        try:
+            assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+            await f.tick(1)
+            assert (await f.sa(action="getNumber", service="tg")).startswith("ACCESS_NUMBER:")
+            assert [r["service"] for r in await a.rentals()] == ["telegram"]
+            assert [r["service"] for r in await b.rentals()] == ["whatsapp"]
         finally:
             await f.stop()
             await server_a.close()

@@ -36,6 +36,15 @@ GOOD = {"name": "alpha", "kind": "getatext", "base_url": "https://v.example", "k
         ([{**GOOD, "flavour": "x"}], "provider alpha: flavour is for handler-api providers only"),
         ([{**GOOD, "sandbox": "yes"}], "provider alpha: sandbox must be true or false"),
         ([GOOD, GOOD], "provider names must be unique"),
+        ([{**GOOD, "services": "whatsapp"}], "providers[0].services must be a list of names"),
+        (
+            [{**GOOD, "limits": 5}],
+            "provider alpha: limits must be a table of group = calls a second",
+        ),
+        (
+            [{**GOOD, "limits": {"rent": 0}}],
+            "provider alpha: limits.rent must be calls a second (0-1000]",
+        ),
     ],
 )
 def test_provider_errors(rows: Any, message: str) -> None:
@@ -96,3 +105,21 @@ def test_weighted_order_follows_the_weights() -> None:
     share = firsts.count("heavy") / len(firsts)
     assert 0.72 < share < 0.78  # 3 of 4, by weight
     assert sorted(a.provider for a in router.weighted([heavy, light])) == ["heavy", "light"]
+
+
+async def test_limit_overrides_replace_the_vendors_rates() -> None:
+    from adapters.upstreams import Upstreams
+    from proxy.domain import Timeouts
+
+    upstreams = Upstreams()
+    try:
+        slower = upstreams.provider("getatext", "http://v", Timeouts(), limits={"rent": 1.0})
+        assert (slower.limits["rent"].per_second, slower.limits["rent_specific"].per_second) == (
+            1.0,
+            1.0,
+        )  # the group, wherever it is used
+        assert slower.limits["cancel"].per_second == 1.0  # untouched: the vendor's own
+        with pytest.raises(ValueError, match="has no limit group orders"):
+            upstreams.provider("getatext", "http://v", Timeouts(), limits={"orders": 1.0})
+    finally:
+        await upstreams.aclose()

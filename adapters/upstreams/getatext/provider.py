@@ -31,6 +31,7 @@ class GetatextProvider:
     endpoints = ENDPOINTS
     limits: Mapping[str, LimitGroup] = LIMITS
     countries = frozenset({"us"})  # getatext-api.txt: US numbers only
+    services: frozenset[str] | None = None
     rules = RULES
 
     def __init__(

@@ -55,6 +55,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 class HandlerApiProvider:
     limits: Mapping[str, LimitGroup] = LIMITS
     countries = frozenset({"us"})  # what the configuration does not widen
+    services: frozenset[str] | None = None
     rules = VendorRules()  # the vendor answers for its own locks (EARLY_CANCEL_DENIED)
     endpoints = ("getBalance", "getPrices", "getNumber", "getNumberV2", "getStatus", "setStatus")
 
