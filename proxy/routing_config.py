@@ -38,6 +38,7 @@ KNOWN_PROVIDER_FIELDS = {
     "weight",
     "services",
     "limits",
+    "service_codes",
 }
 KNOWN_TENANT_FIELDS = {"key_env", "key_file", "key_fingerprint", "providers", "routing"}
 STRATEGIES = ("priority", "cheapest", "weighted")
@@ -61,10 +62,15 @@ class ProviderConfig:
     weight: int = 1  # its share of purchases under `routing = "weighted"`
     services: tuple[str, ...] = ()  # the only services bought here; empty: any
     limits: tuple[tuple[str, float], ...] = ()  # (limit group, calls a second) overrides
+    service_codes: tuple[tuple[str, str], ...] = ()  # handler-api: service -> vendor's code
 
     @property
-    def options(self) -> dict[str, str]:
-        return {"flavour": self.flavour} if self.flavour else {}
+    def options(self) -> dict[str, Any]:
+        """What the vendor kind's constructor takes beyond the common arguments."""
+        found: dict[str, Any] = {"flavour": self.flavour} if self.flavour else {}
+        if self.service_codes:
+            found["codes"] = dict(self.service_codes)
+        return found
 
     def key(self, env: Mapping[str, str]) -> str:
         return read_key(f"provider {self.name}", self.key_env, self.key_file, env)
@@ -162,12 +168,22 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
                 weight,
                 _strings(row.get("services", []), f"{where}.services"),
                 _limits(row.get("limits", {}), name),
+                _codes(row.get("service_codes", {}), name, kind),
             )
         )
     names = [p.name for p in found]
     if len(set(names)) != len(names):
         raise ConfigError("provider names must be unique")
     return tuple(found)
+
+
+def _codes(raw: Any, name: str, kind: str) -> tuple[tuple[str, str], ...]:
+    """`service_codes = { whatsapp = "wa" }`: the vendor's codes for the domain's services."""
+    if not isinstance(raw, dict) or not all(isinstance(v, str) and v for v in raw.values()):
+        raise ConfigError(f"provider {name}: service_codes must be a table of service = code")
+    if raw and kind != "handler-api":
+        raise ConfigError(f"provider {name}: service_codes are for handler-api providers only")
+    return tuple((str(k), str(v)) for k, v in raw.items())
 
 
 def _limits(raw: Any, name: str) -> tuple[tuple[str, float], ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 import httpx
 
@@ -42,7 +43,7 @@ class Upstreams:
         countries: Collection[str] = (),
         services: Collection[str] = (),
         limits: Mapping[str, float] | None = None,
-        **options: str,
+        **options: Any,
     ) -> Provider:
         """A provider of `kind`, called `name` (the kind when there is one of it), selling
         numbers of `countries` (when given: the vendor's own list otherwise)."""

@@ -36,6 +36,14 @@ GOOD = {"name": "alpha", "kind": "getatext", "base_url": "https://v.example", "k
         ([{**GOOD, "flavour": "x"}], "provider alpha: flavour is for handler-api providers only"),
         ([{**GOOD, "sandbox": "yes"}], "provider alpha: sandbox must be true or false"),
         ([GOOD, GOOD], "provider names must be unique"),
+        (
+            [{**GOOD, "service_codes": {"whatsapp": "wa"}}],
+            "provider alpha: service_codes are for handler-api providers only",
+        ),
+        (
+            [{**GOOD, "service_codes": {"whatsapp": 1}}],
+            "provider alpha: service_codes must be a table of service = code",
+        ),
         ([{**GOOD, "services": "whatsapp"}], "providers[0].services must be a list of names"),
         (
             [{**GOOD, "limits": 5}],

@@ -68,6 +68,7 @@ class HandlerApiProvider:
         *,
         flavour: str = "sms-activate",
         name: str | None = None,
+        codes: Mapping[str, str] | None = None,
     ) -> None:
         if flavour not in FLAVOURS:
             raise ValueError(f"flavour must be one of {', '.join(FLAVOURS)}")
@@ -77,7 +78,8 @@ class HandlerApiProvider:
         self._client = client
         self._t = timeouts or Timeouts()
         self._observer = observer
-        self._names = {code: service for service, code in self.flavour.codes.items()}
+        self._codes = {**self.flavour.codes, **(codes or {})}  # the configuration's win
+        self._names = {code: service for service, code in self._codes.items()}
 
     # -- the wire ------------------------------------------------------------------------
     async def _ask(
@@ -111,7 +113,7 @@ class HandlerApiProvider:
         return body
 
     def _code(self, service: str) -> str:
-        return self.flavour.codes.get(service, service)
+        return self._codes.get(service, service)
 
     def _service(self, code: str) -> str:
         return self._names.get(code, code)
