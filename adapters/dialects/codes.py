@@ -113,6 +113,20 @@ class Vocabulary:
 
 # -- 5sim (docs/vendor/5sim-protocol.md §7, decisions F1, F2, F10) ----------------------
 FIVESIM_COUNTRY = "usa"
+# 5sim country slugs -> ISO 3166, for those a configured provider may sell (docs/routing.md)
+FIVESIM_ISO: Mapping[str, str] = {
+    "usa": "us",
+    "any": "us",
+    "england": "gb",
+    "germany": "de",
+    "france": "fr",
+    "russia": "ru",
+    "ukraine": "ua",
+    "kazakhstan": "kz",
+    "indonesia": "id",
+    "india": "in",
+    "canada": "ca",
+}
 FIVESIM_COUNTRIES = frozenset(
     """
 any afghanistan albania algeria angola anguilla antiguaandbarbuda argentina armenia aruba

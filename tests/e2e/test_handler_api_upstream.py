@@ -239,6 +239,13 @@ async def test_a_country_only_one_provider_serves_is_routed_there(tmp_path: Path
             assert (await rentals(us_url), await rentals(gb_url)) == (1, 1)
             assert await buy("43") == "NO_NUMBERS"  # Germany: nobody, and no vendor is asked
             assert (await rentals(us_url), await rentals(gb_url)) == (1, 1)
+            five = str(proxy.make_url("/v1/user/buy/activation"))
+            bearer = {"Authorization": f"Bearer {CLIENT}"}
+            england = await http.get(five + "/england/any/whatsapp", headers=bearer)
+            assert england.status_code == 200, england.text  # 5sim's slug, the same route
+            germany = await http.get(five + "/germany/any/whatsapp", headers=bearer)
+            assert (germany.status_code, germany.text) == (400, "no free phones")
+            assert (await rentals(us_url), await rentals(gb_url)) == (1, 2)
     finally:
         for server in (proxy, gb_server, gb_vendor, us_vendor):
             await server.close()

@@ -10,6 +10,15 @@ from .. import codes
 from .errors import Refusal
 
 
+def country_of(slug: str) -> str:
+    """The order's country: sold where a provider sells it, else "no free phones" (F2)."""
+    iso = codes.FIVESIM_ISO.get(slug.strip().lower())
+    if iso is not None:
+        return iso
+    check_country(slug)  # refuses, in 5sim's words
+    return "us"
+
+
 def check_country(slug: str) -> None:
     slug = slug.strip().lower()
     if slug in ("usa", "any"):

@@ -15,7 +15,7 @@ from .. import codes
 from ..base import TRUE
 from .errors import Refusal
 from .frame import Call, Handler, ok
-from .params import api_name_of, carrier_of, check_country, positive_price
+from .params import api_name_of, carrier_of, check_country, country_of, positive_price
 from .views import order_json, rfc3339, sms_list
 
 
@@ -86,7 +86,7 @@ async def payments(_call: Call) -> web.Response:
 
 
 async def buy_activation(call: Call) -> web.Response:
-    check_country(call.path("country"))
+    country = country_of(call.path("country"))
     carrier = carrier_of(call.path("operator"))
     service = api_name_of(call.path("product"))
     if (call.query("forwarding") or "").lower() in TRUE or call.query("voice") == "1":
@@ -95,7 +95,11 @@ async def buy_activation(call: Call) -> web.Response:
     if max_price is None:
         max_price = (await call.service.max_prices(call.me)).get(service)
     order = Order(
-        services=(service,), carrier=carrier, keep_carrier=carrier is not None, max_price=max_price
+        services=(service,),
+        carrier=carrier,
+        keep_carrier=carrier is not None,
+        max_price=max_price,
+        country=country,
     )  # F3: a named operator is a hard choice
     a = await call.service.rent(call.me, order)
     return ok(order_json(a, call.service.clock.now()))
