@@ -24,6 +24,29 @@ class Clock(Protocol):
     def now(self) -> float: ...
 
 
+class Turn(Protocol):
+    """One call's place in its account's limit group."""
+
+    def finish(self, at: float) -> None:
+        """The vendor has answered (or the call ended otherwise) at `at`."""
+        ...
+
+
+class Pacer(Protocol):
+    """Outbound pacing per (account, limit group): in process (`proxy.pacing`) today; the
+    replicas' shared pacer implements the same port."""
+
+    def now(self) -> float: ...
+
+    async def acquire(self, account: str, group: LimitGroup, max_wait: float | None = None) -> Turn:
+        """Wait for the call's slot; `RateLimited` when it is further than the bound."""
+        ...
+
+    def penalize(self, account: str, group: LimitGroup, retry_after: float) -> None:
+        """The vendor said 429: nothing of this group leaves before `retry_after`."""
+        ...
+
+
 class Provider(Protocol):
     """One upstream vendor account kind. Every method raises `DomainError`s only."""
 

@@ -23,8 +23,8 @@ from ..domain import (
 )
 from ..errors import DomainError, DuplicateOrder, OutcomeUnknown, UpstreamError
 from ..observer import NullObserver
-from ..pacing import Pacer
-from ..ports import ActivationStore, Clock, Observer, Provider
+from ..pacing import Pacer as LocalPacer
+from ..ports import ActivationStore, Clock, Observer, Pacer, Provider
 from ..router import Router
 from . import lifecycle
 from .catalog import Catalog
@@ -60,7 +60,7 @@ class Service:
             store,
             clock,
             settings or ServiceSettings(),
-            pacer or Pacer(),
+            pacer or LocalPacer(),
             observer=observer or NullObserver(),
         )
         self._identity = identity

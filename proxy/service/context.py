@@ -10,8 +10,8 @@ from typing import Any
 
 from ..caching import CacheStats
 from ..observer import NullObserver
-from ..pacing import Pacer
-from ..ports import ActivationStore, Clock, Observer, Provider
+from ..pacing import Pacer as LocalPacer
+from ..ports import ActivationStore, Clock, Observer, Pacer, Provider
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Context:
     store: ActivationStore
     clock: Clock
     settings: ServiceSettings = field(default_factory=ServiceSettings)
-    pacer: Pacer = field(default_factory=Pacer)
+    pacer: Pacer = field(default_factory=LocalPacer)
     cache_stats: CacheStats = field(default_factory=CacheStats)
     observer: Observer = field(default_factory=NullObserver)
     background: set[asyncio.Task[None]] = field(default_factory=set)
