@@ -7,7 +7,9 @@ class, so every vendor's refusals mean the same here:
 * the offer is not there (no numbers, service unknown or unavailable, price above the
   client's maximum, a rental cap): the next account, at once;
 * the account cannot serve now (maintenance, unreachable, 429): the next account, and
-  this one cools down for a while (a 429's Retry-After when it gives one);
+  this one cools down for a while (a 429's Retry-After when it gives one); a 5xx or an
+  unreachable vendor cools it only when at least half its calls of the last minute failed,
+  so one stray error does not send its traffic away;
 * the account is broken (bad key, no funds): the next account, and a long cooldown that
   an operator sees in the log;
 * the purchase may have happened (outcome unknown): stop. A number is never bought
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +35,12 @@ class Step:
     go_on: bool  # try the next account
     cool_seconds: float = 0.0
     loud: bool = False  # an operator must act (a key or the funds)
+    by_ratio: bool = False  # cool only when most recent calls failed (errors come and go)
 
+
+RATIO_WINDOW_SECONDS = 60.0
+RATIO_SAMPLES = 50
+FAILURE_RATIO = 0.5  # at least half of the recent calls failed: the provider is failing
 
 STOP = Step(go_on=False)
 NEXT = Step(go_on=True)
@@ -42,8 +50,8 @@ FAILOVER: tuple[tuple[type[e.DomainError], Step], ...] = (
     (e.DuplicateOrder, STOP),
     (e.Maintenance, Step(True, 60.0)),
     (e.RateLimited, Step(True, 1.0)),
-    (e.UpstreamUnavailable, Step(True, 30.0)),
-    (e.UpstreamRejected, Step(True, 30.0)),
+    (e.UpstreamUnavailable, Step(True, 30.0, by_ratio=True)),
+    (e.UpstreamRejected, Step(True, 30.0, by_ratio=True)),
     (e.AuthError, Step(True, 3600.0, loud=True)),
     (e.NoBalance, Step(True, 300.0, loud=True)),
     (e.OrderRejected, NEXT),  # no numbers, unknown service, max price, rental cap, ...
@@ -62,6 +70,7 @@ class Router:
         self._now = now
         self._rng = rng or random.Random()
         self._cool_until: dict[str, float] = {}  # account name -> when it may serve again
+        self._outcomes: dict[str, deque[tuple[float, bool]]] = {}  # recent (time, ok)
 
     def candidates(self, accounts: Sequence[UpstreamAccount]) -> list[UpstreamAccount]:
         """The accounts in priority order, those cooling down left out, unless all are:
@@ -85,7 +94,8 @@ class Router:
     def failed(self, account: UpstreamAccount, error: e.DomainError) -> bool:
         """Record a refusal; True when the purchase may go on at the next account."""
         step = step_for(error)
-        seconds = step.cool_seconds
+        failing = self._record(account, ok=False) >= FAILURE_RATIO
+        seconds = step.cool_seconds if failing or not step.by_ratio else 0.0
         if isinstance(error, e.RateLimited):
             seconds = max(seconds, error.retry_after)
         if seconds > 0:
@@ -101,6 +111,16 @@ class Router:
 
     def succeeded(self, account: UpstreamAccount) -> None:
         self._cool_until.pop(account.name, None)
+        self._record(account, ok=True)
+
+    def _record(self, account: UpstreamAccount, *, ok: bool) -> float:
+        """Note an outcome; the share of failures among the account's recent calls."""
+        now = self._now()
+        recent = self._outcomes.setdefault(account.name, deque(maxlen=RATIO_SAMPLES))
+        recent.append((now, ok))
+        while recent and recent[0][0] < now - RATIO_WINDOW_SECONDS:
+            recent.popleft()
+        return sum(1 for _, good in recent if not good) / len(recent)
 
     def cooling(self) -> dict[str, float]:
         """Seconds left per provider (its longest-cooling account)."""

@@ -131,3 +131,29 @@ async def test_limit_overrides_replace_the_vendors_rates() -> None:
             upstreams.provider("getatext", "http://v", Timeouts(), limits={"orders": 1.0})
     finally:
         await upstreams.aclose()
+
+
+def test_a_stray_error_does_not_cool_a_provider_that_mostly_works() -> None:
+    from proxy.clock import ManualClock
+    from proxy.domain import UpstreamAccount
+    from proxy.errors import Maintenance, UpstreamUnavailable
+    from proxy.router import Router
+
+    clock = ManualClock()
+    router = Router(clock.now)
+    alpha, beta = UpstreamAccount("alpha", "k", "alpha", 1), UpstreamAccount("beta", "k", "beta", 2)
+    for _ in range(3):
+        router.succeeded(alpha)
+    assert router.failed(alpha, UpstreamUnavailable("5xx"))  # the next one serves this call
+    assert router.cooling() == {}  # 1 failure in 4 calls: alpha stays in rotation
+    router.failed(alpha, UpstreamUnavailable("5xx"))
+    assert router.cooling() == {}  # 2 in 5
+    router.failed(alpha, UpstreamUnavailable("5xx"))
+    assert router.cooling() == {"alpha": 30.0}  # 3 in 6: half of its calls failed
+    assert router.candidates([alpha, beta]) == [beta]
+    clock.advance(31)
+    assert router.candidates([alpha, beta]) == [alpha, beta]
+    router.failed(beta, Maintenance())  # a clear answer cools at once, whatever the ratio
+    assert router.cooling() == {"beta": 60.0}
+    clock.advance(61)
+    assert router.candidates([beta]) == [beta]
