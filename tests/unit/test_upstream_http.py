@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import httpx
 import pytest
 from aiohttp import web
@@ -10,7 +13,14 @@ from aiohttp.test_utils import TestServer
 from adapters.upstreams.getatext import GetatextProvider
 from adapters.upstreams.handler_api import HandlerApiProvider
 from proxy.domain import Order
-from proxy.errors import NoNumbers, OutcomeUnknown, UpstreamUnavailable
+from proxy.errors import (
+    BadKey,
+    NoBalance,
+    NoNumbers,
+    NotFound,
+    OutcomeUnknown,
+    UpstreamUnavailable,
+)
 
 
 def vendor_answering(status: int, body: bytes) -> web.Application:
@@ -68,3 +78,71 @@ async def test_a_handler_api_vendor_gets_its_own_service_codes() -> None:
         ("getNumberV2", "wa2", "16"),  # the configured code; the family's id for the UK
         ("getNumberV2", "tg", "187"),  # the flavour's own code
     ]
+
+
+def clone(answers: dict[str, tuple[int, str]]) -> web.Application:
+    """A stand-in for an SMS-Activate clone this machine cannot reach: one answer per action."""
+
+    async def handler(request: web.Request) -> web.Response:
+        status, text = answers[request.query["action"]]
+        return web.Response(status=status, text=text)
+
+    app = web.Application()
+    app.router.add_get("/stubs/handler_api.php", handler)
+    return app
+
+
+async def provider_for(server: TestServer, client: httpx.AsyncClient, flavour: str) -> Any:
+    return HandlerApiProvider(
+        str(server.make_url("/stubs/handler_api.php")), client, flavour=flavour
+    )
+
+
+async def test_smshub_buys_with_get_number_and_reads_its_price() -> None:
+    server = TestServer(
+        clone(
+            {
+                "getPrices": (200, '{"187": {"wa": {"cost": 0.3, "count": 5}}}'),
+                "getNumber": (200, "ACCESS_NUMBER:555:12125550100"),
+                "getBalance": (200, "API_KEY_NOT_VALID"),
+            }
+        ),
+        host="127.0.0.1",
+    )
+    await server.start_server()
+    async with httpx.AsyncClient() as client:
+        smshub = await provider_for(server, client, "smshub")
+        rented = await smshub.rent("key", Order(("whatsapp",)))
+        assert (rented.upstream_id, rented.number, rented.cost) == (
+            555,
+            "2125550100",
+            Decimal("0.3"),
+        )
+        with pytest.raises(BadKey):
+            await smshub.balance("key")
+    await server.close()
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "body", "error"),
+    [
+        ("getNumberV2", 402, '{"title": "NO_BALANCE", "details": "top up"}', NoBalance),
+        ("getNumberV2", 402, '{"title": "Payment Required"}', NoBalance),
+        ("getNumberV2", 404, '{"title": "Not Found"}', NoNumbers),  # nothing to sell
+        ("getStatus", 404, '{"title": "Not Found"}', NotFound),  # no such activation
+        ("getStatus", 401, '{"title": "Unauthorized"}', BadKey),
+    ],
+)
+async def test_herosms_errors_come_as_http_statuses(
+    action: str, status: int, body: str, error: type
+) -> None:
+    server = TestServer(clone({action: (status, body)}), host="127.0.0.1")
+    await server.start_server()
+    async with httpx.AsyncClient() as client:
+        herosms = await provider_for(server, client, "herosms")
+        with pytest.raises(error):
+            if action == "getNumberV2":
+                await herosms.rent("key", Order(("whatsapp",)))
+            else:
+                await herosms.status("key", 7)
+    await server.close()

@@ -6,6 +6,7 @@ Each token a vendor answers maps to a domain error; a token no row knows is an
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -87,6 +88,25 @@ SMS_ACTIVATE_CODES: Mapping[str, str] = {
 }
 
 
+# SMSHub: SMS-Activate's tokens and ids, plus its own spellings (protocol reference §9)
+SMSHUB_ERRORS: Mapping[str, Factory] = {
+    **SMS_ACTIVATE_ERRORS,
+    "API_KEY_NOT_VALID": _const(e.BadKey),
+    "WRONG_SERVICE": _const(e.BadService),
+}
+
+# HeroSMS answers errors with HTTP statuses and a JSON body {"title", "details"} (§9); the
+# title is read as a token when it is one, else the status decides
+HEROSMS_STATUSES: Mapping[int, Factory] = {
+    401: _const(e.BadKey),
+    403: _const(e.BadKey),
+    402: _const(e.NoBalance),
+    404: _const(e.NotFound),
+    409: _const(e.BadTransition),
+    422: _const(e.BadService),
+}
+
+
 @dataclass(frozen=True)
 class Flavour:
     name: str
@@ -97,6 +117,7 @@ class Flavour:
     number_v2: bool = False  # getNumberV2 answers JSON with the cost
     lists_prices: bool = True  # getPrices without a service lists every offer
     country_codes: Mapping[str, str] = field(default_factory=lambda: {"us": "187"})
+    statuses: Mapping[int, Factory] = field(default_factory=dict)  # errors by HTTP status
 
 
 # the family's country ids (ISO 3166 alpha-2 -> id)
@@ -123,6 +144,24 @@ FLAVOURS: Mapping[str, Flavour] = {
         number_v2=True,
         country_codes=SMS_ACTIVATE_COUNTRIES,
     ),
+    "smshub": Flavour(
+        "smshub",
+        SMSHUB_ERRORS,
+        "187",
+        20 * 60,
+        SMS_ACTIVATE_CODES,
+        country_codes=SMS_ACTIVATE_COUNTRIES,
+    ),
+    "herosms": Flavour(
+        "herosms",
+        SMS_ACTIVATE_ERRORS,
+        "187",
+        20 * 60,
+        SMS_ACTIVATE_CODES,
+        number_v2=True,
+        country_codes=SMS_ACTIVATE_COUNTRIES,
+        statuses=HEROSMS_STATUSES,
+    ),
     "getatext-legacy": Flavour(
         "getatext-legacy", GETATEXT_LEGACY_ERRORS, "187", 20 * 60, lists_prices=False
     ),
@@ -138,3 +177,24 @@ def to_domain_error(flavour: Flavour, answer: str) -> e.DomainError | None:
     error = factory(detail)
     error.vendor_text = None  # another vendor's words are never replayed to clients
     return error
+
+
+def status_error(flavour: Flavour, status: int, body: str, *, purchase: bool) -> e.DomainError:
+    """A 4xx answer: its JSON title when that is a token, else the family's status table.
+    A 404 to an order means nothing to sell, not an unknown activation."""
+    try:
+        title = json.loads(body).get("title") if body.startswith("{") else None
+    except (ValueError, AttributeError):
+        title = None
+    if isinstance(title, str):
+        named = to_domain_error(flavour, title)
+        if named is not None:
+            return named
+    if purchase and status == 404:
+        return e.NoNumbers()
+    factory = flavour.statuses.get(status)
+    if factory is not None:
+        error = factory(body)
+        error.vendor_text = None
+        return error
+    return e.UpstreamRejected(status, "")

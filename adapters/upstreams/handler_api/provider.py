@@ -32,7 +32,7 @@ from proxy.domain import (
 from proxy.ports import Observer
 
 from ..http import send
-from .flavours import FLAVOURS, Flavour, to_domain_error
+from .flavours import FLAVOURS, Flavour, status_error, to_domain_error
 
 # conservative until a vendor's own limits are configured: one order a second, and
 # three other calls a second, per account
@@ -108,6 +108,8 @@ class HandlerApiProvider:
             raise e.RateLimited() if answer.status == 429 else e.UpstreamUnavailable("5xx")
         body = str(answer.body or "")
         error = to_domain_error(self.flavour, body)
+        if error is None and answer.status >= 400:
+            error = status_error(self.flavour, answer.status, body, purchase=purchase)
         if error is not None:
             raise error
         return body
@@ -153,17 +155,19 @@ class HandlerApiProvider:
 
     async def _price(self, key: str, service: str) -> Decimal:
         """One service's price, for families whose purchase answer does not say it."""
+        code = self._code(service)
         answer = await self._ask(
-            key,
-            "getPrices",
-            self._t.read,
-            service=self._code(service),
-            country=self.flavour.country,
+            key, "getPrices", self._t.read, service=code, country=self.flavour.country
         )
-        rows = json.loads(answer) if answer.startswith(("[", "{")) else None
+        try:
+            rows = json.loads(answer)
+        except ValueError:
+            raise e.UpstreamUnavailable("unreadable price") from None
+        if isinstance(rows, dict) and isinstance(rows.get(self.flavour.country), dict):
+            rows = rows[self.flavour.country]  # SMS-Activate's {country: {code: {...}}}
         for row in rows if isinstance(rows, list) else [rows]:
-            if isinstance(row, dict) and isinstance(row.get(self._code(service)), dict):
-                return _money(row[self._code(service)].get("cost"))
+            if isinstance(row, dict) and isinstance(row.get(code), dict):
+                return _money(row[code].get("cost"))
         raise e.BadService()
 
     # -- purchases ---------------------------------------------------------------------------
