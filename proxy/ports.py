@@ -76,6 +76,10 @@ class Provider(Protocol):
 
     async def complete(self, key: str, upstream_id: int) -> None: ...
 
+    async def request_another(self, key: str, upstream_id: int) -> None:
+        """The client wants another SMS on the rental (vendors whose rules ask for it)."""
+        ...
+
     async def rerent(self, key: str, upstream_id: int) -> RentedNumber: ...
 
     async def rent_specific(

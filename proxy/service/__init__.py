@@ -173,7 +173,7 @@ class Service:
 
     async def request_another(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await lifecycle.request_another(
-            self._ctx, self._reader, self._catalog, tenant, activation_id
+            self._ctx, self._gateway, self._reader, self._catalog, tenant, activation_id
         )
 
     async def complete(self, tenant: Tenant, activation_id: int | None) -> Activation:

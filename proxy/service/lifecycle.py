@@ -28,21 +28,26 @@ async def mark_ready(ctx: Context, tenant: Tenant, activation_id: int | None) ->
 
 async def request_another(
     ctx: Context,
+    gateway: Gateway,
     reader: StatusReader,
     catalog: Catalog,
     tenant: Tenant,
     activation_id: int | None,
 ) -> Activation:
-    """setStatus 3 has no vendor endpoint (D9): remember the code, wait for a new one.
-    Whether the service takes another SMS is asked of the catalogue when the purchase
-    could not learn it (the price list was out of reach then)."""
+    """Remember the code and wait for a new one. A vendor whose rules say so is asked
+    (and decides); for the others there is no endpoint (D9), and whether the service takes
+    another SMS is asked of the catalogue when the purchase could not learn it."""
     activation = await reader.read(tenant, activation_id)
     if activation.status is S.RETRY_WAIT:
         return activation
     if activation.status is not S.CODE_RECEIVED:
         raise BadTransition()
     seller = Gateway.account_at(tenant, activation.provider)
-    if not activation.multiple_sms and not await catalog.multiple_sms(seller, activation.service):
+    if ctx.providers[activation.provider].rules.asks_for_another_sms:
+        await gateway.call(
+            seller, "another_sms", lambda p, key: p.request_another(key, activation.upstream_id)
+        )
+    elif not activation.multiple_sms and not await catalog.multiple_sms(seller, activation.service):
         raise BadTransition()
     updated = activation.evolve(status=S.RETRY_WAIT, retry_code=activation.code, multiple_sms=True)
     await ctx.store.put(updated)

@@ -194,6 +194,9 @@ class GetatextProvider:
             endpoint="rental-completed",
         )
 
+    async def request_another(self, key: str, upstream_id: int) -> None:
+        return None  # no endpoint: an open rental of a multi-SMS service takes the next one
+
     async def rerent(self, key: str, upstream_id: int) -> RentedNumber:
         answer = await self._call(
             "POST", "/re-rent", key, self._t.purchase, {"rental_id": upstream_id}, purchase=True

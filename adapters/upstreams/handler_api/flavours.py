@@ -118,6 +118,7 @@ class Flavour:
     lists_prices: bool = True  # getPrices without a service lists every offer
     country_codes: Mapping[str, str] = field(default_factory=lambda: {"us": "187"})
     statuses: Mapping[int, Factory] = field(default_factory=dict)  # errors by HTTP status
+    another_sms: bool = True  # setStatus 3 asks the vendor for another SMS
 
 
 # the family's country ids (ISO 3166 alpha-2 -> id)
@@ -163,7 +164,12 @@ FLAVOURS: Mapping[str, Flavour] = {
         statuses=HEROSMS_STATUSES,
     ),
     "getatext-legacy": Flavour(
-        "getatext-legacy", GETATEXT_LEGACY_ERRORS, "187", 20 * 60, lists_prices=False
+        "getatext-legacy",
+        GETATEXT_LEGACY_ERRORS,
+        "187",
+        20 * 60,
+        lists_prices=False,
+        another_sms=False,  # its handler has no setStatus 3
     ),
 }
 

@@ -45,6 +45,7 @@ LIMITS: Mapping[str, LimitGroup] = {
     "rerent": ORDERS,
     "cancel": ORDERS,
     "complete": ORDERS,
+    "another_sms": ORDERS,
     "status": READS,
     "balance": READS,
     "offers": READS,
@@ -79,6 +80,8 @@ class HandlerApiProvider:
         self._t = timeouts or Timeouts()
         self._observer = observer
         self._codes = {**self.flavour.codes, **(codes or {})}  # the configuration's win
+        # the family decides about another SMS itself, where it has setStatus 3
+        self.rules = VendorRules(asks_for_another_sms=self.flavour.another_sms)
         self._names = {code: service for service, code in self._codes.items()}
 
     # -- the wire ------------------------------------------------------------------------
@@ -243,6 +246,11 @@ class HandlerApiProvider:
         if not answer.startswith("ACCESS_CANCEL"):
             raise e.UpstreamUnavailable("unreadable answer to a cancel")
         return RentalSnapshot(upstream_id, RentalState.CANCELLED, None, None)
+
+    async def request_another(self, key: str, upstream_id: int) -> None:
+        answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="3")
+        if not answer.startswith("ACCESS_RETRY_GET"):
+            raise e.UpstreamUnavailable("unreadable answer to another SMS")
 
     async def complete(self, key: str, upstream_id: int) -> None:
         answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="6")
