@@ -316,8 +316,12 @@ async def test_a_purchase_cancelled_under_way_is_unknown_not_refused(tmp_path: P
             json={"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2},
         )
         buying = asyncio.create_task(service.rent(service.tenant(DEMO), Order(("whatsapp",))))
-        while not (await http.get(vendor_url + "/_sandbox/rentals")).json()["rentals"]:
-            await asyncio.sleep(0.01)  # a condition polled: the vendor has sold it
+
+        async def sold() -> None:
+            while not (await http.get(vendor_url + "/_sandbox/rentals")).json()["rentals"]:
+                await asyncio.sleep(0.01)  # a condition polled: the vendor has sold it
+
+        await asyncio.wait_for(sold(), 20)
         buying.cancel()
         with pytest.raises(asyncio.CancelledError):
             await buying

@@ -102,8 +102,12 @@ async def test_purchases_in_flight_survive_a_kill(vendor: str, tmp_path: Path) -
             {"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 3},
         )
         in_flight = [asyncio.create_task(buy(key)) for key in keys]
-        while len((await control("GET", "/rentals"))["rentals"]) < 1 + len(keys):
-            await asyncio.sleep(0.02)  # a condition polled, not a guessed delay
+
+        async def all_sold() -> None:
+            while len((await control("GET", "/rentals"))["rentals"]) < 1 + len(keys):
+                await asyncio.sleep(0.02)  # a condition polled, not a guessed delay
+
+        await asyncio.wait_for(all_sold(), 20)
         await proxy.kill()
         await asyncio.gather(*in_flight, return_exceptions=True)
         await control("DELETE", "/faults")
