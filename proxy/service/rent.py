@@ -84,15 +84,7 @@ class Renter:
         """At each of the tenant's accounts in turn until one sells, as the router's
         failover table allows (never past a purchase whose outcome is unknown)."""
         intent = intent_for(order, many=many, order_ref=order_ref)
-        serving = [a for a in tenant.accounts if self._sells(a, order)]
-        if not serving:
-            raise NoNumbers("country not served")  # D1: tools move on to another country
-        accounts = self._router.candidates(serving)
-        routing = tenant.routing or self._ctx.settings.routing
-        if routing == "cheapest" and len(accounts) > 1:
-            accounts = await self._by_price(accounts, order)
-        elif routing == "weighted" and len(accounts) > 1:
-            accounts = self._router.weighted(accounts)
+        accounts = await self._ordered(tenant, order)
         observer = self._ctx.observer
         if len(accounts) == 1:  # nothing to fail over to: no cooldown bookkeeping
             bought = await self._rent_at(tenant, accounts[0], order, intent, many)
@@ -112,6 +104,20 @@ class Renter:
             observer.routed(account.provider, "failover" if tried else "first")
             return bought
         raise refusal
+
+    async def _ordered(self, tenant: Tenant, order: Order) -> list[UpstreamAccount]:
+        """The accounts a purchase tries, in turn: those whose provider sells the order,
+        not cooling down (unless all are), in the tenant's (or the global) strategy."""
+        serving = [a for a in tenant.accounts if self._sells(a, order)]
+        if not serving:
+            raise NoNumbers("no provider sells it")  # D1: tools move on to another country
+        accounts = self._router.candidates(serving)
+        routing = tenant.routing or self._ctx.settings.routing
+        if routing == "cheapest" and len(accounts) > 1:
+            return await self._by_price(accounts, order)
+        if routing == "weighted" and len(accounts) > 1:
+            return self._router.weighted(accounts)
+        return accounts
 
     def _sells(self, account: UpstreamAccount, order: Order) -> bool:
         """The account's provider sells numbers of the order's country and services."""
