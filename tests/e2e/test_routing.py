@@ -219,15 +219,19 @@ async def test_an_unknown_outcome_is_never_bought_elsewhere(fleet: Fleet) -> Non
 async def test_an_activation_stays_with_its_seller_after_a_restart(fleet: Fleet) -> None:
     await out_of_stock(fleet.a)
     _, activation_id, phone = (await fleet.sa(action="getNumber", service="wa")).split(":")
+    await fleet.tick(1)
+    _, cancelled_id, _ = (await fleet.sa(action="getNumber", service="wa")).split(":")
     await fleet.stop()
-    await fleet.start()
+    await fleet.start()  # alpha has stock again, but these two were sold by beta
+    await fleet.a.control("PUT", "/services", [{"api_name": "whatsapp", "price": 0.5, "stock": 9}])
     await fleet.b.control("POST", "/sms", {"number": phone[1:], "code": "909090"})
-    await fleet.tick(31)  # webhooks are on: status is polled at the reconcile interval
+    await fleet.tick(61)  # past the vendor's cancel lock; polls are due again
     assert await fleet.sa(action="getStatus", id=activation_id) == "STATUS_OK:909090"
     assert await fleet.sa(action="setStatus", id=activation_id, status="6") == "ACCESS_ACTIVATION"
-    [rental] = await fleet.b.rentals()
-    assert rental["status"] == "completed"
+    assert await fleet.sa(action="setStatus", id=cancelled_id, status="8") == "ACCESS_CANCEL"
+    assert sorted(r["status"] for r in await fleet.b.rentals()) == ["cancelled", "completed"]
     assert await fleet.a.sent("rental-status") == 0
+    assert await fleet.a.sent("cancel-rental") == 0
 
 
 async def test_only_configured_client_keys_are_served(fleet: Fleet) -> None:
