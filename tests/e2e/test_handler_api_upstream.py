@@ -44,15 +44,17 @@ class Chain:
         return rows
 
 
-def settings(data: Path, provider: ProviderConfig, **extra: Any) -> config.Settings:
+def settings(
+    data: Path, *providers: ProviderConfig, client_env: str = "CLIENT_KEY", **extra: Any
+) -> config.Settings:
     return config.load(
         env={},
         data_dir=data,
         secret="handler",
         pacing_enabled=False,
         poll_interval_seconds=0.0,
-        providers=(provider,),
-        tenants=(TenantConfig(key_env="CLIENT_KEY"),),
+        providers=providers,
+        tenants=(TenantConfig(key_env=client_env),),
         **extra,
     )
 
@@ -188,38 +190,25 @@ async def test_a_country_only_one_provider_serves_is_routed_there(tmp_path: Path
     gb_vendor = await serve(create_app(SandboxConfig(seed=62), clock))
     us_url = str(us_vendor.make_url("")).rstrip("/")
     gb_url = str(gb_vendor.make_url("")).rstrip("/")
-    inner = config.load(
-        env={},
-        data_dir=tmp_path / "inner",
-        secret="inner",
-        pacing_enabled=False,
-        poll_interval_seconds=0.0,
-        providers=(
-            ProviderConfig("uk", "getatext", gb_url, key_env="VENDOR_KEY", countries=("gb",)),
-        ),
-        tenants=(TenantConfig(key_env="INNER_CLIENT"),),
+    inner = settings(
+        tmp_path / "inner",
+        ProviderConfig("uk", "getatext", gb_url, key_env="VENDOR_KEY", countries=("gb",)),
+        client_env="INNER_CLIENT",
     )
     inner_env = {"VENDOR_KEY": DEMO, "INNER_CLIENT": "sk_outer_account"}
     gb_server = await serve(build_app(inner, ManualClock(clock.now()), inner_env))
-    outer = config.load(
-        env={},
-        data_dir=tmp_path / "outer",
-        secret="outer",
-        pacing_enabled=False,
-        poll_interval_seconds=0.0,
-        providers=(
-            ProviderConfig("alpha", "getatext", us_url, key_env="VENDOR_KEY", priority=1),
-            ProviderConfig(
-                "gamma",
-                "handler-api",
-                str(gb_server.make_url("/stubs/handler_api.php")),
-                key_env="GAMMA_KEY",
-                priority=2,
-                flavour="sms-activate",
-                countries=("gb",),
-            ),
+    outer = settings(
+        tmp_path / "outer",
+        ProviderConfig("alpha", "getatext", us_url, key_env="VENDOR_KEY", priority=1),
+        ProviderConfig(
+            "gamma",
+            "handler-api",
+            str(gb_server.make_url("/stubs/handler_api.php")),
+            key_env="GAMMA_KEY",
+            priority=2,
+            flavour="sms-activate",
+            countries=("gb",),
         ),
-        tenants=(TenantConfig(key_env="CLIENT_KEY"),),
     )
     env = {**ENV, "GAMMA_KEY": "sk_outer_account"}
     proxy = await serve(build_app(outer, ManualClock(clock.now()), env))

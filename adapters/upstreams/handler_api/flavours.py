@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from proxy import errors as e
@@ -135,34 +135,21 @@ SMS_ACTIVATE_COUNTRIES: Mapping[str, str] = {
     "fr": "78",
 }
 
+SMS_ACTIVATE = Flavour(
+    "sms-activate",
+    SMS_ACTIVATE_ERRORS,
+    "187",
+    20 * 60,
+    SMS_ACTIVATE_CODES,
+    number_v2=True,
+    country_codes=SMS_ACTIVATE_COUNTRIES,
+)
+
+# the clones: SMS-Activate with their differences (protocol reference §9)
 FLAVOURS: Mapping[str, Flavour] = {
-    "sms-activate": Flavour(
-        "sms-activate",
-        SMS_ACTIVATE_ERRORS,
-        "187",
-        20 * 60,
-        SMS_ACTIVATE_CODES,
-        number_v2=True,
-        country_codes=SMS_ACTIVATE_COUNTRIES,
-    ),
-    "smshub": Flavour(
-        "smshub",
-        SMSHUB_ERRORS,
-        "187",
-        20 * 60,
-        SMS_ACTIVATE_CODES,
-        country_codes=SMS_ACTIVATE_COUNTRIES,
-    ),
-    "herosms": Flavour(
-        "herosms",
-        SMS_ACTIVATE_ERRORS,
-        "187",
-        20 * 60,
-        SMS_ACTIVATE_CODES,
-        number_v2=True,
-        country_codes=SMS_ACTIVATE_COUNTRIES,
-        statuses=HEROSMS_STATUSES,
-    ),
+    "sms-activate": SMS_ACTIVATE,
+    "smshub": replace(SMS_ACTIVATE, name="smshub", errors=SMSHUB_ERRORS, number_v2=False),
+    "herosms": replace(SMS_ACTIVATE, name="herosms", statuses=HEROSMS_STATUSES),
     "getatext-legacy": Flavour(
         "getatext-legacy",
         GETATEXT_LEGACY_ERRORS,
