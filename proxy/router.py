@@ -11,7 +11,8 @@ class, so every vendor's refusals mean the same here:
   unreachable vendor cools it only when at least half its calls of the last minute failed,
   so one stray error does not send its traffic away;
 * the account is broken (bad key, no funds): the next account, and a long cooldown that
-  an operator sees in the log;
+  an operator sees in the log; an account without funds serves again as soon as a
+  balance read shows its balance rose (a top-up), which the renter checks once a minute;
 * the purchase may have happened (outcome unknown): stop. A number is never bought
   elsewhere while one may have been bought here.
 """
@@ -23,6 +24,7 @@ import random
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from . import errors as e
 from .domain import UpstreamAccount
@@ -36,11 +38,20 @@ class Step:
     cool_seconds: float = 0.0
     loud: bool = False  # an operator must act (a key or the funds)
     by_ratio: bool = False  # cool only when most recent calls failed (errors come and go)
+    until_funded: bool = False  # the cooldown ends early when the balance rises
 
 
 RATIO_WINDOW_SECONDS = 60.0
 RATIO_SAMPLES = 50
+FUNDS_PROBE_SECONDS = 60.0  # how often the balance of an account without funds is read
 FAILURE_RATIO = 0.5  # at least half of the recent calls failed: the provider is failing
+
+
+@dataclass
+class _Unfunded:
+    probed_at: float  # the last balance read asked for
+    baseline: Decimal | None = None  # the balance after the refusal, once read
+
 
 STOP = Step(go_on=False)
 NEXT = Step(go_on=True)
@@ -53,7 +64,7 @@ FAILOVER: tuple[tuple[type[e.DomainError], Step], ...] = (
     (e.UpstreamUnavailable, Step(True, 30.0, by_ratio=True)),
     (e.UpstreamRejected, Step(True, 30.0, by_ratio=True)),
     (e.AuthError, Step(True, 3600.0, loud=True)),
-    (e.NoBalance, Step(True, 300.0, loud=True)),
+    (e.NoBalance, Step(True, 3600.0, loud=True, until_funded=True)),
     (e.OrderRejected, NEXT),  # no numbers, unknown service, max price, rental cap, ...
 )
 
@@ -71,6 +82,7 @@ class Router:
         self._rng = rng or random.Random()
         self._cool_until: dict[str, float] = {}  # account name -> when it may serve again
         self._outcomes: dict[str, deque[tuple[float, bool]]] = {}  # recent (time, ok)
+        self._unfunded: dict[str, _Unfunded] = {}  # account name -> its balance watch
 
     def candidates(self, accounts: Sequence[UpstreamAccount]) -> list[UpstreamAccount]:
         """The accounts in priority order, those cooling down left out, unless all are:
@@ -98,6 +110,9 @@ class Router:
         seconds = step.cool_seconds if failing or not step.by_ratio else 0.0
         if isinstance(error, e.RateLimited):
             seconds = max(seconds, error.retry_after)
+        if step.until_funded:
+            # due at once: the first read after the refusal is the baseline
+            self._unfunded[account.name] = _Unfunded(self._now() - FUNDS_PROBE_SECONDS)
         if seconds > 0:
             self._cool_until[account.name] = self._now() + seconds
             report = log.error if step.loud else log.warning
@@ -111,7 +126,32 @@ class Router:
 
     def succeeded(self, account: UpstreamAccount) -> None:
         self._cool_until.pop(account.name, None)
+        self._unfunded.pop(account.name, None)
         self._record(account, ok=True)
+
+    def funds_seen(self, account: UpstreamAccount, balance: Decimal) -> None:
+        """A balance read of the account. The first one after a no-funds refusal is the
+        baseline; one above it means someone topped the account up: it serves again."""
+        watch = self._unfunded.get(account.name)
+        if watch is None:
+            return
+        if watch.baseline is None or balance <= watch.baseline:
+            watch.baseline = balance if watch.baseline is None else min(watch.baseline, balance)
+            return
+        del self._unfunded[account.name]
+        self._cool_until.pop(account.name, None)
+        log.warning("provider %s: balance rose to %s, it serves again", account.provider, balance)
+
+    def funds_probes(self, accounts: Sequence[UpstreamAccount]) -> list[UpstreamAccount]:
+        """The accounts without funds whose balance is due to be read again (each read
+        is then counted as done, so one purchase asks for it, not every one)."""
+        now, due = self._now(), []
+        for account in accounts:
+            watch = self._unfunded.get(account.name)
+            if watch is not None and now - watch.probed_at >= FUNDS_PROBE_SECONDS:
+                watch.probed_at = now
+                due.append(account)
+        return due
 
     def _record(self, account: UpstreamAccount, *, ok: bool) -> float:
         """Note an outcome; the share of failures among the account's recent calls."""

@@ -105,6 +105,7 @@ class Service:
         token = self._journal.balances.quiet(account.name)
         value = await self._gateway.call(account, "balance", lambda p, key: p.balance(key))
         self._journal.balances.saw(account.name, value, token)
+        self.router.funds_seen(account, value)
         return value
 
     async def recent_balance(self, tenant: Tenant) -> Decimal:

@@ -83,6 +83,15 @@ class Renter:
     ) -> list[Activation]:
         """At each of the tenant's accounts in turn until one sells, as the router's
         failover table allows (never past a purchase whose outcome is unknown)."""
+        try:
+            return await self._rent(tenant, order, many, order_ref)
+        finally:
+            for account in self._router.funds_probes(tenant.accounts):
+                self._ctx.spawn(self._read_funds(account))
+
+    async def _rent(
+        self, tenant: Tenant, order: Order, many: bool, order_ref: str | None
+    ) -> list[Activation]:
         intent = intent_for(order, many=many, order_ref=order_ref)
         accounts = await self._ordered(tenant, order)
         observer = self._ctx.observer
@@ -104,6 +113,15 @@ class Renter:
             observer.routed(account.provider, "failover" if tried else "first")
             return bought
         raise refusal
+
+    async def _read_funds(self, account: UpstreamAccount) -> None:
+        """An account refused for want of funds: has its balance risen since?"""
+        try:
+            balance = await self._gateway.call(account, "balance", lambda p, key: p.balance(key))
+        except DomainError as error:
+            log.info("balance of %s unread: %s", account.provider, type(error).__name__)
+            return
+        self._router.funds_seen(account, balance)
 
     async def _ordered(self, tenant: Tenant, order: Order) -> list[UpstreamAccount]:
         """The accounts a purchase tries, in turn: those whose provider sells the order,

@@ -205,6 +205,40 @@ async def test_a_bad_key_at_one_provider_does_not_fail_the_tenant(
     assert len(await fleet.b.rentals()) == 1
 
 
+async def test_no_funds_cools_a_provider_until_its_balance_rises(
+    fleet: Fleet, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def balance_reads(at_least: int) -> None:
+        async def read() -> None:
+            while await fleet.a.sent("balance") < at_least:
+                await asyncio.sleep(0.01)  # a condition polled: the read behind has landed
+
+        await asyncio.wait_for(read(), 20)
+
+    await fleet.a.control("POST", "/accounts", {"api_key": ENV["KEY_A"], "balance": 0})
+    with caplog.at_level(logging.WARNING, logger="smsproxy.router"):
+        assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+        await balance_reads(1)  # the baseline, read behind the answer
+        await fleet.tick(1)
+        assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+        assert await fleet.a.sent("rent-a-number") == 1  # cooled: not asked again
+        await fleet.tick(60)  # a balance read is due, but nobody topped it up
+        assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+        await balance_reads(2)
+        await fleet.a.control("POST", "/accounts", {"api_key": ENV["KEY_A"], "balance": 20})
+        await fleet.tick(1)
+        assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+        assert await fleet.a.sent("balance") == 2  # the next read is a minute after the last
+        await fleet.tick(60)
+        assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+        await balance_reads(3)
+        assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+    assert "provider alpha cools down for 3600 s: NoBalance" in caplog.text
+    assert "provider alpha: balance rose to 20.00, it serves again" in caplog.text
+    assert (len(await fleet.a.rentals()), len(await fleet.b.rentals())) == (1, 5)
+    assert await fleet.a.sent("rent-a-number") == 2
+
+
 async def test_an_unknown_outcome_is_never_bought_elsewhere(fleet: Fleet) -> None:
     await fleet.a.control("POST", "/faults", {"endpoint": "rent-a-number", "reset_rate": 1})
     assert await fleet.sa(action="getNumber", service="wa") == "ERROR_SQL"
