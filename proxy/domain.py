@@ -212,6 +212,7 @@ class VendorRules:
     cancel_lock_seconds: float = 0.0  # no cancel this soon after the purchase
     rerent_after_completion: Decimal = Decimal(1)  # re-rent price factor after a completion
     asks_for_another_sms: bool = False  # another SMS is requested of the vendor, who decides
+    told_when_ready: bool = False  # the vendor wants to hear that the client sent the SMS
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,15 @@ class Provider(Protocol):
         """The client wants another SMS on the rental (vendors whose rules ask for it)."""
         ...
 
+    async def mark_ready(self, key: str, upstream_id: int) -> None:
+        """The client says its service sent the SMS (vendors whose rules want to know)."""
+        ...
+
+    async def open_rentals(self, key: str) -> Sequence[RentalSnapshot] | None:
+        """The account's open rentals, where the vendor lists them; None where it does
+        not (reconciliation then reads ids back one by one)."""
+        ...
+
     async def rerent(self, key: str, upstream_id: int) -> RentedNumber: ...
 
     async def rent_specific(

@@ -170,7 +170,7 @@ class Service:
         return current
 
     async def mark_ready(self, tenant: Tenant, activation_id: int | None) -> Activation:
-        return await lifecycle.mark_ready(self._ctx, tenant, activation_id)
+        return await lifecycle.mark_ready(self._ctx, self._gateway, tenant, activation_id)
 
     async def request_another(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await lifecycle.request_another(

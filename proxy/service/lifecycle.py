@@ -19,10 +19,19 @@ S = ActivationStatus
 CANCELLED = (S.CANCELLED, S.BANNED)
 
 
-async def mark_ready(ctx: Context, tenant: Tenant, activation_id: int | None) -> Activation:
+async def mark_ready(
+    ctx: Context, gateway: Gateway, tenant: Tenant, activation_id: int | None
+) -> Activation:
+    """Nothing changes here; a vendor whose rules want to know is told."""
     activation = await owned(ctx, tenant, activation_id)
     if activation.status is not S.WAITING:
         raise BadTransition()
+    if ctx.providers[activation.provider].rules.told_when_ready:
+        await gateway.call(
+            Gateway.account_at(tenant, activation.provider),
+            "ready",
+            lambda p, key: p.mark_ready(key, activation.upstream_id),
+        )
     return activation
 
 

@@ -1,13 +1,15 @@
 """Finding out what became of a purchase whose outcome is unknown.
 
-What a vendor offers for it (the port's operations): rental ids that a key can read back
-with a status read (a foreign or absent id is "not found"), the balance, and the
-webhook that names a rental. So:
+What a vendor offers for it (the port's operations): a list of an account's open
+rentals (some vendors), rental ids that a key can read back with a status read (a
+foreign or absent id is "not found"), the balance, and the webhook that names a rental.
+So:
 
-1. Probe: read the ids just above the highest id the proxy held when the purchase left
-   (its floor), and just below the first id bought after it (its ceiling), skipping
-   ids the store already holds. A rental of the owner's key that the store does not
-   hold, for a service of the purchase, is adopted into it.
+1. Find it: a rental of the owner's account that the store does not hold, for a service
+   of the purchase, is adopted into it. Where the vendor lists open rentals, the list is
+   searched. Elsewhere the ids are probed: those just above the highest id the proxy
+   held when the purchase left (its floor), and just below the first id bought after it
+   (its ceiling), skipping ids the store already holds.
 2. Balance: when the purchase started with a witnessed balance (no other purchase of
    that owner under way), and the balance now equals that balance less every purchase
    stored since, nothing was charged: the purchase is void.
@@ -128,6 +130,24 @@ class Reconciler:
         offers = self._catalog.peek(account)
         wanted = list(entry.services)
         found: list[tuple[RentalSnapshot, str]] = []
+        try:
+            listed = await self._gateway.call(
+                account, "open_rentals", lambda p, key: p.open_rentals(key)
+            )
+        except UpstreamError as exc:
+            log.warning("listing for purchase %s failed: %s", entry.id, type(exc).__name__)
+            return []
+        if listed is not None:
+            for snap in sorted(listed, key=lambda s: s.upstream_id):
+                if await self._ctx.store.by_upstream(entry.provider, snap.upstream_id):
+                    continue
+                service = service_of(snap.service_name, wanted, offers)
+                if service is not None and snap.number is not None:
+                    wanted.remove(service)
+                    found.append((snap, service))
+                    if not wanted:
+                        break
+            return found
         for upstream_id in await self._candidates(entry, since):
             try:
                 snap = await self._gateway.call(

@@ -4,13 +4,16 @@ SMS-Activate dialect in front of a third sandbox). Every dialect's client goes t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from proxy import config
@@ -18,6 +21,7 @@ from proxy.app import build_app
 from proxy.clock import ManualClock
 from proxy.routing_config import ProviderConfig, TenantConfig
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+from proxy.server import QuietAppRunner
 
 CLIENT = "client-key-handler"
 DEMO = "sk_sandbox_demo"
@@ -30,6 +34,17 @@ class Chain:
     vendor: str  # the sandbox at the end of the chain
     http: httpx.AsyncClient
     flavour: str = ""
+    inner: str = ""  # the SMS-Activate server's handler, when there is one
+    clock: ManualClock | None = None  # the proxy's
+
+    async def ask(self, **params: str) -> str:
+        url = self.proxy + "/stubs/handler_api.php"
+        return (await self.http.get(url, params={"api_key": CLIENT, **params})).text
+
+    async def metric(self, series: str) -> float:
+        text = (await self.http.get(self.proxy + "/metrics")).text
+        found = [ln for ln in text.splitlines() if ln.startswith(series + " ")]
+        return float(found[0].split()[-1]) if found else 0.0
 
     async def sms(self, number: str, code: str) -> None:
         r = await self.http.post(
@@ -65,13 +80,15 @@ async def serve(app: Any) -> TestServer:
     return server
 
 
-@pytest.fixture(params=["getatext-legacy", "sms-activate"])
-async def chain(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Chain]:
+@asynccontextmanager
+async def make_chain(flavour: str, tmp_path: Path, **extra: Any) -> AsyncIterator[Chain]:
     clock = SandboxClock(frozen=True)
     sandbox = await serve(create_app(SandboxConfig(seed=31), clock))
     vendor_url = str(sandbox.make_url("")).rstrip("/")
     servers = [sandbox]
-    if request.param == "getatext-legacy":
+    cleanups: list[Callable[[], Awaitable[None]]] = []
+    inner_url = ""
+    if flavour == "getatext-legacy":
         handler = vendor_url + "/stubs/handler_api.php"
     else:  # an SMS-Activate server: smsproxy's own dialect in front of the sandbox
         inner = config.load(
@@ -82,21 +99,44 @@ async def chain(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
             pacing_enabled=False,
             poll_interval_seconds=0.0,
         )
-        sa_server = await serve(build_app(inner, ManualClock(clock.now())))
-        servers.append(sa_server)
-        handler = str(sa_server.make_url("/stubs/handler_api.php"))
+        # served as `smsproxy serve` does: a client that gives up does not cancel its
+        # request's handler (test servers do), as at a real vendor
+        runner = QuietAppRunner(build_app(inner, ManualClock(clock.now())))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        cleanups.append(runner.cleanup)
+        host, port = runner.addresses[0][:2]
+        handler = inner_url = f"http://{host}:{port}/stubs/handler_api.php"
     provider = ProviderConfig(
-        "vendor", "handler-api", handler, key_env="VENDOR_KEY", flavour=request.param
+        "vendor", "handler-api", handler, key_env="VENDOR_KEY", flavour=flavour
     )
+    outer_clock = ManualClock(clock.now())
     app = build_app(
-        settings(tmp_path / "outer", provider, guest_key=CLIENT), ManualClock(clock.now()), ENV
+        settings(tmp_path / "outer", provider, guest_key=CLIENT, **extra), outer_clock, ENV
     )
     outer = await serve(app)
     servers.append(outer)
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield Chain(str(outer.make_url("")).rstrip("/"), vendor_url, http, request.param)
-    for server in reversed(servers):
-        await server.close()
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield Chain(
+                str(outer.make_url("")).rstrip("/"),
+                vendor_url,
+                http,
+                flavour,
+                inner_url,
+                outer_clock,
+            )
+    finally:
+        for server in reversed(servers):
+            await server.close()
+        for cleanup in cleanups:
+            await cleanup()
+
+
+@pytest.fixture(params=["getatext-legacy", "sms-activate"])
+async def chain(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Chain]:
+    async with make_chain(request.param, tmp_path) as made:
+        yield made
 
 
 async def sa_flow(chain: Chain, path: str) -> None:
@@ -258,3 +298,42 @@ async def test_another_sms_is_asked_of_an_sms_activate_vendor(chain: Chain) -> N
     assert await ask(action="getStatus", id=activation_id) == "STATUS_WAIT_RETRY:111111"
     await chain.sms(phone[1:], "222222")
     assert await ask(action="getStatus", id=activation_id) == "STATUS_OK:222222"
+
+
+async def test_ready_is_told_to_a_vendor_that_has_it(chain: Chain) -> None:
+    _, activation_id, _ = (await chain.ask(action="getNumber", service="wa")).split(":")
+    assert await chain.ask(action="setStatus", id=activation_id, status="1") == "ACCESS_READY"
+    told = 'smsproxy_upstream_requests_total{endpoint="setStatus",outcome="2xx",provider="vendor"}'
+    # the Getatext legacy handler has no setStatus 1: it is not asked
+    assert await chain.metric(told) == (0.0 if "legacy" in chain.flavour else 1.0)
+
+
+async def test_an_unknown_purchase_is_found_in_the_vendors_list(tmp_path: Path) -> None:
+    """The vendor sold the number but its answer came after the proxy gave up: the retry
+    finds it with getActiveActivations and answers it, and nothing is bought twice."""
+    async with make_chain("sms-activate", tmp_path, purchase_timeout_seconds=0.5) as chain:
+        fault = {"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2}
+        r = await chain.http.post(chain.vendor + "/_sandbox/faults", json=fault)
+        assert r.status_code == 200, r.text
+        assert await chain.ask(action="getNumber", service="wa") == "ERROR_SQL"  # in doubt
+        await chain.http.delete(chain.vendor + "/_sandbox/faults")
+
+        async def sold_at_the_vendor() -> str:
+            params = {"api_key": DEMO, "action": "getActiveActivations"}
+            while True:
+                body = (await chain.http.get(chain.inner, params=params)).json()
+                if body.get("status") == "success":
+                    return str(body["activeActivations"][0]["phoneNumber"])
+                await asyncio.sleep(0.02)  # a condition polled: the late answer has landed
+
+        phone = await asyncio.wait_for(sold_at_the_vendor(), 20)
+        assert chain.clock is not None
+        chain.clock.advance(10)  # the next reconciliation of the entry is due
+        token, activation_id, answered = (await chain.ask(action="getNumber", service="wa")).split(
+            ":"
+        )
+        assert (token, answered) == ("ACCESS_NUMBER", phone)  # the lost number, adopted
+        assert await chain.ask(action="getStatus", id=activation_id) == "STATUS_WAIT_CODE"
+        assert len(await chain.rentals()) == 1
+        adopted = 'smsproxy_purchases_total{outcome="adopted"}'
+        assert await chain.metric(adopted) == 1.0

@@ -235,6 +235,12 @@ class GetatextProvider:
         )
         return answer.status, answer.body
 
+    async def mark_ready(self, key: str, upstream_id: int) -> None:
+        return None  # the vendor has no such call (RULES.told_when_ready is off)
+
+    async def open_rentals(self, key: str) -> Sequence[RentalSnapshot] | None:
+        return None  # v1 lists long rentals only
+
     @staticmethod
     def read_webhook(body: Any) -> PushedCode | None:
         return parse.webhook(body)

@@ -119,6 +119,8 @@ class Flavour:
     country_codes: Mapping[str, str] = field(default_factory=lambda: {"us": "187"})
     statuses: Mapping[int, Factory] = field(default_factory=dict)  # errors by HTTP status
     another_sms: bool = True  # setStatus 3 asks the vendor for another SMS
+    ready: bool = True  # setStatus 1 tells the vendor the SMS was sent
+    lists_active: bool = True  # getActiveActivations lists the account's activations
 
 
 # the family's country ids (ISO 3166 alpha-2 -> id)
@@ -148,7 +150,9 @@ SMS_ACTIVATE = Flavour(
 # the clones: SMS-Activate with their differences (protocol reference §9)
 FLAVOURS: Mapping[str, Flavour] = {
     "sms-activate": SMS_ACTIVATE,
-    "smshub": replace(SMS_ACTIVATE, name="smshub", errors=SMSHUB_ERRORS, number_v2=False),
+    "smshub": replace(
+        SMS_ACTIVATE, name="smshub", errors=SMSHUB_ERRORS, number_v2=False, lists_active=False
+    ),
     "herosms": replace(SMS_ACTIVATE, name="herosms", statuses=HEROSMS_STATUSES),
     "getatext-legacy": Flavour(
         "getatext-legacy",
@@ -156,7 +160,9 @@ FLAVOURS: Mapping[str, Flavour] = {
         "187",
         20 * 60,
         lists_prices=False,
-        another_sms=False,  # its handler has no setStatus 3
+        another_sms=False,  # its handler has setStatus 8 and 6 only
+        ready=False,
+        lists_active=False,  # nor a list of activations
     ),
 }
 

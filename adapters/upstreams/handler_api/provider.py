@@ -46,9 +46,11 @@ LIMITS: Mapping[str, LimitGroup] = {
     "cancel": ORDERS,
     "complete": ORDERS,
     "another_sms": ORDERS,
+    "ready": ORDERS,
     "status": READS,
     "balance": READS,
     "offers": READS,
+    "open_rentals": READS,
 }
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -58,7 +60,15 @@ class HandlerApiProvider:
     countries = frozenset({"us"})  # what the configuration does not widen
     services: frozenset[str] | None = None
     rules = VendorRules()  # the vendor answers for its own locks (EARLY_CANCEL_DENIED)
-    endpoints = ("getBalance", "getPrices", "getNumber", "getNumberV2", "getStatus", "setStatus")
+    endpoints = (
+        "getBalance",
+        "getPrices",
+        "getNumber",
+        "getNumberV2",
+        "getStatus",
+        "setStatus",
+        "getActiveActivations",
+    )
 
     def __init__(
         self,
@@ -81,7 +91,9 @@ class HandlerApiProvider:
         self._observer = observer
         self._codes = {**self.flavour.codes, **(codes or {})}  # the configuration's win
         # the family decides about another SMS itself, where it has setStatus 3
-        self.rules = VendorRules(asks_for_another_sms=self.flavour.another_sms)
+        self.rules = VendorRules(
+            asks_for_another_sms=self.flavour.another_sms, told_when_ready=self.flavour.ready
+        )
         self._names = {code: service for service, code in self._codes.items()}
 
     # -- the wire ------------------------------------------------------------------------
@@ -252,6 +264,42 @@ class HandlerApiProvider:
         if not answer.startswith("ACCESS_RETRY_GET"):
             raise e.UpstreamUnavailable("unreadable answer to another SMS")
 
+    async def mark_ready(self, key: str, upstream_id: int) -> None:
+        if not self.flavour.ready:
+            return
+        answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="1")
+        if not answer.startswith("ACCESS_READY"):
+            raise e.UpstreamUnavailable("unreadable answer to ready")
+
+    async def open_rentals(self, key: str) -> Sequence[RentalSnapshot] | None:
+        if not self.flavour.lists_active:
+            return None
+        body = _json(await self._ask(key, "getActiveActivations", self._t.listing))
+        if body.get("status") != "success":
+            if body.get("error") == "NO_ACTIVATIONS":
+                return []
+            raise e.UpstreamUnavailable("unreadable list of activations")
+        rows = body.get("activeActivations")
+        if not isinstance(rows, list):
+            raise e.UpstreamUnavailable("unreadable list of activations")
+        return [self._listed(row) for row in rows if isinstance(row, dict)]
+
+    def _listed(self, row: Mapping[str, Any]) -> RentalSnapshot:
+        try:
+            upstream_id = int(str(row["activationId"]))
+        except (KeyError, ValueError):
+            raise e.UpstreamUnavailable("an activation without an id") from None
+        code = row.get("smsCode")
+        return RentalSnapshot(
+            upstream_id,
+            RentalState.OPEN,
+            str(code) if code else None,
+            None,
+            number=self._national(str(row.get("phoneNumber") or "")) or None,
+            service_name=self._service(str(row.get("serviceCode") or "")),
+            cost=_money(row.get("activationCost", 0)),
+        )
+
     async def complete(self, key: str, upstream_id: int) -> None:
         answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="6")
         if not answer.startswith("ACCESS_ACTIVATION"):
@@ -283,9 +331,9 @@ def _json(answer: str) -> dict[str, Any]:
     try:
         body = json.loads(answer)
     except ValueError:
-        raise e.UpstreamUnavailable("unreadable price list") from None
+        raise e.UpstreamUnavailable("unreadable JSON answer") from None
     if not isinstance(body, dict):
-        raise e.UpstreamUnavailable("unreadable price list")
+        raise e.UpstreamUnavailable("unreadable JSON answer")
     return body
 
 
