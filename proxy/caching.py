@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -132,6 +132,23 @@ class TtlCache(Generic[K, V]):
         """The stored value, however old, without loading anything."""
         entry = self._entries.get(key)
         return entry.value if entry is not None else None
+
+
+class LocalCaches:
+    """The caches of one process (`ports.Caches`)."""
+
+    def __init__(self, clock: Callable[[], float], stats: CacheStats) -> None:
+        self._clock = clock
+        self._stats = stats
+
+    def flight(self, name: str) -> SingleFlight[Any, Any]:
+        return SingleFlight(name, self._stats)
+
+    def cache(self, name: str, *, ttl: float, stale_for: float = 0.0) -> TtlCache[Any, Any]:
+        return TtlCache(name, self._clock, self._stats, ttl=ttl, stale_for=stale_for)
+
+    def negative(self, name: str, ttl: float) -> NegativeCache[Any]:
+        return NegativeCache(name, self._clock, self._stats, ttl)
 
 
 class NegativeCache(Generic[K]):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .domain import (
     Activation,
@@ -45,6 +45,54 @@ class Pacer(Protocol):
     def penalize(self, account: str, group: LimitGroup, retry_after: float) -> None:
         """The vendor said 429: nothing of this group leaves before `retry_after`."""
         ...
+
+
+K = TypeVar("K", bound=Hashable)
+K_in = TypeVar("K_in", bound=Hashable, contravariant=True)
+V = TypeVar("V")
+
+
+class Flight(Protocol[K_in, V]):
+    """Concurrent calls with the same key share one execution."""
+
+    async def do(self, key: K_in, work: Callable[[], Awaitable[V]]) -> V: ...
+
+
+class Cache(Protocol[K_in, V]):
+    """Values loaded once per key and served until they age out."""
+
+    async def get(self, key: K_in, load: Callable[[], Awaitable[V]]) -> V: ...
+
+    def peek(self, key: K_in) -> V | None:
+        """The stored value, however old, without loading anything."""
+        ...
+
+
+class NegativeCache(Protocol[K]):
+    """Requests known to fail, answered at once until their entry expires."""
+
+    name: str
+
+    def remember(self, key: K) -> None: ...
+
+    def hit(self, key: K) -> bool: ...
+
+    def entries(self) -> dict[K, float]:
+        """Live entries and their remaining seconds."""
+        ...
+
+    def purge(self) -> int: ...
+
+
+class Caches(Protocol):
+    """Where the service's caches live: in process (`proxy.caching.LocalCaches`) today;
+    the replicas' shared caches implement the same port."""
+
+    def flight(self, name: str) -> Flight[Any, Any]: ...
+
+    def cache(self, name: str, *, ttl: float, stale_for: float = 0.0) -> Cache[Any, Any]: ...
+
+    def negative(self, name: str, ttl: float) -> NegativeCache[Any]: ...
 
 
 class Provider(Protocol):

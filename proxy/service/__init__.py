@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..caching import CacheStats, SingleFlight, TtlCache
+from ..caching import CacheStats, LocalCaches
 from ..domain import (
     Activation,
     ActivationStatus,
@@ -24,7 +24,7 @@ from ..domain import (
 from ..errors import DomainError, DuplicateOrder, OutcomeUnknown, UpstreamError
 from ..observer import NullObserver
 from ..pacing import Pacer as LocalPacer
-from ..ports import ActivationStore, Clock, Observer, Pacer, Provider
+from ..ports import ActivationStore, Cache, Caches, Clock, Flight, Observer, Pacer, Provider
 from ..router import Router
 from . import lifecycle
 from .catalog import Catalog
@@ -53,14 +53,18 @@ class Service:
         settings: ServiceSettings | None = None,
         pacer: Pacer | None = None,
         observer: Observer | None = None,
+        caches: Caches | None = None,
     ) -> None:
         listed = [providers] if not isinstance(providers, Sequence) else list(providers)
+        stats = CacheStats()
         self._ctx = Context(
             {p.name: p for p in listed},
             store,
             clock,
+            caches or LocalCaches(clock.now, stats),
             settings or ServiceSettings(),
             pacer or LocalPacer(),
+            stats,
             observer=observer or NullObserver(),
         )
         self._identity = identity
@@ -72,10 +76,10 @@ class Service:
         seed = self._ctx.settings.routing_seed
         self.router = Router(clock.now, random.Random(seed) if seed is not None else None)
         self._renter = Renter(self._ctx, self._gateway, self._catalog, self._journal, self.router)
-        self._recent_balances: TtlCache[str, Decimal] = TtlCache(
-            "balance", clock.now, self._ctx.cache_stats, ttl=BALANCE_HINT_SECONDS
+        self._recent_balances: Cache[str, Decimal] = self._ctx.caches.cache(
+            "balance", ttl=BALANCE_HINT_SECONDS
         )
-        self._balances: SingleFlight[str, Decimal] = SingleFlight("balance", self._ctx.cache_stats)
+        self._balances: Flight[str, Decimal] = self._ctx.caches.flight("balance")
 
     @property
     def clock(self) -> Clock:

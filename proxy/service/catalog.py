@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..caching import TtlCache
 from ..domain import Offer, UpstreamAccount
 from ..errors import UpstreamError
+from ..ports import Cache
 from .context import Context
 from .upstream import Gateway
 
@@ -15,10 +15,8 @@ class Catalog:
     def __init__(self, ctx: Context, gateway: Gateway) -> None:
         self._ctx = ctx
         self._gateway = gateway
-        self._cache: TtlCache[str, Sequence[Offer]] = TtlCache(
+        self._cache: Cache[str, Sequence[Offer]] = ctx.caches.cache(
             "offers",
-            ctx.clock.now,
-            ctx.cache_stats,
             ttl=ctx.settings.offers_ttl_seconds,
             stale_for=ctx.settings.offers_stale_seconds,
         )

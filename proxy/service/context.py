@@ -11,7 +11,7 @@ from typing import Any
 from ..caching import CacheStats
 from ..observer import NullObserver
 from ..pacing import Pacer as LocalPacer
-from ..ports import ActivationStore, Clock, Observer, Pacer, Provider
+from ..ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class Context:
     providers: Mapping[str, Provider]  # by name
     store: ActivationStore
     clock: Clock
+    caches: Caches
     settings: ServiceSettings = field(default_factory=ServiceSettings)
     pacer: Pacer = field(default_factory=LocalPacer)
     cache_stats: CacheStats = field(default_factory=CacheStats)

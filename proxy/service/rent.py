@@ -13,7 +13,6 @@ from collections.abc import Hashable
 from dataclasses import replace
 from decimal import Decimal
 
-from ..caching import NegativeCache
 from ..domain import (
     Activation,
     ActivationStatus,
@@ -31,6 +30,7 @@ from ..errors import (
     UpstreamUnavailable,
     WrongCarrier,
 )
+from ..ports import NegativeCache
 from ..router import Router
 from .catalog import Catalog
 from .context import Context
@@ -71,11 +71,11 @@ class Renter:
         self._journal = journal
         self._router = router
         s = ctx.settings
-        self.failed_combinations: NegativeCache[tuple[Hashable, ...]] = NegativeCache(
-            "combinations", ctx.clock.now, ctx.cache_stats, s.combination_ttl_seconds
+        self.failed_combinations: NegativeCache[tuple[Hashable, ...]] = ctx.caches.negative(
+            "combinations", s.combination_ttl_seconds
         )
-        self.out_of_stock: NegativeCache[tuple[Hashable, ...]] = NegativeCache(
-            "out_of_stock", ctx.clock.now, ctx.cache_stats, s.out_of_stock_ttl_seconds
+        self.out_of_stock: NegativeCache[tuple[Hashable, ...]] = ctx.caches.negative(
+            "out_of_stock", s.out_of_stock_ttl_seconds
         )
 
     async def rent(

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ..caching import SingleFlight
 from ..domain import Activation, ActivationStatus, Tenant
 from ..errors import NotFound, UpstreamError
+from ..ports import Flight
 from .context import Context
 from .transitions import apply_snapshot
 from .upstream import Gateway
@@ -35,7 +35,7 @@ class StatusReader:
     def __init__(self, ctx: Context, gateway: Gateway) -> None:
         self._ctx = ctx
         self._gateway = gateway
-        self._flight: SingleFlight[int, Activation] = SingleFlight("status", ctx.cache_stats)
+        self._flight: Flight[int, Activation] = ctx.caches.flight("status")
 
     async def read(self, tenant: Tenant, activation_id: int | None) -> Activation:
         activation = await owned(self._ctx, tenant, activation_id)
