@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import signal
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -14,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+
+from proxy.logs import log_from_a_thread
 
 VERSION = "0.1.0"
 
@@ -46,8 +49,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from proxy.sandbox import create_app
 
     app = create_app(_sandbox_config(args))
-    print(f"Getatext sandbox on http://{args.host}:{args.port} (demo key: sk_sandbox_demo)")
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    ready = f"Getatext sandbox on http://{args.host}:{args.port} (demo key: sk_sandbox_demo)"
+    # the line is printed once the socket listens: scripts wait for it
+    web.run_app(app, host=args.host, port=args.port, print=lambda _: print(ready, flush=True))
     return 0
 
 
@@ -168,8 +172,14 @@ async def _serve(settings: Any) -> None:
     # from walking it again on every full collection (it showed in request latency)
     gc.freeze()
     print(banner(settings), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # handled, not inherited: a process started with SIGINT ignored (a background job of
+    # a shell) or as a container's PID 1 (where SIGTERM has no default action) still stops
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         for r in reversed(runners):
             await r.cleanup()
@@ -295,8 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call is our job
+    log_from_a_thread(logging.INFO)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):

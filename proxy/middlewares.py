@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import secrets
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -17,6 +18,9 @@ from .metrics import DIALECTS, RESULTS, Metrics, closed_label, upstream_calls
 log = logging.getLogger("smsproxy")
 access = logging.getLogger("smsproxy.access")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# request ids: a random prefix per process and a counter (unique, and far cheaper than uuid4)
+_ID_PREFIX = secrets.token_hex(4)
+_ids = itertools.count(1)
 
 
 @web.middleware
@@ -44,7 +48,7 @@ def observe_requests(metrics: Metrics | None, *, json_logs: bool = False) -> Mid
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         # always our own: a caller's id is logged, and a caller may send anything in it
         # (SMS-Activate keys are hex tokens, as request ids are)
-        request_id = uuid.uuid4().hex[:16]
+        request_id = f"{_ID_PREFIX}{next(_ids) & 0xFFFFFFFF:08x}"
         calls = [0]
         token = upstream_calls.set(calls)
         started = time.perf_counter()

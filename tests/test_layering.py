@@ -87,7 +87,9 @@ def violations(name: str, found: set[str]) -> list[str]:
             and m.split(".")[1] not in ("domain", "errors", "service", "keys", "inputs")
         ]
     elif name.startswith("adapters.upstreams"):
-        bad += [m for m in found if m.startswith("adapters.dialects") or top(m) == "aiohttp"]
+        # a vendor package is an HTTP client: aiohttp's client, never its server side
+        bad += [m for m in found if m.startswith(("adapters.dialects", "aiohttp.web"))]
+        bad += [m for m in found if top(m) == "httpx"]
         bad += [
             m
             for m in found

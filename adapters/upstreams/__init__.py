@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-import httpx
-
 from proxy.domain import LimitGroup, Timeouts
 from proxy.ports import Observer, Provider
 
 from .getatext import GetatextProvider
 from .handler_api import HandlerApiProvider
+from .http import Http
 
 ProviderFactory = Callable[..., Provider]
 
@@ -28,11 +27,7 @@ class Upstreams:
 
     def __init__(self, max_connections: int = 200, observer: Observer | None = None) -> None:
         self._observer = observer
-        self._client = httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections // 4
-            )
-        )
+        self._client = Http(max_connections)
 
     def provider(
         self,

@@ -1,10 +1,14 @@
-"""Sending through the injected httpx client, with transport failures made domain errors.
+"""Sending through one shared aiohttp client session, with transport failures made
+domain errors.
 
-A failure before the request left (connect errors, pool exhaustion) means nothing
-happened: `UpstreamUnavailable`. A failure after it left (read timeout, dropped
-connection, unreadable success body) means the vendor may have acted: on a purchase that
-is `OutcomeUnknown`, which the core never retries. Every attempt is reported to the
-observer with its outcome class and duration.
+A failure before the request left (connect errors, a connection not had from the pool in
+time, a URL or header that cannot be sent) means nothing happened: `UpstreamUnavailable`.
+A failure after it left (read timeout, dropped connection, unreadable success body) means
+the vendor may have acted: on a purchase that is `OutcomeUnknown`, which the core never
+retries. Every attempt is reported to the observer with its outcome class and duration.
+
+aiohttp's client was chosen on measurements (bench/overhead.py): for the same forwarded
+call httpx cost the proxy several times the CPU, most of it in httpcore's pool.
 """
 
 from __future__ import annotations
@@ -15,18 +19,48 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 
 from proxy.errors import OutcomeUnknown, UpstreamUnavailable
 
 NOT_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-    httpx.LocalProtocolError,  # a header or URL the client refused to put on the wire
-    httpx.InvalidURL,
+    aiohttp.ClientConnectorError,  # refused, unreachable, name not resolved
+    aiohttp.ConnectionTimeoutError,  # no connection (or pool slot) in time
+    aiohttp.InvalidURL,
+    UnicodeEncodeError,
+    ValueError,  # a header the client refused to put on the wire
 )
+
+
+class Http:
+    """The shared session, opened on first use (it belongs to the running loop)."""
+
+    def __init__(self, max_connections: int = 200) -> None:
+        self._max = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max, keepalive_timeout=30),
+                # the bodies are read whole; vendors answer small JSON or text
+                auto_decompress=True,
+                trust_env=False,
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def __aenter__(self) -> Http:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+
 Report = Callable[[str, float], None]  # (outcome, seconds)
 
 
@@ -53,7 +87,7 @@ def status_class(status: int) -> str:
 
 
 async def send(
-    client: httpx.AsyncClient,
+    http: Http,
     method: str,
     url: str,
     *,
@@ -72,28 +106,31 @@ async def send(
         if report is not None:
             report(outcome, time.perf_counter() - started)
 
+    limits = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
     try:
-        response = await client.request(
-            method, url, json=json_body, params=params, headers=headers, timeout=timeout
-        )
-    except (*NOT_SENT, UnicodeEncodeError) as exc:
+        async with http.session.request(
+            method, url, json=json_body, params=params, headers=headers, timeout=limits
+        ) as response:
+            status, content = response.status, await response.read()
+            after = response.headers.get("Retry-After")
+    except NOT_SENT as exc:
         done("connection_error")
         raise UpstreamUnavailable(f"not sent: {type(exc).__name__}") from None
-    except httpx.HTTPError as exc:
-        done("timeout" if isinstance(exc, httpx.TimeoutException) else "connection_error")
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        done("timeout" if isinstance(exc, TimeoutError) else "connection_error")
         if purchase:
             raise OutcomeUnknown(f"no answer: {type(exc).__name__}") from None
         raise UpstreamUnavailable(f"no answer: {type(exc).__name__}") from None
     try:
         if text:
-            body: Any = response.content.decode("utf-8").strip()
+            body: Any = content.decode("utf-8").strip()
         else:
-            body = json.loads(response.content) if response.content.strip() else None
+            body = json.loads(content) if content.strip() else None
     except ValueError:
         done("malformed")
-        if purchase and not 300 <= response.status_code < 500:
+        if purchase and not 300 <= status < 500:
             # a success, or a gateway's 5xx, that cannot be read: the sale may have happened
             raise OutcomeUnknown("unreadable answer to a purchase") from None
-        raise UpstreamUnavailable(f"unreadable answer (HTTP {response.status_code})") from None
-    done(status_class(response.status_code))
-    return Answer(response.status_code, body, retry_after(response.headers.get("Retry-After")))
+        raise UpstreamUnavailable(f"unreadable answer (HTTP {status})") from None
+    done(status_class(status))
+    return Answer(status, body, retry_after(after))

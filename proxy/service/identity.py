@@ -11,9 +11,13 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from cachetools import LRUCache
+
 from ..domain import Tenant, UpstreamAccount
 from ..errors import BadKey, MissingKey
 from ..inputs import clean_key
+
+KNOWN_KEYS = 10_000
 
 
 class Identity:
@@ -26,6 +30,9 @@ class Identity:
         self._secret = secret
         self._default = default_provider
         self._tenants = tenants  # fingerprint -> tenant; None: keys pass through
+        # a fleet sends the same keys all day: one HMAC per key, not per request (in
+        # memory only, like the keys themselves while a request is served)
+        self._known: LRUCache[str, Tenant] = LRUCache(KNOWN_KEYS)
 
     def account_id(self, provider: str, owner: str) -> str:
         """The id of the upstream account an owner's activations at `provider` used: a
@@ -38,6 +45,9 @@ class Identity:
     def tenant(self, api_key: str | None) -> Tenant:
         """Checked before anything else happens: a key that could not be sent upstream
         (control characters, non-ASCII, absurd length) is a bad key, not a vendor call."""
+        known = self._known.get(api_key) if api_key else None
+        if known is not None:
+            return known
         if not api_key or not api_key.strip():
             raise MissingKey()
         key = clean_key(api_key)
@@ -45,10 +55,12 @@ class Identity:
             raise BadKey()
         owner = self.fingerprint(key)
         if self._tenants is None:
-            return Tenant(owner, (UpstreamAccount(self._default, key, owner),))
-        tenant = self._tenants.get(owner)
+            tenant: Tenant | None = Tenant(owner, (UpstreamAccount(self._default, key, owner),))
+        else:
+            tenant = self._tenants.get(owner)
         if tenant is None or not tenant.accounts:
-            raise BadKey()
+            raise BadKey()  # never remembered: a flood of bad keys leaves nothing behind
+        self._known[api_key] = tenant
         return tenant
 
 

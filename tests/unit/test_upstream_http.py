@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.upstreams.getatext import GetatextProvider
 from adapters.upstreams.handler_api import HandlerApiProvider
+from adapters.upstreams.http import Http
 from proxy.domain import Order
 from proxy.errors import (
     BadKey,
@@ -44,7 +44,7 @@ def vendor_answering(status: int, body: bytes) -> web.Application:
 async def test_an_unreadable_purchase_answer(status: int, body: bytes, error: type) -> None:
     server = TestServer(vendor_answering(status, body), host="127.0.0.1")
     await server.start_server()
-    async with httpx.AsyncClient() as client:
+    async with Http() as client:
         provider = GetatextProvider(str(server.make_url("")), client)
         with pytest.raises(error):
             await provider.rent("key", Order(("whatsapp",)))
@@ -62,7 +62,7 @@ async def test_a_handler_api_vendor_gets_its_own_service_codes() -> None:
     app.router.add_get("/stubs/handler_api.php", handler)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    async with httpx.AsyncClient() as client:
+    async with Http() as client:
         provider = HandlerApiProvider(
             str(server.make_url("/stubs/handler_api.php")),
             client,
@@ -92,7 +92,7 @@ def clone(answers: dict[str, tuple[int, str]]) -> web.Application:
     return app
 
 
-async def provider_for(server: TestServer, client: httpx.AsyncClient, flavour: str) -> Any:
+async def provider_for(server: TestServer, client: Http, flavour: str) -> Any:
     return HandlerApiProvider(
         str(server.make_url("/stubs/handler_api.php")), client, flavour=flavour
     )
@@ -110,7 +110,7 @@ async def test_smshub_buys_with_get_number_and_reads_its_price() -> None:
         host="127.0.0.1",
     )
     await server.start_server()
-    async with httpx.AsyncClient() as client:
+    async with Http() as client:
         smshub = await provider_for(server, client, "smshub")
         rented = await smshub.rent("key", Order(("whatsapp",)))
         assert (rented.upstream_id, rented.number, rented.cost) == (
@@ -138,7 +138,7 @@ async def test_herosms_errors_come_as_http_statuses(
 ) -> None:
     server = TestServer(clone({action: (status, body)}), host="127.0.0.1")
     await server.start_server()
-    async with httpx.AsyncClient() as client:
+    async with Http() as client:
         herosms = await provider_for(server, client, "herosms")
         with pytest.raises(error):
             if action == "getNumberV2":

@@ -6,8 +6,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from proxy.domain import (
     LimitGroup,
     Offer,
@@ -20,7 +18,7 @@ from proxy.domain import (
 from proxy.errors import Maintenance, OutcomeUnknown, UpstreamUnavailable
 from proxy.ports import Observer
 
-from ..http import Answer, send
+from ..http import Answer, Http, send
 from . import parse
 from .errors import to_domain_error
 from .limits import ENDPOINTS, LIMITS, RULES
@@ -37,7 +35,7 @@ class GetatextProvider:
     def __init__(
         self,
         base_url: str,
-        client: httpx.AsyncClient,
+        client: Http,
         timeouts: Timeouts | None = None,
         observer: Observer | None = None,
         *,

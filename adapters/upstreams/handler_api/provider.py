@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import httpx
-
 from proxy import errors as e
 from proxy.domain import (
     LimitGroup,
@@ -31,7 +29,7 @@ from proxy.domain import (
 )
 from proxy.ports import Observer
 
-from ..http import send
+from ..http import Http, send
 from .flavours import FLAVOURS, Flavour, status_error, to_domain_error
 
 # conservative until a vendor's own limits are configured: one order a second, and
@@ -73,7 +71,7 @@ class HandlerApiProvider:
     def __init__(
         self,
         base_url: str,
-        client: httpx.AsyncClient,
+        client: Http,
         timeouts: Timeouts | None = None,
         observer: Observer | None = None,
         *,
