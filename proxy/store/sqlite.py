@@ -4,13 +4,25 @@ Each write is committed before the call returns, so an activation is on disk bef
 client sees its id; WAL with synchronous=NORMAL survives a killed process (the data is in
 the OS) and loses at most the last commits on power loss, which FULL would also cover at
 a latency cost (configurable).
+
+SQLite runs in one worker thread of its own, in the order the calls were made, so a
+query or a WAL checkpoint never stalls the event loop. The activations written or read
+lately are also kept in memory (this process owns the file), so a status poll answered
+from state costs no query at all. Counts per status, per journal state and per owner
+are kept by triggers, so /metrics, /readyz and history do not count rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
+
+from cachetools import LRUCache
 
 from ..domain import Activation, ActivationStatus, Purchase, PurchaseState
 
@@ -37,6 +49,7 @@ CREATE INDEX IF NOT EXISTS activations_owner_status ON activations (owner, statu
 DROP INDEX IF EXISTS activations_upstream;
 CREATE INDEX IF NOT EXISTS activations_by_upstream ON activations (provider, upstream_id, id);
 CREATE INDEX IF NOT EXISTS activations_number ON activations (owner, number, service);
+CREATE INDEX IF NOT EXISTS activations_owner_id ON activations (owner, id);
 CREATE TABLE IF NOT EXISTS order_refs (
     owner TEXT NOT NULL,
     ref TEXT NOT NULL,
@@ -68,6 +81,36 @@ CREATE TABLE IF NOT EXISTS max_prices (
     PRIMARY KEY (owner, service)
 );
 """
+# counters kept by the database itself; filled from the rows once, when they are new
+COUNTERS = """
+CREATE TABLE activation_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE owner_totals (owner TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE purchase_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
+INSERT INTO activation_counts SELECT status, COUNT(*) FROM activations GROUP BY status;
+INSERT INTO owner_totals SELECT owner, COUNT(*) FROM activations GROUP BY owner;
+INSERT INTO purchase_counts SELECT state, COUNT(*) FROM purchases GROUP BY state;
+CREATE TRIGGER activation_added AFTER INSERT ON activations BEGIN
+    INSERT INTO activation_counts VALUES (NEW.status, 1)
+        ON CONFLICT (status) DO UPDATE SET n = n + 1;
+    INSERT INTO owner_totals VALUES (NEW.owner, 1) ON CONFLICT (owner) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER activation_moved AFTER UPDATE OF status ON activations
+WHEN OLD.status <> NEW.status BEGIN
+    UPDATE activation_counts SET n = n - 1 WHERE status = OLD.status;
+    INSERT INTO activation_counts VALUES (NEW.status, 1)
+        ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER purchase_added AFTER INSERT ON purchases BEGIN
+    INSERT INTO purchase_counts VALUES (NEW.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER purchase_moved AFTER UPDATE OF state ON purchases
+WHEN OLD.state <> NEW.state BEGIN
+    UPDATE purchase_counts SET n = n - 1 WHERE state = OLD.state;
+    INSERT INTO purchase_counts VALUES (NEW.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
+END;
+"""
+RECENT_ACTIVATIONS = 50_000  # kept in memory: far more than a fleet has open at once
+T = TypeVar("T")
 COLUMNS = (
     "provider",
     "upstream_id",
@@ -194,6 +237,11 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(SCHEMA)
+        counted = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name='activation_counts'"
+        ).fetchone()
+        if counted is None:
+            self._db.executescript(f"BEGIN; {COUNTERS} COMMIT;")
         seeded = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='activations'")
         if seeded.fetchone() is None:
             self._db.execute(
@@ -204,109 +252,157 @@ class SqliteStore:
             "UPDATE purchases SET state=?, note=? WHERE state=?",
             (PurchaseState.UNKNOWN.value, "under way when the proxy stopped", "pending"),
         )
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
+        self._recent: LRUCache[int, Activation] = LRUCache(RECENT_ACTIVATIONS)
 
-    def _insert(self, table: str, columns: tuple[str, ...], row: tuple[object, ...]) -> int:
+    async def _run(self, work: Callable[[], T]) -> T:
+        """In the store's thread, after every call made before it."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, work)
+
+    def _rows(self, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        return self._db.execute(sql, args).fetchall()
+
+    async def _query(self, sql: str, *args: object) -> list[sqlite3.Row]:
+        return await self._run(lambda: self._rows(sql, args))
+
+    async def _execute(self, sql: str, *args: object) -> int:
+        """Rows changed."""
+        return await self._run(lambda: self._db.execute(sql, args).rowcount)
+
+    async def _insert(self, table: str, columns: tuple[str, ...], row: tuple[object, ...]) -> int:
         marks = ",".join("?" * len(columns))
-        cursor = self._db.execute(
-            f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})", row
-        )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        sql = f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})"
 
-    def _update(
+        def insert() -> int:
+            cursor = self._db.execute(sql, row)
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+        return await self._run(insert)
+
+    async def _update(
         self, table: str, columns: tuple[str, ...], row: tuple[object, ...], row_id: int
     ) -> None:
         assignments = ",".join(f"{c}=?" for c in columns)
-        self._db.execute(f"UPDATE {table} SET {assignments} WHERE id=?", (*row, row_id))
+        await self._execute(f"UPDATE {table} SET {assignments} WHERE id=?", *row, row_id)
+
+    def _remember(self, rows: list[sqlite3.Row]) -> list[Activation]:
+        found = [_activation(r) for r in rows]
+        for activation in found:
+            # a write made while this read was under way is newer: it stays
+            self._recent.setdefault(activation.id, activation)
+        return found
 
     async def add(self, activation: Activation) -> Activation:
-        return activation.evolve(id=self._insert("activations", COLUMNS, _row(activation)))
+        stored = activation.evolve(id=await self._insert("activations", COLUMNS, _row(activation)))
+        self._recent[stored.id] = stored
+        return stored
 
     async def get(self, activation_id: int) -> Activation | None:
-        row = self._db.execute("SELECT * FROM activations WHERE id=?", (activation_id,)).fetchone()
-        return _activation(row) if row else None
+        known = self._recent.get(activation_id)
+        if known is not None:
+            return known
+        rows = await self._query("SELECT * FROM activations WHERE id=?", activation_id)
+        return self._remember(rows)[0] if rows else None
 
     async def put(self, activation: Activation) -> None:
-        self._update("activations", COLUMNS, _row(activation), activation.id)
+        self._recent[activation.id] = activation  # the newest intent, for reads under way
+        try:
+            await self._update("activations", COLUMNS, _row(activation), activation.id)
+        except BaseException:
+            self._recent.pop(activation.id, None)  # not known to be on disk: read it again
+            raise
 
     async def open_for(self, owner: str) -> list[Activation]:
         marks = ",".join("?" * len(OPEN))
-        rows = self._db.execute(
+        rows = await self._query(
             f"SELECT * FROM activations WHERE owner=? AND status IN ({marks}) ORDER BY id",
-            (owner, *OPEN),
-        ).fetchall()
-        return [_activation(r) for r in rows]
+            owner,
+            *OPEN,
+        )
+        return self._fresh(rows)
+
+    def _fresh(self, rows: list[sqlite3.Row]) -> list[Activation]:
+        """Rows as activations, the in-memory one where it is newer than the read."""
+        read = self._remember(rows)
+        return [self._recent.get(a.id, a) for a in read]
 
     async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None:
-        row = self._db.execute(
+        rows = await self._query(
             "SELECT * FROM activations WHERE provider=? AND upstream_id=? ORDER BY id DESC LIMIT 1",
-            (provider, upstream_id),
-        ).fetchone()
-        return _activation(row) if row else None
+            provider,
+            upstream_id,
+        )
+        return self._fresh(rows)[0] if rows else None
 
     async def counts(self) -> dict[str, int]:
-        rows = self._db.execute("SELECT status, COUNT(*) FROM activations GROUP BY status")
-        return {status: count for status, count in rows.fetchall()}
+        rows = await self._query("SELECT status, n FROM activation_counts WHERE n > 0")
+        return {status: n for status, n in rows}
 
     async def history(
         self, owner: str, limit: int, offset: int, newest_first: bool
     ) -> tuple[list[Activation], int]:
         direction = "DESC" if newest_first else "ASC"
-        rows = self._db.execute(
-            f"SELECT * FROM activations WHERE owner=? ORDER BY id {direction} LIMIT ? OFFSET ?",
-            (owner, limit, offset),
-        ).fetchall()
-        (total,) = self._db.execute(
-            "SELECT COUNT(*) FROM activations WHERE owner=?", (owner,)
-        ).fetchone()
-        return [_activation(r) for r in rows], int(total)
+
+        def read() -> tuple[list[sqlite3.Row], int]:
+            rows = self._rows(
+                f"SELECT * FROM activations WHERE owner=? ORDER BY id {direction} LIMIT ? OFFSET ?",
+                (owner, limit, offset),
+            )
+            total = self._rows("SELECT n FROM owner_totals WHERE owner=?", (owner,))
+            return rows, int(total[0][0]) if total else 0
+
+        rows, total = await self._run(read)
+        return self._fresh(rows), total
 
     async def last_on_number(self, owner: str, number: str, service: str) -> Activation | None:
-        row = self._db.execute(
+        rows = await self._query(
             "SELECT * FROM activations WHERE owner=? AND number=? AND service=? "
             "ORDER BY id DESC LIMIT 1",
-            (owner, number, service),
-        ).fetchone()
-        return _activation(row) if row else None
+            owner,
+            number,
+            service,
+        )
+        return self._fresh(rows)[0] if rows else None
 
     async def claim_order_ref(self, owner: str, ref: str) -> bool:
         try:
-            self._db.execute("INSERT INTO order_refs (owner, ref) VALUES (?, ?)", (owner, ref))
+            await self._execute("INSERT INTO order_refs (owner, ref) VALUES (?, ?)", owner, ref)
         except sqlite3.IntegrityError:
             return False
         return True
 
     async def release_order_ref(self, owner: str, ref: str) -> None:
-        self._db.execute("DELETE FROM order_refs WHERE owner=? AND ref=?", (owner, ref))
+        await self._execute("DELETE FROM order_refs WHERE owner=? AND ref=?", owner, ref)
 
     async def max_prices(self, owner: str) -> dict[str, Decimal]:
-        rows = self._db.execute(
-            "SELECT service, price FROM max_prices WHERE owner=?", (owner,)
-        ).fetchall()
+        rows = await self._query("SELECT service, price FROM max_prices WHERE owner=?", owner)
         return {service: Decimal(price) for service, price in rows}
 
     async def set_max_price(self, owner: str, service: str, price: Decimal) -> None:
-        self._db.execute(
+        await self._execute(
             "INSERT OR REPLACE INTO max_prices (owner, service, price) VALUES (?, ?, ?)",
-            (owner, service, str(price)),
+            owner,
+            service,
+            str(price),
         )
 
     async def delete_max_price(self, owner: str, service: str) -> bool:
-        cursor = self._db.execute(
-            "DELETE FROM max_prices WHERE owner=? AND service=?", (owner, service)
+        changed = await self._execute(
+            "DELETE FROM max_prices WHERE owner=? AND service=?", owner, service
         )
-        return cursor.rowcount > 0
+        return changed > 0
 
     async def journal_add(self, purchase: Purchase) -> Purchase:
         row = _purchase_row(purchase)
-        return purchase.evolve(id=self._insert("purchases", PURCHASE_COLUMNS, row))
+        return purchase.evolve(id=await self._insert("purchases", PURCHASE_COLUMNS, row))
 
     async def journal_put(self, purchase: Purchase) -> None:
-        self._update("purchases", PURCHASE_COLUMNS, _purchase_row(purchase), purchase.id)
+        await self._update("purchases", PURCHASE_COLUMNS, _purchase_row(purchase), purchase.id)
 
     async def journal_get(self, purchase_id: int) -> Purchase | None:
-        row = self._db.execute("SELECT * FROM purchases WHERE id=?", (purchase_id,)).fetchone()
-        return _purchase(row) if row else None
+        rows = await self._query("SELECT * FROM purchases WHERE id=?", purchase_id)
+        return _purchase(rows[0]) if rows else None
 
     async def journal_list(
         self, state: PurchaseState | None = None, owner: str | None = None, limit: int = 100
@@ -319,20 +415,21 @@ class SqliteStore:
             where.append("owner=?")
             args.append(owner)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = self._db.execute(
-            f"SELECT * FROM purchases {clause} ORDER BY id DESC LIMIT ?", (*args, limit)
-        ).fetchall()
+        rows = await self._query(
+            f"SELECT * FROM purchases {clause} ORDER BY id DESC LIMIT ?", *args, limit
+        )
         return [_purchase(r) for r in rows]
 
     async def journal_counts(self) -> dict[str, int]:
-        rows = self._db.execute("SELECT state, COUNT(*) FROM purchases GROUP BY state")
-        return {state: count for state, count in rows.fetchall()}
+        rows = await self._query("SELECT state, n FROM purchase_counts WHERE n > 0")
+        return {state: n for state, n in rows}
 
     async def max_upstream_id(self, provider: str) -> int:
-        (found,) = self._db.execute(
-            "SELECT MAX(upstream_id) FROM activations WHERE provider=?", (provider,)
-        ).fetchone()
-        return int(found or 0)
+        rows = await self._query(
+            "SELECT MAX(upstream_id) FROM activations WHERE provider=?", provider
+        )
+        return int(rows[0][0] or 0)
 
     async def close(self) -> None:
-        self._db.close()
+        await self._run(self._db.close)
+        self._worker.shutdown(wait=True)
