@@ -13,10 +13,11 @@ from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
 
 from . import endpoints, webhooks
+from .access_log import AccessLog
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
 from .domain import Timeouts
-from .keys import METRICS, SERVICE, SETTINGS
+from .keys import ACCESS_LOG, METRICS, SERVICE, SETTINGS
 from .metrics import Metrics
 from .middlewares import no_tracebacks, observe_requests
 from .observer import NullObserver
@@ -128,12 +129,17 @@ def build_app(
     settings: Settings, clock: Clock | None = None, env: Mapping[str, str] | None = None
 ) -> web.Application:
     metrics = Metrics() if settings.metrics_enabled else None
+    access_log = AccessLog()
     observer: Observer = metrics or NullObserver()
     app = web.Application(
-        middlewares=[observe_requests(metrics, json_logs=settings.log_json), no_tracebacks],
+        middlewares=[
+            observe_requests(metrics, access_log, json_logs=settings.log_json),
+            no_tracebacks,
+        ],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings
+    app[ACCESS_LOG] = access_log
     upstreams = Upstreams(observer=observer)
     providers, identity = wire_providers(settings, upstreams, os.environ if env is None else env)
     pacer = make_pacer(settings, metrics)
@@ -168,6 +174,7 @@ def build_app(
         yield
         await service.close()
         await upstreams.aclose()
+        access_log.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from .access_log import AccessLog
 from .keys import REQUEST_NOTE
 from .metrics import DIALECTS, RESULTS, Metrics, closed_label, upstream_calls
 
 log = logging.getLogger("smsproxy")
-access = logging.getLogger("smsproxy.access")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # request ids: a random prefix per process and a counter (unique, and far cheaper than uuid4)
 _ID_PREFIX = secrets.token_hex(4)
@@ -40,7 +40,9 @@ def _route(request: web.Request) -> str:
     return resource.canonical if resource is not None else "(no route)"
 
 
-def observe_requests(metrics: Metrics | None, *, json_logs: bool = False) -> Middleware:
+def observe_requests(
+    metrics: Metrics | None, access_log: AccessLog, *, json_logs: bool = False
+) -> Middleware:
     """One log line and one metrics sample per client request. The query string (which
     carries keys in the handler_api dialects) is never logged."""
 
@@ -75,24 +77,28 @@ def observe_requests(metrics: Metrics | None, *, json_logs: bool = False) -> Mid
                         seconds,
                     )
             if note is not None:
-                _log_line(json_logs, request_id, note, status, seconds, calls[0])
+                access_log.add(_line(json_logs, request_id, note, status, seconds, calls[0]))
 
     return observe
 
 
-def _log_line(
+def _line(
     as_json: bool, request_id: str, note: dict[str, str], status: int, seconds: float, upstream: int
-) -> None:
-    fields = {
-        "request_id": request_id,
-        "dialect": note["dialect"],
-        "action": note["action"],
-        "result": note["result"],
-        "status": status,
-        "duration_ms": round(seconds * 1000, 2),
-        "upstream_calls": upstream,
-    }
+) -> str:
+    dialect, action, result = note["dialect"], note["action"], note["result"]
+    millis = round(seconds * 1000, 2)
     if as_json:
-        access.info(json.dumps(fields, separators=(",", ":")))
-    else:
-        access.info(" ".join(f"{k}={v}" for k, v in fields.items()))
+        fields = {
+            "request_id": request_id,
+            "dialect": dialect,
+            "action": action,
+            "result": result,
+            "status": status,
+            "duration_ms": millis,
+            "upstream_calls": upstream,
+        }
+        return json.dumps(fields, separators=(",", ":"))
+    return (
+        f"request_id={request_id} dialect={dialect} action={action} result={result} "
+        f"status={status} duration_ms={millis} upstream_calls={upstream}"
+    )

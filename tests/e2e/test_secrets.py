@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
+from proxy.keys import ACCESS_LOG
 from proxy.sandbox import SandboxConfig, create_app
 from proxy.server import QuietAppRunner
 
@@ -37,6 +38,7 @@ class Stack:
     port: int
     http: httpx.AsyncClient
     vendor: str
+    app: web.Application
 
 
 @pytest.fixture
@@ -52,14 +54,15 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         admin_token=ADMIN_TOKEN,
         pacing_enabled=False,
     )
-    runner = QuietAppRunner(build_app(settings), access_log=None)
+    app = build_app(settings)
+    runner = QuietAppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     async with httpx.AsyncClient(timeout=10) as http:
         r = await http.post(vendor_url + "/_sandbox/accounts", json={"api_key": KEY, "balance": 5})
         assert r.status_code == 200
-        yield Stack(f"http://127.0.0.1:{port}", port, http, vendor_url)
+        yield Stack(f"http://127.0.0.1:{port}", port, http, vendor_url, app)
     await runner.cleanup()
     await vendor.close()
 
@@ -91,7 +94,7 @@ def hostile_lines() -> list[bytes]:
 
 
 async def test_a_hostile_batch_leaks_nothing(
-    stack: Stack, caplog: pytest.LogCaptureFixture
+    stack: Stack, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.DEBUG)
     answers: list[bytes] = [await raw(stack.port, line) for line in hostile_lines()]
@@ -158,7 +161,10 @@ async def test_a_hostile_batch_leaks_nothing(
     ]
     # the test's own client (httpx) logs the URLs it sends; the proxy silences httpx
     ours = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
-    logged = "\n".join(logging.Formatter().format(record) for record in ours)
+    stack.app[ACCESS_LOG].close()  # the access lines written so far, to stderr
+    access = capsys.readouterr().err
+    assert access.count(" INFO smsproxy.access request_id=") >= 5, access
+    logged = "\n".join(logging.Formatter().format(record) for record in ours) + access
     assert logged, "the batch was logged at all"
     for secret in SECRETS:
         assert secret not in logged, secret
