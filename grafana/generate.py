@@ -109,6 +109,9 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
             (f"histogram_quantile(0.95, sum by (le, operation) (rate("
              f"smsproxy_store_operation_duration_seconds_bucket{{{INST}}}[{W}])))",
              "{{operation}}")]),
+        ("Event loop lag p99", "timeseries", "s", [
+            (f"histogram_quantile(0.99, sum by (le) (rate("
+             f"smsproxy_event_loop_lag_seconds_bucket{{{INST}}}[{W}])))", "p99")]),
         ("Build", "stat", "short", [
             (f"count by (version) (smsproxy_build_info{{{INST}}})", "{{version}}")]),
     ]),

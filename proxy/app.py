@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 
@@ -12,7 +13,7 @@ from adapters.dialects.codes import Vocabulary
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
 
-from . import endpoints, webhooks
+from . import endpoints, loop_lag, webhooks
 from .access_log import AccessLog
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
@@ -171,7 +172,10 @@ def build_app(
             )
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        lag = asyncio.create_task(loop_lag.probe(metrics.loop_lag.observe)) if metrics else None
         yield
+        if lag is not None:
+            lag.cancel()
         await service.close()
         await upstreams.aclose()
         access_log.close()

@@ -93,6 +93,7 @@ STORE_OPERATIONS = (
 )
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 WAIT_BUCKETS = (0.0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
+LAG_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
 STORE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
 
 # how many upstream calls the current client request caused (the source label)
@@ -216,6 +217,12 @@ class Metrics:
             "Activation store operation latency",
             ["operation"],
             buckets=STORE_BUCKETS,
+            registry=r,
+        )
+        self.loop_lag = Histogram(
+            "smsproxy_event_loop_lag_seconds",
+            "How late the event loop ran a timer (a probe four times a second)",
+            buckets=LAG_BUCKETS,
             registry=r,
         )
         self.purchases = Counter(
