@@ -62,10 +62,12 @@ class Server(str):
 
 
 @asynccontextmanager
-async def proxy(upstream: str, **settings: Any) -> AsyncIterator[Server]:
+async def proxy(upstream: str, data_dir: str | None = None,
+                **settings: Any) -> AsyncIterator[Server]:
     port = free_port()
     env = {f"SMSPROXY_{k.upper()}": str(v) for k, v in settings.items()}
-    with tempfile.TemporaryDirectory() as data:
+    with tempfile.TemporaryDirectory() as scratch:
+        data = data_dir or scratch
         proc = await _start(["serve", "--upstream", upstream, "--port", str(port),
                              "--data-dir", data], b"smsproxy ", env)
         server = Server(f"http://127.0.0.1:{port}")
