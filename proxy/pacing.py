@@ -5,12 +5,21 @@ arrival order and the vendor never sees two calls of a group closer than its int
 (plus a small safety margin for network jitter). A slot further away than `max_wait`
 is refused at once with `RateLimited`: the client gets its protocol's transient error
 instead of a hang. A 429 that still comes back pushes the group's next slot out.
+
+The window rule (no N+1 arrivals in any one-second window at the vendor) is kept by send
+time once the group's round trips are known: a call leaves no sooner than one second,
+plus the observed spread of round trips, plus a margin, after the call N places back
+left. Before any round trip is known, and for a minute after a 429, it is kept by answer
+time instead (the call N places back must have been answered a second ago), which is
+safe whatever the network does but slows the rate as the vendor's latency grows.
+docs/discipline.md gives the reasoning.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -38,16 +47,20 @@ class Turn:
     ended otherwise). Its finish time is the latest the vendor can have received it.
     Small on purpose (slots, a future only when someone waits): every account has some."""
 
-    __slots__ = ("_waiter", "finished", "finished_at")
+    __slots__ = ("_rtts", "_waiter", "finished", "finished_at", "sent_at")
 
-    def __init__(self) -> None:
+    def __init__(self, rtts: deque[float] | None = None) -> None:
         self.finished = False
         self.finished_at = 0.0
+        self.sent_at = 0.0  # when the call was let go; 0 until then
+        self._rtts = rtts  # the group's recent round trips, this one's added at its end
         self._waiter: asyncio.Future[None] | None = None
 
     def finish(self, at: float) -> None:
         if not self.finished:
             self.finished, self.finished_at = True, at
+            if self.sent_at and self._rtts is not None:
+                self._rtts.append(at - self.sent_at)
             if self._waiter is not None and not self._waiter.done():
                 self._waiter.set_result(None)
 
@@ -69,6 +82,9 @@ class Pacer:
 
     WINDOW = 1.0
     SWEEP_SECONDS = 5.0  # idle accounts are forgotten this often (amortised O(1) a call)
+    RTT_SAMPLES = 20  # round trips kept per group: the spread is taken over these
+    AFTER_429_SECONDS = 60.0  # the answer-time rule is back this long after a 429
+    SEND_MARGIN = 0.02  # seconds on top of a window and the spread (timer and loop lag)
 
     def __init__(
         self,
@@ -87,12 +103,33 @@ class Pacer:
         self._sleep = sleep
         self._next_free: dict[tuple[str, str], float] = {}
         self._turns: dict[tuple[str, str], list[Turn]] = {}  # a few each: lists are small
+        self._rtts: dict[tuple[str, str], deque[float]] = {}
+        self._refused_at: dict[tuple[str, str], float] = {}  # the group's latest 429
         self.stats = PacingStats()
         self._observe_wait = observe_wait
         self._swept_at = now()
 
     def interval(self, group: LimitGroup) -> float:
+        """Slot spacing while the round trips are not known (or after a 429)."""
         return (1.0 / group.per_second) * (1.0 + self.margin)
+
+    def spread(self, account: str, group: LimitGroup) -> float | None:
+        """How much the group's recent round trips differ; None when the send-time rule
+        is not to be trusted (fewer than two known, or a 429 within the last minute)."""
+        key = (account, group.name)
+        refused = self._refused_at.get(key)
+        if refused is not None and self._now() - refused < self.AFTER_429_SECONDS:
+            return None
+        rtts = self._rtts.get(key)
+        if not self.window_guard or rtts is None or len(rtts) < 2:
+            return None
+        return max(rtts) - min(rtts)
+
+    def _spacing(self, account: str, group: LimitGroup) -> float:
+        spread = self.spread(account, group)
+        if spread is None:
+            return self.interval(group)
+        return (self.WINDOW + spread + self.SEND_MARGIN) / group.per_second
 
     def reserve(self, account: str, group: LimitGroup, max_wait: float | None = None) -> float:
         """Book the next slot; returns how long to wait for it. Refuses past the bound."""
@@ -105,7 +142,7 @@ class Pacer:
         if wait > (self.max_wait if max_wait is None else min(max_wait, self.max_wait)):
             self.stats.add(self.stats.rejections, group.name)
             raise RateLimited(retry_after=wait)
-        self._next_free[key] = slot + self.interval(group)
+        self._next_free[key] = slot + self._spacing(account, group)
         return wait
 
     def now(self) -> float:
@@ -132,16 +169,22 @@ class Pacer:
         for key in idle:
             self._next_free.pop(key, None)
             self._turns.pop(key, None)
+            self._rtts.pop(key, None)
+            self._refused_at.pop(key, None)
         return len(idle)
 
     def _book(self, account: str, group: LimitGroup) -> tuple[Turn, Turn | None]:
         """This call's turn, and the turn it must wait a window after (FIFO by arrival)."""
-        turns = self._turns.setdefault((account, group.name), [])
+        key = (account, group.name)
+        turns = self._turns.setdefault(key, [])
         depth = max(1, int(group.per_second))
         ahead = turns[0] if self.window_guard and len(turns) >= depth else None
         if len(turns) >= depth:
             del turns[0]
-        turn = Turn()
+        rtts = self._rtts.get(key)
+        if rtts is None:
+            rtts = self._rtts[key] = deque(maxlen=self.RTT_SAMPLES)
+        turn = Turn(rtts)
         turns.append(turn)
         return turn, ahead
 
@@ -156,10 +199,11 @@ class Pacer:
             if wait > 0:
                 await self._sleep(wait)
             if ahead is not None:
-                await self._after(ahead, bound - wait, group)
+                await self._after(ahead, bound - wait, account, group)
         except BaseException:
             turn.finish(self._now())  # never leave the calls behind this one waiting
             raise
+        turn.sent_at = self._now()
         waited = max(self._now() - started, wait)
         self.stats.waited_seconds[group.name] = (
             self.stats.waited_seconds.get(group.name, 0) + waited
@@ -169,11 +213,17 @@ class Pacer:
             self._observe_wait(group.name, waited)
         return turn
 
-    async def _after(self, ahead: Turn, budget: float, group: LimitGroup) -> None:
-        if not await ahead.wait(budget):
-            self.stats.add(self.stats.rejections, group.name)
-            raise RateLimited(retry_after=self.WINDOW)
-        extra = ahead.finished_at + self.WINDOW - self._now()
+    async def _after(self, ahead: Turn, budget: float, account: str, group: LimitGroup) -> None:
+        """Leave a window after the call N places back: after it left, by the spread of
+        round trips, where that is known; else after it was answered."""
+        spread = self.spread(account, group)
+        if spread is not None and ahead.sent_at:
+            extra = ahead.sent_at + self.WINDOW + spread + self.SEND_MARGIN - self._now()
+        else:
+            if not await ahead.wait(budget):
+                self.stats.add(self.stats.rejections, group.name)
+                raise RateLimited(retry_after=self.WINDOW)
+            extra = ahead.finished_at + self.WINDOW - self._now()
         if extra > 0:
             await self._sleep(extra)
 
@@ -181,4 +231,5 @@ class Pacer:
         """The vendor said 429: nothing of this group leaves before `retry_after`."""
         key = (account, group.name)
         self._next_free[key] = max(self._next_free.get(key, 0.0), self._now() + retry_after)
+        self._refused_at[key] = self._now()
         self.stats.add(self.stats.penalties, group.name)

@@ -95,6 +95,8 @@ def _fault_body(endpoint: str, status: int) -> web.Response:
 async def _after_the_fact(
     request: web.Request, rule: FaultRule, faults: Faults, response: web.StreamResponse
 ) -> web.StreamResponse:
+    if rule.answer_delay_ms:
+        await asyncio.sleep(rule.answer_delay_ms / 1000)
     if faults.strikes(rule.timeout_rate):
         await asyncio.sleep(rule.timeout_seconds)
     if faults.strikes(rule.reset_rate) and request.transport is not None:
@@ -119,8 +121,9 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     rule = faults.rule_for(endpoint)
     if rule is None:
         return await handler(request)
-    if rule.latency_ms:
-        await asyncio.sleep(rule.latency_ms / 1000)
+    inbound = faults.inbound_seconds(rule)
+    if inbound > 0:
+        await asyncio.sleep(inbound)
     if faults.strikes(rule.error_rate):
         return _fault_body(endpoint, rule.error_status)
     return await _after_the_fact(request, rule, faults, await handler(request))

@@ -232,7 +232,14 @@ async def drain_webhooks(request: web.Request) -> web.Response:
 
 
 async def stats(request: web.Request) -> web.Response:
-    return json_response(200, request.app[STATS].as_json())
+    counted = request.app[STATE].limiter.counted
+    return json_response(
+        200,
+        {
+            **request.app[STATS].as_json(),
+            "counted": [{"time": round(t, 4), "group": g} for t, g in counted],
+        },
+    )
 
 
 async def list_rentals(request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
 """Injected failures: what a flaky vendor does to its callers.
 
-Errors and latency strike before the vendor acts (nothing happened); timeouts, resets
+Errors, latency and jitter strike before the vendor counts or acts (nothing happened);
+an answer delay, timeouts, resets
 and malformed bodies strike after it acted, so the caller cannot know the outcome —
 exactly the case a proxy must never retry blindly.
 """
@@ -11,14 +12,24 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-FAULT_FIELDS = ("error_rate", "latency_ms", "timeout_rate", "reset_rate", "malformed_rate")
+FAULT_FIELDS = (
+    "error_rate",
+    "latency_ms",
+    "jitter_ms",
+    "answer_delay_ms",
+    "timeout_rate",
+    "reset_rate",
+    "malformed_rate",
+)
 
 
 @dataclass(frozen=True)
 class FaultRule:
     error_rate: float = 0.0
     error_status: int = 500
-    latency_ms: float = 0.0
+    latency_ms: float = 0.0  # on the way in: before the vendor counts or acts
+    jitter_ms: float = 0.0  # a further 0..jitter_ms on the way in, drawn per request
+    answer_delay_ms: float = 0.0  # on the way out: after the vendor acted
     timeout_rate: float = 0.0
     timeout_seconds: float = 30.0
     reset_rate: float = 0.0
@@ -56,6 +67,10 @@ class Faults:
 
     def rule_for(self, endpoint: str) -> FaultRule | None:
         return self.rules.get(endpoint) or self.rules.get("*")
+
+    def inbound_seconds(self, rule: FaultRule) -> float:
+        jitter = self._rng.uniform(0, rule.jitter_ms) if rule.jitter_ms else 0.0
+        return (rule.latency_ms + jitter) / 1000
 
     def strikes(self, rate: float) -> bool:
         return rate >= 1.0 or (rate > 0 and self._rng.random() < rate)

@@ -23,9 +23,13 @@ CANCEL = LimitGroup("cancel-rental", 1)
 class RateLimiter:
     """Sliding one-second window per (account, group); refused requests do not count."""
 
+    COUNTED_LOG = 5000
+
     def __init__(self, now: Callable[[], float]) -> None:
         self._now = now
         self._hits: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        # when each counted request was counted: what "N per second" is judged on
+        self.counted: deque[tuple[float, str]] = deque(maxlen=self.COUNTED_LOG)
 
     def allow(self, account: str, group: LimitGroup) -> bool:
         now = self._now()
@@ -35,10 +39,12 @@ class RateLimiter:
         if len(hits) >= group.per_second:
             return False
         hits.append(now)
+        self.counted.append((now, group.name))
         return True
 
     def clear(self) -> None:
         self._hits.clear()
+        self.counted.clear()
 
 
 class FailedCombinations:

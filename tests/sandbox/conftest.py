@@ -31,8 +31,10 @@ class Sandbox:
             method, self.api + "/api/v1" + path, json=body, headers=headers, **kw
         )
 
-    async def post(self, path: str, body: Any = None, key: str | None = DEMO) -> httpx.Response:
-        return await self.call("POST", path, body, key)
+    async def post(
+        self, path: str, body: Any = None, key: str | None = DEMO, **kw: Any
+    ) -> httpx.Response:
+        return await self.call("POST", path, body, key, **kw)
 
     async def get(self, path: str, key: str | None = DEMO, **kw: Any) -> httpx.Response:
         return await self.call("GET", path, None, key, **kw)

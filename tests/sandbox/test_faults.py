@@ -34,6 +34,18 @@ async def test_latency_fault_delays_answers(sandbox: Sandbox) -> None:
     assert (await sandbox.get("/prices-info", timeout=1)).status_code == 200
 
 
+async def test_an_answer_delay_comes_after_the_vendor_acted(sandbox: Sandbox) -> None:
+    await sandbox.control(
+        "POST", "/faults", {"endpoint": "rent-a-number", "answer_delay_ms": 2000, "jitter_ms": 5}
+    )
+    with pytest.raises(httpx.ReadTimeout):
+        await sandbox.post("/rent-a-number", {"service": "whatsapp"}, timeout=0.5)
+    rentals = (await sandbox.control("GET", "/rentals"))["rentals"]
+    assert len(rentals) == 1  # sold, and counted against the rent limit when it arrived
+    counted = (await sandbox.control("GET", "/stats"))["counted"]
+    assert [c["group"] for c in counted] == ["rent"]
+
+
 async def test_timeout_fault_hides_a_completed_purchase(sandbox: Sandbox) -> None:
     await sandbox.control(
         "POST", "/faults", {"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 30}
@@ -81,6 +93,8 @@ async def test_delete_clears_every_fault(sandbox: Sandbox) -> None:
         {"endpoint": "*", "error_status": 200},
         {"endpoint": "", "error_rate": 1},
         {"endpoint": "*", "latency_ms": -5},
+        {"endpoint": "*", "jitter_ms": -1},
+        {"endpoint": "*", "answer_delay_ms": "slow"},
     ],
 )
 async def test_bad_fault_settings_are_refused(sandbox: Sandbox, body: dict[str, object]) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from proxy.access_log import MAX_BATCH, NAME, AccessLog
 
+
 @pytest.fixture(autouse=True)
 def access_on(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger=NAME)  # as `smsproxy serve` sets it

@@ -159,3 +159,49 @@ async def test_a_cancelled_waiter_does_not_block_the_ones_behind_it() -> None:
     first.finish(t.now)
     behind = await p.acquire("a", CANCEL)  # the cancelled turn was finished, not left open
     assert not behind.finished
+
+
+async def test_known_round_trips_let_calls_leave_by_send_time() -> None:
+    """At 300 ms a round trip the third call leaves a window (plus the spread and a
+    margin) after the first left, not a window after the first was answered."""
+    t = MovingTime()
+    p = pacer(t, guard=True)
+    first = await p.acquire("a", RENT)
+    t.now += 0.3
+    first.finish(t.now)
+    second = await p.acquire("a", RENT)
+    assert second.sent_at == pytest.approx(100.5)
+    t.now += 0.3
+    second.finish(t.now)
+    third = await p.acquire("a", RENT)
+    assert p.spread("a", RENT) == pytest.approx(0.0)
+    assert third.sent_at == pytest.approx(100.0 + 1.0 + Pacer.SEND_MARGIN)  # not 101.3
+
+
+async def test_a_wider_spread_of_round_trips_spaces_calls_further() -> None:
+    t = MovingTime()
+    p = pacer(t, guard=True)
+    for rtt in (0.1, 0.3):
+        turn = await p.acquire("a", RENT)
+        t.now += rtt
+        turn.finish(t.now)
+    assert p.spread("a", RENT) == pytest.approx(0.2)
+    before = p.reserve("a", RENT)
+    assert p.reserve("a", RENT) - before == pytest.approx((1.0 + 0.2 + Pacer.SEND_MARGIN) / 2)
+
+
+async def test_after_a_429_the_answer_time_rule_is_back() -> None:
+    t = MovingTime()
+    p = pacer(t, guard=True)
+    turns = []
+    for _ in range(2):
+        turn = await p.acquire("a", RENT)
+        t.now += 0.3
+        turn.finish(t.now)
+        turns.append(turn)
+    p.penalize("a", RENT, 0.0)  # the vendor refused one all the same
+    assert p.spread("a", RENT) is None
+    third = await p.acquire("a", RENT)
+    assert third.sent_at >= turns[0].finished_at + Pacer.WINDOW
+    t.now += Pacer.AFTER_429_SECONDS
+    assert p.spread("a", RENT) == pytest.approx(0.0)  # a quiet minute later, by send time
