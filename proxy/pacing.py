@@ -6,12 +6,12 @@ arrival order and the vendor never sees two calls of a group closer than its int
 is refused at once with `RateLimited`: the client gets its protocol's transient error
 instead of a hang. A 429 that still comes back pushes the group's next slot out.
 
-The window rule (no N+1 arrivals in any one-second window at the vendor) is kept by send
-time once the group's round trips are known: a call leaves no sooner than one second,
-plus the observed spread of round trips, plus a margin, after the call N places back
-left. Before any round trip is known, and for a minute after a 429, it is kept by answer
-time instead (the call N places back must have been answered a second ago), which is
-safe whatever the network does but slows the rate as the vendor's latency grows.
+The window rule (no N+1 arrivals in any one-second window at the vendor) is kept from
+the answer of the call N places back: it arrived before its answer came, and at the
+latest by its answer time less the shortest round trip seen (the part of a round trip
+every call has), so this call leaves a second after that. Until a few round trips are
+known, and for a minute after a 429, the shortest round trip is not subtracted (safe
+whatever the network does, but the rate then falls as the vendor's latency grows).
 docs/discipline.md gives the reasoning.
 """
 
@@ -82,9 +82,10 @@ class Pacer:
 
     WINDOW = 1.0
     SWEEP_SECONDS = 5.0  # idle accounts are forgotten this often (amortised O(1) a call)
-    RTT_SAMPLES = 20  # round trips kept per group: the spread is taken over these
-    AFTER_429_SECONDS = 60.0  # the answer-time rule is back this long after a 429
-    SEND_MARGIN = 0.02  # seconds on top of a window and the spread (timer and loop lag)
+    RTT_SAMPLES = 20  # round trips kept per group: the shortest is taken over these
+    RTT_TRUSTED = 4  # the shortest of fewer round trips may still carry jitter
+    AFTER_429_SECONDS = 60.0  # the plain answer-time rule is back this long after a 429
+    FLOOR_MARGIN = 0.02  # seconds given back from the floor (timer and loop lag)
 
     def __init__(
         self,
@@ -113,23 +114,17 @@ class Pacer:
         """Slot spacing while the round trips are not known (or after a 429)."""
         return (1.0 / group.per_second) * (1.0 + self.margin)
 
-    def spread(self, account: str, group: LimitGroup) -> float | None:
-        """How much the group's recent round trips differ; None when the send-time rule
-        is not to be trusted (fewer than two known, or a 429 within the last minute)."""
+    def rtt_floor(self, account: str, group: LimitGroup) -> float | None:
+        """The shortest recent round trip of the group, where it can be trusted: enough
+        of them known and no 429 within the last minute; else None."""
         key = (account, group.name)
         refused = self._refused_at.get(key)
         if refused is not None and self._now() - refused < self.AFTER_429_SECONDS:
             return None
         rtts = self._rtts.get(key)
-        if not self.window_guard or rtts is None or len(rtts) < 2:
+        if rtts is None or len(rtts) < self.RTT_TRUSTED:
             return None
-        return max(rtts) - min(rtts)
-
-    def _spacing(self, account: str, group: LimitGroup) -> float:
-        spread = self.spread(account, group)
-        if spread is None:
-            return self.interval(group)
-        return (self.WINDOW + spread + self.SEND_MARGIN) / group.per_second
+        return max(0.0, min(rtts) - self.FLOOR_MARGIN)
 
     def reserve(self, account: str, group: LimitGroup, max_wait: float | None = None) -> float:
         """Book the next slot; returns how long to wait for it. Refuses past the bound."""
@@ -142,7 +137,7 @@ class Pacer:
         if wait > (self.max_wait if max_wait is None else min(max_wait, self.max_wait)):
             self.stats.add(self.stats.rejections, group.name)
             raise RateLimited(retry_after=wait)
-        self._next_free[key] = slot + self._spacing(account, group)
+        self._next_free[key] = slot + self.interval(group)
         return wait
 
     def now(self) -> float:
@@ -214,16 +209,13 @@ class Pacer:
         return turn
 
     async def _after(self, ahead: Turn, budget: float, account: str, group: LimitGroup) -> None:
-        """Leave a window after the call N places back: after it left, by the spread of
-        round trips, where that is known; else after it was answered."""
-        spread = self.spread(account, group)
-        if spread is not None and ahead.sent_at:
-            extra = ahead.sent_at + self.WINDOW + spread + self.SEND_MARGIN - self._now()
-        else:
-            if not await ahead.wait(budget):
-                self.stats.add(self.stats.rejections, group.name)
-                raise RateLimited(retry_after=self.WINDOW)
-            extra = ahead.finished_at + self.WINDOW - self._now()
+        """Leave a window after the latest moment the call N places back can have
+        arrived: its answer time, less the round trip's floor where that is known."""
+        if not await ahead.wait(budget):
+            self.stats.add(self.stats.rejections, group.name)
+            raise RateLimited(retry_after=self.WINDOW)
+        arrived_by = ahead.finished_at - (self.rtt_floor(account, group) or 0.0)
+        extra = arrived_by + self.WINDOW - self._now()
         if extra > 0:
             await self._sleep(extra)
 

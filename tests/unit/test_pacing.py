@@ -8,7 +8,7 @@ import pytest
 
 from proxy.domain import LimitGroup
 from proxy.errors import RateLimited
-from proxy.pacing import Pacer
+from proxy.pacing import Pacer, Turn
 
 RENT = LimitGroup("rent", 2.0)
 CANCEL = LimitGroup("cancel", 1.0)
@@ -161,47 +161,53 @@ async def test_a_cancelled_waiter_does_not_block_the_ones_behind_it() -> None:
     assert not behind.finished
 
 
-async def test_known_round_trips_let_calls_leave_by_send_time() -> None:
-    """At 300 ms a round trip the third call leaves a window (plus the spread and a
-    margin) after the first left, not a window after the first was answered."""
-    t = MovingTime()
-    p = pacer(t, guard=True)
-    first = await p.acquire("a", RENT)
-    t.now += 0.3
-    first.finish(t.now)
-    second = await p.acquire("a", RENT)
-    assert second.sent_at == pytest.approx(100.5)
-    t.now += 0.3
-    second.finish(t.now)
-    third = await p.acquire("a", RENT)
-    assert p.spread("a", RENT) == pytest.approx(0.0)
-    assert third.sent_at == pytest.approx(100.0 + 1.0 + Pacer.SEND_MARGIN)  # not 101.3
-
-
-async def test_a_wider_spread_of_round_trips_spaces_calls_further() -> None:
-    t = MovingTime()
-    p = pacer(t, guard=True)
-    for rtt in (0.1, 0.3):
+async def answered(p: Pacer, t: MovingTime, rtts: list[float]) -> list[Turn]:
+    """One call per round trip, each answered after it; in turn."""
+    turns = []
+    for rtt in rtts:
         turn = await p.acquire("a", RENT)
         t.now += rtt
         turn.finish(t.now)
-    assert p.spread("a", RENT) == pytest.approx(0.2)
-    before = p.reserve("a", RENT)
-    assert p.reserve("a", RENT) - before == pytest.approx((1.0 + 0.2 + Pacer.SEND_MARGIN) / 2)
+        turns.append(turn)
+    return turns
 
 
-async def test_after_a_429_the_answer_time_rule_is_back() -> None:
+async def test_the_round_trip_floor_comes_off_the_answer_time() -> None:
+    """At 300 ms a round trip, once a few are known, a call leaves a second (and a
+    margin) after the call N places back could have arrived, not after its answer."""
     t = MovingTime()
     p = pacer(t, guard=True)
-    turns = []
-    for _ in range(2):
-        turn = await p.acquire("a", RENT)
-        t.now += 0.3
-        turn.finish(t.now)
-        turns.append(turn)
+    before = await answered(p, t, [0.3] * (Pacer.RTT_TRUSTED - 1))
+    assert p.rtt_floor("a", RENT) is None  # too few to trust: the answer rule holds
+    assert before[-1].sent_at == pytest.approx(before[-3].finished_at + 1.0)
+    known = await answered(p, t, [0.3, 0.3])
+    assert p.rtt_floor("a", RENT) == pytest.approx(0.3 - Pacer.FLOOR_MARGIN)
+    ahead = before[-1]  # two places back (2 a second)
+    assert known[-1].sent_at >= ahead.sent_at + 1.0  # still a second after it arrived
+    assert known[-1].sent_at == pytest.approx(ahead.finished_at - 0.28 + 1.0)  # not +0.3
+
+
+async def test_a_late_answer_holds_the_call_n_places_behind_it() -> None:
+    """A call whose answer came late may have arrived late (inbound jitter): the call N
+    places behind it leaves a second after its answer less the floor, later than usual."""
+    t = MovingTime()
+    p = pacer(t, guard=True)
+    turns = await answered(p, t, [0.3, 0.3, 0.3, 0.3, 0.5, 0.3])
+    slow, after_it = turns[-2], turns[-1]
+    nxt = await p.acquire("a", RENT)  # two places behind the slow one
+    assert nxt.sent_at == pytest.approx(slow.finished_at - 0.28 + 1.0)
+    assert nxt.sent_at - slow.sent_at == pytest.approx(1.0 + 0.2 + Pacer.FLOOR_MARGIN)
+    assert after_it.finished
+
+
+async def test_after_a_429_the_plain_answer_rule_is_back() -> None:
+    t = MovingTime()
+    p = pacer(t, guard=True)
+    turns = await answered(p, t, [0.3] * 5)
+    assert p.rtt_floor("a", RENT) is not None
     p.penalize("a", RENT, 0.0)  # the vendor refused one all the same
-    assert p.spread("a", RENT) is None
-    third = await p.acquire("a", RENT)
-    assert third.sent_at >= turns[0].finished_at + Pacer.WINDOW
+    assert p.rtt_floor("a", RENT) is None
+    nxt = await p.acquire("a", RENT)
+    assert nxt.sent_at >= turns[-2].finished_at + Pacer.WINDOW
     t.now += Pacer.AFTER_429_SECONDS
-    assert p.spread("a", RENT) == pytest.approx(0.0)  # a quiet minute later, by send time
+    assert p.rtt_floor("a", RENT) is not None  # a quiet minute later
