@@ -40,7 +40,7 @@ from .upstream import Gateway
 __all__ = ["Service", "ServiceSettings"]
 BALANCE_HINT_SECONDS = 5.0
 BALANCE_HINT_WAIT = 1.0
-LISTING_WAIT = 0.1
+LISTING_WAIT = 0.03  # listings wait this long for the vendor, then answer from state
 
 
 class Service:
@@ -128,6 +128,21 @@ class Service:
             return await asyncio.wait_for(self.recent_balance(tenant), BALANCE_HINT_WAIT)
         except (UpstreamError, TimeoutError):
             return self._recent_balances.peek(tenant.owner)
+
+    async def listing_balance(self, tenant: Tenant) -> Decimal:
+        """For listings that carry the balance (5sim's profile): a recent one if the
+        vendor gives it within LISTING_WAIT, else the last one seen (a slow read goes on
+        behind, a failed one is answered so); only when none was ever seen does the
+        answer wait for the vendor."""
+        reading = asyncio.ensure_future(self.recent_balance(tenant))
+        await asyncio.wait({reading}, timeout=LISTING_WAIT)
+        if reading.done() and reading.exception() is None:
+            return reading.result()
+        last = self._recent_balances.peek(tenant.owner)
+        if last is None:
+            return await reading  # never seen: the vendor's answer (or its error) it is
+        reading.add_done_callback(_quietly)
+        return last
 
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
         return await self._catalog.offers(self._gateway.primary(tenant))
@@ -328,3 +343,9 @@ class Service:
         for provider in self._ctx.providers.values():
             await provider.close()
         await self._ctx.store.close()
+
+
+def _quietly(task: asyncio.Future[Decimal]) -> None:
+    """A read nobody waits for any more: its failure was answered from the last balance."""
+    if not task.cancelled():
+        task.exception()

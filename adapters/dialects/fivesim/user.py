@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 
@@ -28,9 +29,12 @@ def order_id(call: Call) -> int:
 
 # -- user ------------------------------------------------------------------------------------
 async def profile(call: Call) -> web.Response:
-    balance = await call.service.balance(call.me)
-    latest, total = await call.service.history(call.me, 1, 0, newest_first=True)
-    active = len(await call.service.active(call.me))
+    balance, (latest, total), active_now = await asyncio.gather(
+        call.service.listing_balance(call.me),
+        call.service.history(call.me, 1, 0, newest_first=True),
+        call.service.active(call.me),
+    )
+    active = len(active_now)
     last = (
         f"usa:{codes.fivesim_slug(latest[0].service)}:any:{latest[0].id}:{float(latest[0].cost)}"
         if latest
