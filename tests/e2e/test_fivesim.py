@@ -299,3 +299,15 @@ async def test_unknown_paths_and_methods(
 ) -> None:
     r = await world5.http.request(method, world5.proxy + path, headers={"Authorization": DEMO})
     assert r.status_code == status
+
+
+async def test_the_profile_answers_from_state_when_the_vendor_fails(world5: World) -> None:
+    assert (await get(world5, "/v1/user/profile")).json()["balance"] == 100.0
+    await world5.control("POST", "/faults", {"endpoint": "*", "error_rate": 1, "error_status": 503})
+    await world5.tick(10)  # the balance seen is no longer recent: the vendor is asked again
+    r = await get(world5, "/v1/user/profile")
+    assert (r.status_code, r.json()["balance"]) == (200, 100.0)  # the last balance seen
+    await world5.control("DELETE", "/faults")
+    await world5.control("POST", "/accounts", {"api_key": DEMO, "balance": 42})
+    await world5.tick(10)
+    assert (await get(world5, "/v1/user/profile")).json()["balance"] == 42.0
