@@ -58,6 +58,6 @@ def load(state: SandboxState, path: Path) -> bool:
         log.error("sandbox state %s unreadable (%s); moved to %s, starting fresh", path, exc, aside)
         state.reset()
         return False
-    state.open_rentals = {i: r for i, r in state.rentals.items() if r.is_open}
+    state.reindex()
     state.pool_by_number = {n.number: n for n in state.pool}
     return True

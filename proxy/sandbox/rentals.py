@@ -141,7 +141,7 @@ def open_rental(
         end_time=now + service.ttl * 60,
     )
     state.rentals[rental.id] = rental
-    state.open_rentals[rental.id] = rental
+    state.opened(rental)
     service.stock -= 1
     return rental
 

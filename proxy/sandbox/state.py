@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import random
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -58,6 +59,7 @@ class SandboxState:
         self.pool_by_number = {n.number: n for n in self.pool}
         self.rentals: dict[int, Rental] = {}
         self.open_rentals: dict[int, Rental] = {}
+        self.reindex()
         self.long_rentals: dict[int, LongRental] = {}
         self.service_long_rentals: dict[int, ServiceLongRental] = {}
         self.auctions: dict[int, Auction] = {
@@ -82,14 +84,36 @@ class SandboxState:
         self._next_id += 1
         return self._next_id
 
-    # -- number availability ----------------------------------------------------------
-    def rentals_on(self, number: str) -> Iterable[Rental]:
-        return (r for r in self.rentals.values() if r.number.number == number)
+    # -- indexes: what a request needs, without walking every rental ----------------------
+    def reindex(self) -> None:
+        """Rebuild the indexes from the rentals (at reset, and after a restore)."""
+        self.open_rentals = {i: r for i, r in self.rentals.items() if r.is_open}
+        self._open_by_owner: Counter[str] = Counter()
+        self._busy: Counter[tuple[str, str]] = Counter()  # (number, service) -> open rentals
+        self._burned: set[tuple[str, str]] = set()  # (number, service) completed
+        self._completed_cost: dict[tuple[str, str, str], Decimal] = {}  # (owner, number, svc)
+        self._expiries: list[tuple[float, int]] = []  # a heap of (end time, rental id)
+        for rental in self.rentals.values():
+            if rental.is_open:
+                self.opened(rental)
+            elif rental.status is RentalStatus.COMPLETED:
+                self._completed(rental)
 
+    def opened(self, rental: Rental) -> None:
+        self.open_rentals[rental.id] = rental
+        self._open_by_owner[rental.owner] += 1
+        self._busy[(rental.number.number, rental.service.api_name)] += 1
+        heapq.heappush(self._expiries, (rental.end_time, rental.id))
+
+    def _completed(self, rental: Rental) -> None:
+        number, service = rental.number.number, rental.service.api_name
+        self._burned.add((number, service))
+        self._completed_cost[(rental.owner, number, service)] = rental.price
+
+    # -- number availability ----------------------------------------------------------
     def is_busy(self, number: PoolNumber, service: Service) -> bool:
-        for r in self.open_rentals.values():
-            if r.number == number and r.service.api_name == service.api_name:
-                return True
+        if self._busy[(number.number, service.api_name)] > 0:
+            return True
         for lr in self.long_rentals.values():
             if lr.number == number and lr.status == "Active":
                 return True
@@ -100,24 +124,11 @@ class SandboxState:
 
     def completed_cost(self, owner: str, number: str, service: Service) -> Decimal | None:
         """Cost of the owner's latest completed rental of this number and service."""
-        costs = [
-            r.price
-            for r in self.rentals.values()
-            if r.owner == owner
-            and r.number.number == number
-            and r.service.api_name == service.api_name
-            and r.status is RentalStatus.COMPLETED
-        ]
-        return costs[-1] if costs else None
+        return self._completed_cost.get((owner, number, service.api_name))
 
     def is_burned(self, number: PoolNumber, service: Service) -> bool:
         """A number that completed a verification for a service is not handed out again."""
-        return any(
-            r.number == number
-            and r.service.api_name == service.api_name
-            and r.status is RentalStatus.COMPLETED
-            for r in self.rentals.values()
-        )
+        return (number.number, service.api_name) in self._burned
 
     def free_numbers(self, services: list[Service]) -> list[PoolNumber]:
         return [
@@ -127,14 +138,17 @@ class SandboxState:
         ]
 
     def active_count(self, owner: str) -> int:
-        return sum(1 for r in self.open_rentals.values() if r.owner == owner)
+        return self._open_by_owner[owner]
 
     # -- time ---------------------------------------------------------------------------
     def sweep(self) -> None:
         """Apply every time-based rule that is due (expiry, refunds, long-rental ends)."""
         now = self.clock.now()
-        for rental in [r for r in self.open_rentals.values() if r.end_time <= now]:
-            self.close(rental, RentalStatus.COMPLETED if rental.code else RentalStatus.EXPIRED)
+        while self._expiries and self._expiries[0][0] <= now:
+            _, rental_id = heapq.heappop(self._expiries)
+            rental = self.open_rentals.get(rental_id)
+            if rental is not None and rental.end_time <= now:
+                self.close(rental, RentalStatus.COMPLETED if rental.code else RentalStatus.EXPIRED)
         for lr in self.long_rentals.values():
             while lr.status == "Active" and lr.end_time <= now:
                 self._roll_over(lr, lr.price, "Expired")
@@ -168,7 +182,11 @@ class SandboxState:
     def close(self, rental: Rental, status: RentalStatus) -> None:
         """End a short rental; cancellation and expiry without a code refund the price."""
         rental.status = status
-        self.open_rentals.pop(rental.id, None)
+        if self.open_rentals.pop(rental.id, None) is not None:
+            self._open_by_owner[rental.owner] -= 1
+            self._busy[(rental.number.number, rental.service.api_name)] -= 1
+        if status is RentalStatus.COMPLETED:
+            self._completed(rental)
         if status in (RentalStatus.CANCELLED, RentalStatus.EXPIRED) and rental.code is None:
             account = self.accounts.get(rental.owner)
             if account is not None:
