@@ -20,7 +20,7 @@ from .config import Settings, fingerprint_secret
 from .domain import Timeouts
 from .keys import ACCESS_LOG, METRICS, SERVICE, SETTINGS
 from .metrics import Metrics
-from .middlewares import no_tracebacks, observe_requests
+from .middlewares import observe_requests
 from .observer import NullObserver
 from .pacing import Pacer
 from .ports import ActivationStore, Clock, Observer, Provider
@@ -133,10 +133,7 @@ def build_app(
     access_log = AccessLog()
     observer: Observer = metrics or NullObserver()
     app = web.Application(
-        middlewares=[
-            observe_requests(metrics, access_log, json_logs=settings.log_json),
-            no_tracebacks,
-        ],
+        middlewares=[observe_requests(metrics, access_log, json_logs=settings.log_json)],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings
