@@ -70,13 +70,20 @@ async def proxy(upstream: str, data_dir: str | None = None,
         data = data_dir or scratch
         proc = await _start(["serve", "--upstream", upstream, "--port", str(port),
                              "--data-dir", data], b"smsproxy ", env)
-        server = Server(f"http://127.0.0.1:{port}")
-        server.pid = proc.pid
-        try:
+        async with serving(proc, port) as server:
             yield server
-        finally:
-            proc.terminate()
-            await proc.wait()
+
+
+@asynccontextmanager
+async def serving(proc: asyncio.subprocess.Process, port: int) -> AsyncIterator[Server]:
+    """A started server process as its base URL; stopped at the end."""
+    server = Server(f"http://127.0.0.1:{port}")
+    server.pid = proc.pid
+    try:
+        yield server
+    finally:
+        proc.terminate()
+        await proc.wait()
 
 
 async def control(http: aiohttp.ClientSession, base: str, method: str, path: str,

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import aiohttp
 
-from _harness import Server, control, free_port, proxy, sandbox, table
+from _harness import Server, control, free_port, proxy, sandbox, serving, table
 
 HANDLER = "/stubs/handler_api.php"
 KEYS = 200
@@ -54,13 +54,8 @@ async def reference(forward: str | None = None) -> AsyncIterator[Server]:
     )
     assert proc.stdout is not None
     await asyncio.wait_for(proc.stdout.readline(), 30)
-    server = Server(f"http://127.0.0.1:{port}")
-    server.pid = proc.pid
-    try:
+    async with serving(proc, port) as server:
         yield server
-    finally:
-        proc.terminate()
-        await proc.wait()
 
 
 def _ms(text: str) -> float:
