@@ -6,6 +6,7 @@
 The forwarder answers SMS-Activate's getBalance by asking the vendor's `/api/v1/balance`
 through one shared aiohttp session, with the client's key, and nothing else: no checks,
 no pacing, no store, no metrics, no log. It is the floor a proxy cannot go below.
+Both run on uvloop, the loop `smsproxy serve` runs on, so the ratios compare like with like.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def main() -> None:
         print("reference ready", flush=True)
         await asyncio.Event().wait()
 
-    asyncio.run(run())
+    import uvloop
+
+    uvloop.run(run())  # the proxy's own loop: the reference must not be slower by its loop
 
 
 if __name__ == "__main__":
