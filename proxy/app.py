@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator, Mapping
 
@@ -24,7 +25,7 @@ from .middlewares import observe_requests
 from .observer import NullObserver
 from .pacing import Pacer
 from .ports import ActivationStore, Clock, Observer, Provider
-from .routing_config import ConfigError, tenant_accounts
+from .routing_config import ConfigError, provider_accounts, tenant_accounts
 from .service import Service, ServiceSettings
 from .service.identity import Identity
 from .store import MemoryStore, SqliteStore
@@ -32,6 +33,8 @@ from .store.timed import TimedStore
 from .webhooks import WEBHOOK_STATS
 
 MAX_REQUEST_BYTES = 64 * 1024
+KEYS_REFRESH_SECONDS = 1.0
+log = logging.getLogger("smsproxy")
 DEMO_KEY = "sk_sandbox_demo"  # the embedded sandbox's account
 
 
@@ -77,6 +80,8 @@ def wire_providers(
     Getatext upstream and client keys passed through, as always."""
     secret = fingerprint_secret(settings)
     if not settings.providers:
+        if settings.managed_keys:
+            raise ConfigError("managed_keys: issued keys use the accounts of [[providers]]")
         provider = upstreams.provider("getatext", upstream_url(settings), timeouts(settings))
         return [provider], Identity(secret, provider.name)
     for p in settings.providers:
@@ -99,8 +104,9 @@ def wire_providers(
     except ValueError as bad:  # a flavour the kind does not know
         raise ConfigError(str(bad)) from None
     fingerprint = Identity(secret).fingerprint
-    accounts = tenant_accounts(settings.providers, settings.tenants, fingerprint, env)
-    return providers, Identity(secret, providers[0].name, accounts)
+    tenants = tenant_accounts(settings.providers, settings.tenants, fingerprint, env)
+    issued_reach = provider_accounts(settings.providers, env) if settings.managed_keys else {}
+    return providers, Identity(secret, providers[0].name, tenants, issued_reach)
 
 
 def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
@@ -170,15 +176,31 @@ def build_app(
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         lag = asyncio.create_task(loop_lag.probe(metrics.loop_lag.observe)) if metrics else None
+        keys = None
+        if settings.managed_keys:
+            await service.refresh_keys()
+            keys = asyncio.create_task(refresh_keys(service))
         yield
-        if lag is not None:
-            lag.cancel()
+        for task in (lag, keys):
+            if task is not None:
+                task.cancel()
         await service.close()
         await upstreams.aclose()
         access_log.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def refresh_keys(service: Service) -> None:
+    """Issued keys from the store, every second: a `keys revoke` (from the CLI, another
+    process) takes effect within it."""
+    while True:
+        await asyncio.sleep(KEYS_REFRESH_SECONDS)
+        try:
+            await service.refresh_keys()
+        except Exception:  # a store hiccup: the last snapshot stands until the next one
+            log.exception("issued keys could not be read")
 
 
 def timeouts(settings: Settings) -> Timeouts:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from proxy.cli_keys import add_commands as add_keys_commands
 from proxy.logs import log_from_a_thread
 
 VERSION = "0.1.0"
@@ -296,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fingerprint.add_argument("--config", default=None, help="TOML settings file (its secret)")
     fingerprint.set_defaults(func=run_fingerprint)
+
+    add_keys_commands(commands)
 
     hook = commands.add_parser(
         "webhook-url", help="the webhook URL of each upstream account (a client key on stdin)"

@@ -49,6 +49,7 @@ class Settings:
     admin_token: str | None = None
     guest_key: str | None = None  # vendor key for 5sim guest reads sent without a token
     metrics_enabled: bool = True
+    managed_keys: bool = False  # client keys issued by `smsproxy keys create` (needs providers)
     log_json: bool = False  # enables /admin/* with the X-Admin-Token header
     purchase_timeout_seconds: float = 15.0
     read_timeout_seconds: float = 5.0
@@ -97,7 +98,9 @@ def load(
             raw = tomllib.load(fh)
         if "providers" in raw:
             values["providers"] = parse_providers(raw.pop("providers"))
-            values["tenants"] = parse_tenants(raw.pop("tenants", None), values["providers"])
+            values["tenants"] = parse_tenants(
+                raw.pop("tenants", None), values["providers"], managed=bool(raw.get("managed_keys"))
+            )
         elif "tenants" in raw:
             raise ConfigError("[[tenants]] map client keys to [[providers]]: add providers")
         unknown = set(raw) - known

@@ -58,6 +58,25 @@ class Tenant:
 
 
 @dataclass(frozen=True)
+class ManagedKey:
+    """A client key the proxy issued: only its keyed fingerprint is kept."""
+
+    id: str  # the public handle (`key_…`), for listing and revoking
+    tenant: str
+    fingerprint: str
+    providers: tuple[str, ...]  # empty: every configured provider
+    created_at: float
+    expires_at: float | None = None
+    revoked_at: float | None = None
+
+    def usable(self, now: float) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+    def evolve(self, **changes: object) -> ManagedKey:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Order:
     services: tuple[str, ...]  # vendor api_names
     carrier: str | None = None

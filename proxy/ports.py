@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 from .domain import (
     Activation,
     LimitGroup,
+    ManagedKey,
     Offer,
     Order,
     Purchase,
@@ -228,6 +229,15 @@ class ActivationStore(Protocol):
         ...
 
     async def journal_counts(self) -> dict[str, int]: ...
+
+    # -- issued client keys (fingerprints only) --------------------------------------------
+    async def key_add(self, key: ManagedKey) -> None: ...
+
+    async def key_put(self, key: ManagedKey) -> None: ...
+
+    async def keys(self) -> list[ManagedKey]:
+        """Every issued key, oldest first."""
+        ...
 
     async def max_upstream_id(self, provider: str) -> int:
         """The highest upstream id held for the provider (0 when none)."""

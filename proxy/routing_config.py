@@ -196,9 +196,17 @@ def _limits(raw: Any, name: str) -> tuple[tuple[str, float], ...]:
     return tuple((str(group), float(rate)) for group, rate in raw.items())
 
 
-def parse_tenants(rows: Any, providers: Sequence[ProviderConfig]) -> tuple[TenantConfig, ...]:
+def parse_tenants(
+    rows: Any, providers: Sequence[ProviderConfig], *, managed: bool = False
+) -> tuple[TenantConfig, ...]:
+    """Static tenants; none is fine when the proxy issues keys itself (`managed_keys`)."""
+    if rows is None and managed:
+        return ()
     if not isinstance(rows, list) or not rows:
-        raise ConfigError("with [[providers]], client keys are not passed through: add [[tenants]]")
+        raise ConfigError(
+            "with [[providers]], client keys are not passed through: add [[tenants]] "
+            "or managed_keys = true"
+        )
     names = {p.name for p in providers}
     found: list[TenantConfig] = []
     for _, where, row in _tables(rows, "tenants", KNOWN_TENANT_FIELDS):
@@ -223,6 +231,15 @@ def parse_tenants(rows: Any, providers: Sequence[ProviderConfig]) -> tuple[Tenan
     return tuple(found)
 
 
+def provider_accounts(
+    providers: Sequence[ProviderConfig], env: Mapping[str, str]
+) -> dict[str, UpstreamAccount]:
+    """Each configured provider's upstream account, by provider name."""
+    return {
+        p.name: UpstreamAccount(p.name, p.key(env), p.name, p.priority, p.weight) for p in providers
+    }
+
+
 def tenant_accounts(
     providers: Sequence[ProviderConfig],
     tenants: Sequence[TenantConfig],
@@ -231,9 +248,7 @@ def tenant_accounts(
 ) -> dict[str, Tenant]:
     """Client-key fingerprint -> the tenant: the accounts it may use, in priority order,
     and its own routing strategy if it has one."""
-    accounts = {
-        p.name: UpstreamAccount(p.name, p.key(env), p.name, p.priority, p.weight) for p in providers
-    }
+    accounts = provider_accounts(providers, env)
     mapping: dict[str, Tenant] = {}
     for index, tenant in enumerate(tenants):
         if tenant.key_fingerprint:

@@ -99,6 +99,10 @@ class Service:
     def tenant(self, api_key: str | None) -> Tenant:
         return self._identity.tenant(api_key)
 
+    async def refresh_keys(self) -> bool:
+        """Take the issued keys from the store again (revocations, expiries, new keys)."""
+        return self._identity.use_managed(await self._ctx.store.keys(), self._ctx.clock.now())
+
     async def balance(self, tenant: Tenant) -> Decimal:
         return await self._balances.do(tenant.owner, lambda: self._witnessed_balance(tenant))
 

@@ -3,17 +3,20 @@
 Without configured tenants a client key is passed through: it is the tenant's one
 account, at the default provider. With them, a client key is known by its fingerprint
 and maps to the upstream accounts the configuration gives it; any other key is bad.
+Keys the proxy issued (`managed_keys`) are known the same way, from a snapshot of the
+store that the service refreshes every second: a revoked or expired key stops working
+within that second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from cachetools import LRUCache
 
-from ..domain import Tenant, UpstreamAccount
+from ..domain import ManagedKey, Tenant, UpstreamAccount
 from ..errors import BadKey, MissingKey
 from ..inputs import clean_key
 
@@ -26,10 +29,14 @@ class Identity:
         secret: bytes,
         default_provider: str = "getatext",
         tenants: Mapping[str, Tenant] | None = None,
+        accounts: Mapping[str, UpstreamAccount] | None = None,
     ) -> None:
         self._secret = secret
         self._default = default_provider
         self._tenants = tenants  # fingerprint -> tenant; None: keys pass through
+        self._accounts = accounts or {}  # by provider: what issued keys may reach
+        self._managed: dict[str, Tenant] = {}  # fingerprint -> tenant of an issued key
+        self._owners: dict[str, str] = {}  # tenant name -> its owner fingerprint
         # a fleet sends the same keys all day: one HMAC per key, not per request (in
         # memory only, like the keys themselves while a request is served)
         self._known: LRUCache[str, Tenant] = LRUCache(KNOWN_KEYS)
@@ -57,11 +64,35 @@ class Identity:
         if self._tenants is None:
             tenant: Tenant | None = Tenant(owner, (UpstreamAccount(self._default, key, owner),))
         else:
-            tenant = self._tenants.get(owner)
+            tenant = self._tenants.get(owner) or self._managed.get(owner)
         if tenant is None or not tenant.accounts:
             raise BadKey()  # never remembered: a flood of bad keys leaves nothing behind
         self._known[api_key] = tenant
         return tenant
+
+    def owner_of(self, tenant: str) -> str:
+        """The owner every key of an issued tenant shares: its activations outlive a key."""
+        owner = self._owners.get(tenant)
+        if owner is None:
+            owner = self._owners[tenant] = self.fingerprint(f"tenant:{tenant}")
+        return owner
+
+    def use_managed(self, keys: Sequence[ManagedKey], now: float) -> bool:
+        """Take a fresh snapshot of the issued keys; True when it changed anything."""
+        managed: dict[str, Tenant] = {}
+        for key in keys:
+            names = key.providers or tuple(self._accounts)
+            reachable = sorted(
+                (self._accounts[n] for n in names if n in self._accounts),
+                key=lambda a: a.priority,
+            )
+            if key.usable(now) and reachable:
+                managed[key.fingerprint] = Tenant(self.owner_of(key.tenant), tuple(reachable))
+        if managed == self._managed:
+            return False
+        self._managed = managed
+        self._known.clear()  # a revoked key must not live on in the cache
+        return True
 
 
 def webhook_token(secret: str, provider: str, account_id: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from ..domain import Activation, Purchase, PurchaseState
+from ..domain import Activation, ManagedKey, Purchase, PurchaseState
 
 
 class MemoryStore:
@@ -16,6 +16,7 @@ class MemoryStore:
         self._order_refs: set[tuple[str, str]] = set()
         self._by_upstream: dict[tuple[str, int], int] = {}  # the newest holder of each id
         self._purchases: dict[int, Purchase] = {}
+        self._keys: dict[str, ManagedKey] = {}
 
     async def add(self, activation: Activation) -> Activation:
         stored = replace(activation, id=self._next)
@@ -105,6 +106,19 @@ class MemoryStore:
         for p in self._purchases.values():
             result[p.state.value] = result.get(p.state.value, 0) + 1
         return result
+
+    async def key_add(self, key: ManagedKey) -> None:
+        if key.id in self._keys or any(
+            k.fingerprint == key.fingerprint for k in self._keys.values()
+        ):
+            raise ValueError("a key with this id or fingerprint exists")
+        self._keys[key.id] = key
+
+    async def key_put(self, key: ManagedKey) -> None:
+        self._keys[key.id] = key
+
+    async def keys(self) -> list[ManagedKey]:
+        return sorted(self._keys.values(), key=lambda k: (k.created_at, k.id))
 
     async def max_upstream_id(self, provider: str) -> int:
         held = [u for (p, u) in self._by_upstream if p == provider]

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from cachetools import LRUCache
 
-from ..domain import Activation, ActivationStatus, Purchase, PurchaseState
+from ..domain import Activation, ActivationStatus, ManagedKey, Purchase, PurchaseState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activations (
@@ -74,6 +74,15 @@ CREATE TABLE IF NOT EXISTS purchases (
 );
 CREATE INDEX IF NOT EXISTS purchases_state ON purchases (state, id);
 CREATE INDEX IF NOT EXISTS purchases_owner ON purchases (owner, id);
+CREATE TABLE IF NOT EXISTS managed_keys (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    fingerprint TEXT NOT NULL UNIQUE,
+    providers TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL,
+    revoked_at REAL
+);
 CREATE TABLE IF NOT EXISTS max_prices (
     owner TEXT NOT NULL,
     service TEXT NOT NULL,
@@ -226,6 +235,18 @@ def _purchase(r: sqlite3.Row) -> Purchase:
         activation_ids=tuple(int(i) for i in r["activation_ids"].split(",") if i),
         note=r["note"],
         answered=bool(r["answered"]),
+    )
+
+
+def _key_row(k: ManagedKey) -> tuple[object, ...]:
+    return (
+        k.id,
+        k.tenant,
+        k.fingerprint,
+        ",".join(k.providers),
+        k.created_at,
+        k.expires_at,
+        k.revoked_at,
     )
 
 
@@ -423,6 +444,32 @@ class SqliteStore:
     async def journal_counts(self) -> dict[str, int]:
         rows = await self._query("SELECT state, n FROM purchase_counts WHERE n > 0")
         return {state: n for state, n in rows}
+
+    async def key_add(self, key: ManagedKey) -> None:
+        await self._execute("INSERT INTO managed_keys VALUES (?, ?, ?, ?, ?, ?, ?)", *_key_row(key))
+
+    async def key_put(self, key: ManagedKey) -> None:
+        await self._execute(
+            "UPDATE managed_keys SET tenant=?, fingerprint=?, providers=?, created_at=?, "
+            "expires_at=?, revoked_at=? WHERE id=?",
+            *_key_row(key)[1:],
+            key.id,
+        )
+
+    async def keys(self) -> list[ManagedKey]:
+        rows = await self._query("SELECT * FROM managed_keys ORDER BY created_at, id")
+        return [
+            ManagedKey(
+                r["id"],
+                r["tenant"],
+                r["fingerprint"],
+                tuple(p for p in r["providers"].split(",") if p),
+                r["created_at"],
+                r["expires_at"],
+                r["revoked_at"],
+            )
+            for r in rows
+        ]
 
     async def max_upstream_id(self, provider: str) -> int:
         rows = await self._query(

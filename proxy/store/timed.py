@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from ..domain import Activation, Purchase, PurchaseState
+from ..domain import Activation, ManagedKey, Purchase, PurchaseState
 from ..ports import ActivationStore, Observer
 
 
@@ -114,6 +114,15 @@ class TimedStore:
 
     async def journal_counts(self) -> dict[str, int]:
         return await self._inner.journal_counts()
+
+    async def key_add(self, key: ManagedKey) -> None:
+        await self._inner.key_add(key)
+
+    async def key_put(self, key: ManagedKey) -> None:
+        await self._inner.key_put(key)
+
+    async def keys(self) -> list[ManagedKey]:
+        return await self._inner.keys()
 
     async def max_upstream_id(self, provider: str) -> int:
         return await self._inner.max_upstream_id(provider)

@@ -61,14 +61,17 @@ def test_provider_errors(rows: Any, message: str) -> None:
     assert str(raised.value) == message
 
 
+NO_TENANTS = (
+    "with [[providers]], client keys are not passed through: add [[tenants]] or managed_keys = true"
+)
 PROVIDERS = (ProviderConfig("alpha", "getatext", "https://v", key_env="K"),)
 
 
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        (None, "with [[providers]], client keys are not passed through: add [[tenants]]"),
-        ([], "with [[providers]], client keys are not passed through: add [[tenants]]"),
+        (None, NO_TENANTS),
+        ([], NO_TENANTS),
         ([{"key_env": "C", "providers": ["beta"]}], "tenants[0]: no provider named beta"),
         ([{}], "tenants[0]: give exactly one of key_env, key_file, key_fingerprint"),
         ([{"key_env": "C", "providers": "alpha"}], "tenants[0].providers must be a list of names"),
@@ -82,6 +85,12 @@ def test_tenant_errors(rows: Any, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         parse_tenants(rows, PROVIDERS)
     assert str(raised.value) == message
+
+
+def test_issued_keys_need_no_static_tenants() -> None:
+    assert parse_tenants(None, PROVIDERS, managed=True) == ()
+    with pytest.raises(ConfigError, match="add"):
+        parse_tenants([], PROVIDERS, managed=True)  # an empty table is still a mistake
 
 
 def test_keys_come_from_the_environment_or_files(tmp_path: Any) -> None:

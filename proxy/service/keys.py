@@ -1,0 +1,47 @@
+"""Client keys the proxy issues: made here, shown once, kept only as keyed fingerprints.
+
+A key is 32 hex characters (128 bits from `secrets`): SMS-Activate's strictest client
+refuses keys of any other length. Its public handle (`key_…`) names it in listings and
+revocations; the key itself is never stored, logged or shown again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from ..domain import ManagedKey
+from ..ports import ActivationStore
+from .identity import Identity
+
+
+async def issue(
+    store: ActivationStore,
+    identity: Identity,
+    tenant: str,
+    providers: Sequence[str],
+    now: float,
+    expires_in: float | None = None,
+) -> tuple[str, ManagedKey]:
+    """A new key for `tenant`: (the key, to show once; what is stored)."""
+    key = secrets.token_hex(16)
+    issued = ManagedKey(
+        id=f"key_{secrets.token_hex(6)}",
+        tenant=tenant,
+        fingerprint=identity.fingerprint(key),
+        providers=tuple(providers),
+        created_at=now,
+        expires_at=now + expires_in if expires_in is not None else None,
+    )
+    await store.key_add(issued)
+    return key, issued
+
+
+async def revoke(store: ActivationStore, key_id: str, now: float) -> ManagedKey | None:
+    """The key, revoked from `now` (already revoked: as it was); None when unknown."""
+    found = next((k for k in await store.keys() if k.id == key_id), None)
+    if found is None or found.revoked_at is not None:
+        return found
+    revoked = found.evolve(revoked_at=now)
+    await store.key_put(revoked)
+    return revoked

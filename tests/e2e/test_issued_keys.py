@@ -1,0 +1,151 @@
+"""Keys the proxy issues (`managed_keys = true`): `smsproxy keys create` beside a running
+`smsproxy serve`, the key working on every dialect, and `keys revoke` stopping it on
+every dialect without a restart. Real processes, real sockets, the embedded sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .test_durability import free_port
+from .test_routing_example import ROOT, smsproxy
+
+SANDBOX_KEY = "sk_sandbox_demo"
+
+
+@dataclass
+class Served:
+    base: str
+    config: Path
+    cwd: Path
+    http: httpx.AsyncClient
+
+    def keys(self, *args: str) -> tuple[int, str, str]:
+        done = smsproxy("keys", "--config", str(self.config), *args, cwd=self.cwd)
+        return done.returncode, done.stdout, done.stderr
+
+    async def sa(self, key: str, **params: str) -> str:
+        r = await self.http.get(
+            self.base + "/stubs/handler_api.php", params={"api_key": key, **params}
+        )
+        return r.text
+
+    async def everywhere(self, key: str) -> tuple[str, str, int, int]:
+        """getBalance in both handler_api dialects, 5sim's profile and v1's balance."""
+        legacy = await self.http.get(
+            self.base + "/getatext/stubs/handler_api.php",
+            params={"api_key": key, "action": "getBalance"},
+        )
+        five = await self.http.get(
+            self.base + "/v1/user/profile", headers={"Authorization": f"Bearer {key}"}
+        )
+        v1 = await self.http.get(self.base + "/api/v1/balance", headers={"Auth": key})
+        return (
+            await self.sa(key, action="getBalance"),
+            legacy.text,
+            five.status_code,
+            v1.status_code,
+        )
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    vendor, port = free_port(), free_port()
+    (tmp_path / "vendor.key").write_text(SANDBOX_KEY)
+    config = tmp_path / "smsproxy.toml"
+    config.write_text(
+        f'port = {port}\ndata_dir = "{tmp_path / "data"}"\nmanaged_keys = true\n'
+        f'secret = "issued-keys"\n\n[[providers]]\nname = "alpha"\nkind = "getatext"\n'
+        f'base_url = "http://127.0.0.1:{vendor}"\nkey_file = "{tmp_path / "vendor.key"}"\n'
+        "sandbox = true\n"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "proxy.cli",
+        "serve",
+        "--config",
+        str(config),
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    try:
+        while not (await asyncio.wait_for(proc.stdout.readline(), 20)).startswith(b"smsproxy"):
+            pass
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield Served(f"http://127.0.0.1:{port}", config, tmp_path, http)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.wait(), 20)
+
+
+async def test_an_issued_key_works_everywhere_until_it_is_revoked(served: Served) -> None:
+    code, out, err = served.keys("create", "--tenant", "fleet-a")
+    assert code == 0, err
+    key_id, key = out.split()[0], out.split()[-1]
+    assert len(key) == 32 and all(c in "0123456789abcdef" for c in key)
+
+    async def answers(expected: tuple[str, str, int, int]) -> None:
+        while await served.everywhere(key) != expected:
+            await asyncio.sleep(0.05)  # a condition polled: the proxy reads keys each second
+
+    await asyncio.wait_for(
+        answers(("ACCESS_BALANCE:100.00", "ACCESS_BALANCE:100.00", 200, 200)), 10
+    )
+    token, activation_id, _ = (await served.sa(key, action="getNumber", service="wa")).split(":")
+    assert token == "ACCESS_NUMBER"
+    assert await served.sa(SANDBOX_KEY, action="getStatus", id=activation_id) == "BAD_KEY"
+
+    code, out, _ = served.keys("list")
+    assert f"{key_id}  tenant=fleet-a  providers=all" in out and out.rstrip().endswith("active")
+    assert key not in out
+    stored = (served.cwd / "data" / "smsproxy.db").read_bytes()
+    assert key.encode() not in stored  # only the keyed fingerprint is kept
+
+    code, out, _ = served.keys("revoke", key_id)
+    assert (code, out.strip()) == (0, f"{key_id} revoked")
+    never_issued = await served.everywhere("0" * 32)  # each dialect's bad-key answer
+    assert never_issued == ("BAD_KEY", "BAD_KEY", 401, 403)
+    await asyncio.wait_for(answers(never_issued), 10)
+    assert served.keys("list")[1].rstrip().endswith("revoked")
+
+
+async def test_a_second_key_of_the_tenant_sees_its_activations(served: Served) -> None:
+    first = served.keys("create", "--tenant", "fleet-b")[1].split()[-1]
+    second = served.keys("create", "--tenant", "fleet-b", "--expires", "30d")[1].split()[-1]
+    other = served.keys("create", "--tenant", "fleet-c")[1].split()[-1]
+
+    async def known(key: str) -> None:
+        while (await served.sa(key, action="getBalance")) == "BAD_KEY":
+            await asyncio.sleep(0.05)  # a condition polled: the proxy reads keys each second
+
+    for key in (first, second, other):
+        await asyncio.wait_for(known(key), 10)
+    _, activation_id, _ = (await served.sa(first, action="getNumber", service="wa")).split(":")
+    assert await served.sa(second, action="getStatus", id=activation_id) == "STATUS_WAIT_CODE"
+    assert await served.sa(other, action="getStatus", id=activation_id) == "NO_ACTIVATION"
+
+
+def test_keys_refuse_what_cannot_work(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.toml"
+    plain.write_text(f'data_dir = "{tmp_path}"\n')
+    done = smsproxy("keys", "--config", str(plain), "list", cwd=tmp_path)
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "keys: set managed_keys = true, with [[providers]], to issue keys",
+    )
+    bad = smsproxy(
+        "keys", "--config", str(plain), "create", "--tenant", "x", "--expires", "soon", cwd=tmp_path
+    )
+    assert bad.returncode == 2 and "a duration such as 30d" in bad.stderr
