@@ -14,7 +14,7 @@ from adapters.dialects.codes import Vocabulary
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
 
-from . import endpoints, loop_lag, webhooks
+from . import admin_keys, endpoints, loop_lag, webhooks
 from .access_log import AccessLog
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
@@ -162,6 +162,7 @@ def build_app(
     dialects.mount(app, service, vocab, settings.default_dialect, guest_key)
     webhooks.mount(app)
     endpoints.mount(app)
+    admin_keys.mount(app)
     if metrics is not None:
         app[METRICS] = metrics
         metrics.attach(service.cache_stats, pacer.stats, app[WEBHOOK_STATS].outcomes)

@@ -14,14 +14,15 @@ from .keys import METRICS, SERVICE, SETTINGS
 READY_WINDOW_SECONDS = 120.0
 
 
-def _authorised(request: web.Request) -> bool:
+def authorised(request: web.Request) -> bool:
+    """The admin token was given (constant-time check); admin endpoints 404 otherwise."""
     token = request.app[SETTINGS].admin_token
     given = request.headers.get("X-Admin-Token", "")
     return bool(token) and hmac.compare_digest(given.encode(), (token or "").encode())
 
 
 async def negative_cache(request: web.Request) -> web.Response:
-    if not _authorised(request):
+    if not authorised(request):
         raise web.HTTPNotFound()
     service = request.app[SERVICE]
     if request.method == "DELETE":
@@ -32,7 +33,7 @@ async def negative_cache(request: web.Request) -> web.Response:
 async def purchases(request: web.Request) -> web.Response:
     """The purchase journal, newest first: `?state=unknown` lists what may have been sold
     without the proxy holding it. Owners are fingerprints; no key is ever stored."""
-    if not _authorised(request):
+    if not authorised(request):
         raise web.HTTPNotFound()
     raw_state = request.query.get("state")
     try:

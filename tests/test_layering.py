@@ -17,6 +17,7 @@ AIOHTTP_IN_CORE = {
     "proxy.webhooks",
     "proxy.cli",
     "proxy.endpoints",  # operational HTTP endpoints (admin, health, metrics)
+    "proxy.admin_keys",  # the admin HTTP API for issued keys
     "proxy.server",  # the HTTP server that never quotes an unreadable request
 }
 COMPOSITION_ROOT = {"proxy.app", "proxy.cli"}

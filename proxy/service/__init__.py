@@ -13,6 +13,7 @@ from ..caching import CacheStats, LocalCaches
 from ..domain import (
     Activation,
     ActivationStatus,
+    ManagedKey,
     Offer,
     Order,
     Purchase,
@@ -26,7 +27,7 @@ from ..observer import NullObserver
 from ..pacing import Pacer as LocalPacer
 from ..ports import ActivationStore, Cache, Caches, Clock, Flight, Observer, Pacer, Provider
 from ..router import Router
-from . import lifecycle
+from . import keys, lifecycle
 from .catalog import Catalog
 from .context import Context, ServiceSettings
 from .identity import Identity, webhook_token
@@ -98,6 +99,27 @@ class Service:
 
     def tenant(self, api_key: str | None) -> Tenant:
         return self._identity.tenant(api_key)
+
+    async def issue_key(
+        self, tenant: str, providers: Sequence[str], expires_in: float | None
+    ) -> tuple[str, ManagedKey]:
+        """A new key, usable at once in this process (others read it within a second)."""
+        unknown = set(providers) - set(self._ctx.providers)
+        if unknown:
+            raise ValueError(f"no provider named {', '.join(sorted(unknown))}")
+        made = await keys.issue(
+            self._ctx.store, self._identity, tenant, providers, self.clock.now(), expires_in
+        )
+        await self.refresh_keys()
+        return made
+
+    async def revoke_key(self, key_id: str) -> ManagedKey | None:
+        revoked = await keys.revoke(self._ctx.store, key_id, self.clock.now())
+        await self.refresh_keys()
+        return revoked
+
+    async def issued_keys(self) -> list[ManagedKey]:
+        return await self._ctx.store.keys()
 
     async def refresh_keys(self) -> bool:
         """Take the issued keys from the store again (revocations, expiries, new keys)."""

@@ -5,6 +5,7 @@ every dialect without a restart. Real processes, real sockets, the embedded sand
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -14,11 +15,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiohttp.test_utils import TestServer
+
+from proxy import config
+from proxy.app import build_app
+from proxy.routing_config import ProviderConfig
+from proxy.sandbox import SandboxConfig, create_app
 
 from .test_durability import free_port
 from .test_routing_example import ROOT, smsproxy
 
 SANDBOX_KEY = "sk_sandbox_demo"
+ADMIN = "adm_keys_token"
 
 
 @dataclass
@@ -149,3 +157,50 @@ def test_keys_refuse_what_cannot_work(tmp_path: Path) -> None:
         "keys", "--config", str(plain), "create", "--tenant", "x", "--expires", "soon", cwd=tmp_path
     )
     assert bad.returncode == 2 and "a duration such as 30d" in bad.stderr
+
+
+async def test_the_admin_api_issues_lists_and_revokes(tmp_path: Path) -> None:
+    vendor = TestServer(create_app(SandboxConfig(seed=9)), host="127.0.0.1")
+    await vendor.start_server()
+    settings = config.load(
+        env={},
+        data_dir=tmp_path / "data",
+        secret="admin-keys",
+        managed_keys=True,
+        admin_token=ADMIN,
+        providers=(
+            ProviderConfig("alpha", "getatext", str(vendor.make_url("")).rstrip("/"), "VENDOR"),
+        ),
+    )
+    proxy = TestServer(build_app(settings, env={"VENDOR": SANDBOX_KEY}), host="127.0.0.1")
+    await proxy.start_server()
+    base = str(proxy.make_url("")).rstrip("/")
+    admin = {"X-Admin-Token": ADMIN}
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            served = Served(base, tmp_path, tmp_path, http)
+            assert (await http.post(base + "/admin/keys", json={"tenant": "t"})).status_code == 404
+            for body, error in [
+                ({"tenant": ""}, "tenant must be a name of 1 to 64 characters"),
+                ({"tenant": "t", "providers": ["zeta"]}, "no provider named zeta"),
+                ({"tenant": "t", "expires_days": 0}, "expires_days must be a whole number"),
+            ]:
+                refused = await http.post(base + "/admin/keys", json=body, headers=admin)
+                assert refused.status_code == 400 and refused.json()["error"].startswith(error)
+            made = await http.post(
+                base + "/admin/keys", json={"tenant": "t", "expires_days": 30}, headers=admin
+            )
+            assert made.status_code == 201, made.text
+            key, key_id = made.json()["key"], made.json()["id"]
+            assert await served.sa(key, action="getBalance") == "ACCESS_BALANCE:100.00"  # at once
+            listed = (await http.get(base + "/admin/keys", headers=admin)).json()["keys"]
+            assert [(k["id"], k["tenant"], k["state"]) for k in listed] == [(key_id, "t", "active")]
+            assert key not in json.dumps(listed)
+            gone = await http.delete(f"{base}/admin/keys/{key_id}", headers=admin)
+            assert (gone.status_code, gone.json()["state"]) == (200, "revoked")
+            assert await served.sa(key, action="getBalance") == "BAD_KEY"  # at once, here
+            missing = await http.delete(base + "/admin/keys/key_nope", headers=admin)
+            assert missing.status_code == 404
+    finally:
+        await proxy.close()
+        await vendor.close()
