@@ -14,6 +14,8 @@ from .inputs import BodyError, load_json
 from .keys import SERVICE, SETTINGS
 
 MAX_DAYS = 3650
+GRACE_SECONDS = 3600  # the old key's time after a rotation, unless told
+MAX_GRACE = 30 * 86400
 
 
 def _view(key: ManagedKey, now: float) -> dict[str, Any]:
@@ -85,7 +87,26 @@ async def revoke(request: web.Request) -> web.Response:
     return web.json_response(_view(revoked, service.clock.now()))
 
 
+async def rotate(request: web.Request) -> web.Response:
+    """`{"grace_seconds": 3600}` (the default): how long the old key keeps working."""
+    _guard(request)
+    try:
+        body = load_json(await request.read() or b"{}")
+    except BodyError as bad:
+        return _bad(str(bad))
+    grace = body.get("grace_seconds", GRACE_SECONDS) if isinstance(body, dict) else None
+    if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE:
+        return _bad(f"grace_seconds must be a whole number of seconds, 0 to {MAX_GRACE}")
+    service = request.app[SERVICE]
+    made = await service.rotate_key(request.match_info["key_id"], float(grace))
+    if made is None:
+        return web.json_response({"error": "no such usable key"}, status=404)
+    key, new = made
+    return web.json_response({**_view(new, service.clock.now()), "key": key}, status=201)
+
+
 def mount(app: web.Application) -> None:
     app.router.add_post("/admin/keys", create)
     app.router.add_get("/admin/keys", listing)
     app.router.add_delete("/admin/keys/{key_id}", revoke)
+    app.router.add_post("/admin/keys/{key_id}/rotate", rotate)

@@ -41,6 +41,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create.add_argument("--providers", default="", help="a,b: the providers it may use")
     create.add_argument("--expires", type=duration, default=None, help="e.g. 30d")
     actions.add_parser("list", help="every key: handle, tenant, providers, state")
+    rotate = actions.add_parser("rotate", help="a new key in place of one (printed once)")
+    rotate.add_argument("key_id")
+    rotate.add_argument("--grace", type=duration, default=3600, help="old key's time, e.g. 2h")
     revoke = actions.add_parser("revoke", help="stop a key (within a second)")
     revoke.add_argument("key_id")
     keys.set_defaults(func=run_keys)
@@ -62,6 +65,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.keys_action == "create":
             return await _create(args, settings, store)
+        if args.keys_action == "rotate":
+            identity = Identity(fingerprint_secret(settings))
+            made = await issued.rotate(store, identity, args.key_id, time.time(), args.grace)
+            if made is None:
+                print(f"keys: no usable key {args.key_id}", file=sys.stderr)
+                return 2
+            fresh, new = made
+            print(f"{new.id} for tenant {new.tenant}: {fresh} (replaces {args.key_id})")
+            return 0
         if args.keys_action == "revoke":
             revoked = await issued.revoke(store, args.key_id, time.time())
             if revoked is None:
@@ -69,8 +81,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
             print(f"{revoked.id} revoked")
             return 0
-        for key in await store.keys():
-            print(_row(key, time.time()))
+        for listed in await store.keys():
+            print(_row(listed, time.time()))
         return 0
     finally:
         await store.close()

@@ -113,6 +113,11 @@ class Service:
         await self.refresh_keys()
         return made
 
+    async def rotate_key(self, key_id: str, grace: float) -> tuple[str, ManagedKey] | None:
+        made = await keys.rotate(self._ctx.store, self._identity, key_id, self.clock.now(), grace)
+        await self.refresh_keys()
+        return made
+
     async def revoke_key(self, key_id: str) -> ManagedKey | None:
         revoked = await keys.revoke(self._ctx.store, key_id, self.clock.now())
         await self.refresh_keys()

@@ -37,6 +37,23 @@ async def issue(
     return key, issued
 
 
+async def rotate(
+    store: ActivationStore, identity: Identity, key_id: str, now: float, grace: float
+) -> tuple[str, ManagedKey] | None:
+    """A new key in place of `key_id` (same tenant, providers and lifetime left); the old
+    one keeps working for `grace` seconds, so tools can be switched over. None when the
+    key is unknown or no longer usable."""
+    old = next((k for k in await store.keys() if k.id == key_id), None)
+    if old is None or not old.usable(now):
+        return None
+    left = old.expires_at - now if old.expires_at is not None else None
+    made = await issue(store, identity, old.tenant, old.providers, now, left)
+    ends = now + grace
+    if old.expires_at is None or ends < old.expires_at:
+        await store.key_put(old.evolve(expires_at=ends))
+    return made
+
+
 async def revoke(store: ActivationStore, key_id: str, now: float) -> ManagedKey | None:
     """The key, revoked from `now` (already revoked: as it was); None when unknown."""
     found = next((k for k in await store.keys() if k.id == key_id), None)

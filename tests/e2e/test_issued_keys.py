@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
+from proxy.clock import ManualClock
 from proxy.routing_config import ProviderConfig
 from proxy.sandbox import SandboxConfig, create_app
 
@@ -201,6 +202,60 @@ async def test_the_admin_api_issues_lists_and_revokes(tmp_path: Path) -> None:
             assert await served.sa(key, action="getBalance") == "BAD_KEY"  # at once, here
             missing = await http.delete(base + "/admin/keys/key_nope", headers=admin)
             assert missing.status_code == 404
+    finally:
+        await proxy.close()
+        await vendor.close()
+
+
+async def test_rotation_keeps_the_old_key_for_its_grace(tmp_path: Path) -> None:
+    vendor = TestServer(create_app(SandboxConfig(seed=10)), host="127.0.0.1")
+    await vendor.start_server()
+    clock = ManualClock()
+    settings = config.load(
+        env={},
+        data_dir=tmp_path / "data",
+        secret="rotation",
+        managed_keys=True,
+        admin_token=ADMIN,
+        providers=(
+            ProviderConfig("alpha", "getatext", str(vendor.make_url("")).rstrip("/"), "VENDOR"),
+        ),
+    )
+    proxy = TestServer(build_app(settings, clock, {"VENDOR": SANDBOX_KEY}), host="127.0.0.1")
+    await proxy.start_server()
+    base = str(proxy.make_url("")).rstrip("/")
+    admin = {"X-Admin-Token": ADMIN}
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            served = Served(base, tmp_path, tmp_path, http)
+            old = (
+                await http.post(base + "/admin/keys", json={"tenant": "r"}, headers=admin)
+            ).json()
+            _, activation_id, _ = (
+                await served.sa(old["key"], action="getNumber", service="wa")
+            ).split(":")
+            rotated = await http.post(
+                f"{base}/admin/keys/{old['id']}/rotate", json={"grace_seconds": 600}, headers=admin
+            )
+            assert rotated.status_code == 201, rotated.text
+            new = rotated.json()
+            assert new["id"] != old["id"] and new["key"] != old["key"]
+            for key in (old["key"], new["key"]):  # both work during the grace
+                assert await served.sa(key, action="getStatus", id=activation_id) == (
+                    "STATUS_WAIT_CODE"
+                )
+            clock.advance(601)
+
+            async def old_refused() -> None:
+                while await served.sa(old["key"], action="getBalance") != "BAD_KEY":
+                    await asyncio.sleep(0.05)  # a condition polled: keys are read each second
+
+            await asyncio.wait_for(old_refused(), 10)
+            assert await served.sa(new["key"], action="getStatus", id=activation_id) == (
+                "STATUS_WAIT_CODE"
+            )
+            again = await http.post(f"{base}/admin/keys/{old['id']}/rotate", headers=admin)
+            assert again.status_code == 404  # an expired key is not rotated
     finally:
         await proxy.close()
         await vendor.close()
