@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,7 +161,9 @@ def test_keys_refuse_what_cannot_work(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "a duration such as 30d" in bad.stderr
 
 
-async def test_the_admin_api_issues_lists_and_revokes(tmp_path: Path) -> None:
+@asynccontextmanager
+async def in_process(tmp_path: Path, clock: ManualClock | None = None) -> AsyncIterator[Served]:
+    """The proxy (managed keys, an admin token) and a sandbox, as test servers."""
     vendor = TestServer(create_app(SandboxConfig(seed=9)), host="127.0.0.1")
     await vendor.start_server()
     settings = config.load(
@@ -173,89 +176,72 @@ async def test_the_admin_api_issues_lists_and_revokes(tmp_path: Path) -> None:
             ProviderConfig("alpha", "getatext", str(vendor.make_url("")).rstrip("/"), "VENDOR"),
         ),
     )
-    proxy = TestServer(build_app(settings, env={"VENDOR": SANDBOX_KEY}), host="127.0.0.1")
+    proxy = TestServer(build_app(settings, clock, {"VENDOR": SANDBOX_KEY}), host="127.0.0.1")
     await proxy.start_server()
-    base = str(proxy.make_url("")).rstrip("/")
-    admin = {"X-Admin-Token": ADMIN}
     try:
         async with httpx.AsyncClient(timeout=10) as http:
-            served = Served(base, tmp_path, tmp_path, http)
-            assert (await http.post(base + "/admin/keys", json={"tenant": "t"})).status_code == 404
-            for body, error in [
-                ({"tenant": ""}, "tenant must be a name of 1 to 64 characters"),
-                ({"tenant": "t", "providers": ["zeta"]}, "no provider named zeta"),
-                ({"tenant": "t", "expires_days": 0}, "expires_days must be a whole number"),
-            ]:
-                refused = await http.post(base + "/admin/keys", json=body, headers=admin)
-                assert refused.status_code == 400 and refused.json()["error"].startswith(error)
-            made = await http.post(
-                base + "/admin/keys", json={"tenant": "t", "expires_days": 30}, headers=admin
-            )
-            assert made.status_code == 201, made.text
-            key, key_id = made.json()["key"], made.json()["id"]
-            assert await served.sa(key, action="getBalance") == "ACCESS_BALANCE:100.00"  # at once
-            listed = (await http.get(base + "/admin/keys", headers=admin)).json()["keys"]
-            assert [(k["id"], k["tenant"], k["state"]) for k in listed] == [(key_id, "t", "active")]
-            assert key not in json.dumps(listed)
-            gone = await http.delete(f"{base}/admin/keys/{key_id}", headers=admin)
-            assert (gone.status_code, gone.json()["state"]) == (200, "revoked")
-            assert await served.sa(key, action="getBalance") == "BAD_KEY"  # at once, here
-            missing = await http.delete(base + "/admin/keys/key_nope", headers=admin)
-            assert missing.status_code == 404
+            yield Served(str(proxy.make_url("")).rstrip("/"), tmp_path, tmp_path, http)
     finally:
         await proxy.close()
         await vendor.close()
+
+
+async def test_the_admin_api_issues_lists_and_revokes(tmp_path: Path) -> None:
+    admin = {"X-Admin-Token": ADMIN}
+    async with in_process(tmp_path) as served:
+        http, base = served.http, served.base
+        assert (await http.post(base + "/admin/keys", json={"tenant": "t"})).status_code == 404
+        for body, error in [
+            ({"tenant": ""}, "tenant must be a name of 1 to 64 characters"),
+            ({"tenant": "t", "providers": ["zeta"]}, "no provider named zeta"),
+            ({"tenant": "t", "expires_days": 0}, "expires_days must be a whole number"),
+        ]:
+            refused = await http.post(base + "/admin/keys", json=body, headers=admin)
+            assert refused.status_code == 400 and refused.json()["error"].startswith(error)
+        made = await http.post(
+            base + "/admin/keys", json={"tenant": "t", "expires_days": 30}, headers=admin
+        )
+        assert made.status_code == 201, made.text
+        key, key_id = made.json()["key"], made.json()["id"]
+        assert await served.sa(key, action="getBalance") == "ACCESS_BALANCE:100.00"  # at once
+        listed = (await http.get(base + "/admin/keys", headers=admin)).json()["keys"]
+        assert [(k["id"], k["tenant"], k["state"]) for k in listed] == [(key_id, "t", "active")]
+        assert key not in json.dumps(listed)
+        gone = await http.delete(f"{base}/admin/keys/{key_id}", headers=admin)
+        assert (gone.status_code, gone.json()["state"]) == (200, "revoked")
+        assert await served.sa(key, action="getBalance") == "BAD_KEY"  # at once, here
+        missing = await http.delete(base + "/admin/keys/key_nope", headers=admin)
+        assert missing.status_code == 404
 
 
 async def test_rotation_keeps_the_old_key_for_its_grace(tmp_path: Path) -> None:
-    vendor = TestServer(create_app(SandboxConfig(seed=10)), host="127.0.0.1")
-    await vendor.start_server()
-    clock = ManualClock()
-    settings = config.load(
-        env={},
-        data_dir=tmp_path / "data",
-        secret="rotation",
-        managed_keys=True,
-        admin_token=ADMIN,
-        providers=(
-            ProviderConfig("alpha", "getatext", str(vendor.make_url("")).rstrip("/"), "VENDOR"),
-        ),
-    )
-    proxy = TestServer(build_app(settings, clock, {"VENDOR": SANDBOX_KEY}), host="127.0.0.1")
-    await proxy.start_server()
-    base = str(proxy.make_url("")).rstrip("/")
     admin = {"X-Admin-Token": ADMIN}
-    try:
-        async with httpx.AsyncClient(timeout=10) as http:
-            served = Served(base, tmp_path, tmp_path, http)
-            old = (
-                await http.post(base + "/admin/keys", json={"tenant": "r"}, headers=admin)
-            ).json()
-            _, activation_id, _ = (
-                await served.sa(old["key"], action="getNumber", service="wa")
-            ).split(":")
-            rotated = await http.post(
-                f"{base}/admin/keys/{old['id']}/rotate", json={"grace_seconds": 600}, headers=admin
-            )
-            assert rotated.status_code == 201, rotated.text
-            new = rotated.json()
-            assert new["id"] != old["id"] and new["key"] != old["key"]
-            for key in (old["key"], new["key"]):  # both work during the grace
-                assert await served.sa(key, action="getStatus", id=activation_id) == (
-                    "STATUS_WAIT_CODE"
-                )
-            clock.advance(601)
-
-            async def old_refused() -> None:
-                while await served.sa(old["key"], action="getBalance") != "BAD_KEY":
-                    await asyncio.sleep(0.05)  # a condition polled: keys are read each second
-
-            await asyncio.wait_for(old_refused(), 10)
-            assert await served.sa(new["key"], action="getStatus", id=activation_id) == (
+    clock = ManualClock()
+    async with in_process(tmp_path, clock) as served:
+        http, base = served.http, served.base
+        old = (await http.post(base + "/admin/keys", json={"tenant": "r"}, headers=admin)).json()
+        _, activation_id, _ = (await served.sa(old["key"], action="getNumber", service="wa")).split(
+            ":"
+        )
+        rotated = await http.post(
+            f"{base}/admin/keys/{old['id']}/rotate", json={"grace_seconds": 600}, headers=admin
+        )
+        assert rotated.status_code == 201, rotated.text
+        new = rotated.json()
+        assert new["id"] != old["id"] and new["key"] != old["key"]
+        for key in (old["key"], new["key"]):  # both work during the grace
+            assert await served.sa(key, action="getStatus", id=activation_id) == (
                 "STATUS_WAIT_CODE"
             )
-            again = await http.post(f"{base}/admin/keys/{old['id']}/rotate", headers=admin)
-            assert again.status_code == 404  # an expired key is not rotated
-    finally:
-        await proxy.close()
-        await vendor.close()
+        clock.advance(601)
+
+        async def old_refused() -> None:
+            while await served.sa(old["key"], action="getBalance") != "BAD_KEY":
+                await asyncio.sleep(0.05)  # a condition polled: keys are read each second
+
+        await asyncio.wait_for(old_refused(), 10)
+        assert await served.sa(new["key"], action="getStatus", id=activation_id) == (
+            "STATUS_WAIT_CODE"
+        )
+        again = await http.post(f"{base}/admin/keys/{old['id']}/rotate", headers=admin)
+        assert again.status_code == 404  # an expired key is not rotated
