@@ -57,6 +57,11 @@ async def create(request: web.Request) -> web.Response:
         return _bad("tenant must be a name of 1 to 64 characters")
     if not isinstance(providers, list) or not all(isinstance(p, str) for p in providers):
         return _bad("providers must be a list of provider names")
+    max_active = body.get("max_active")
+    if max_active is not None and (
+        isinstance(max_active, bool) or not isinstance(max_active, int) or max_active < 1
+    ):
+        return _bad("max_active must be a whole number above 0")
     if days is not None and (
         isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= MAX_DAYS
     ):
@@ -64,7 +69,7 @@ async def create(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     try:
         key, made = await service.issue_key(
-            tenant.strip(), providers, days * 86400.0 if days else None
+            tenant.strip(), providers, days * 86400.0 if days else None, max_active
         )
     except ValueError as unknown:
         return _bad(str(unknown))

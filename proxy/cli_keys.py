@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import Settings, fingerprint_secret, load
-from .domain import ManagedKey
+from .domain import ManagedKey, TenantPolicy
 from .routing_config import ConfigError
 from .service import keys as issued
 from .service.identity import Identity
@@ -40,6 +40,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create.add_argument("--tenant", required=True)
     create.add_argument("--providers", default="", help="a,b: the providers it may use")
     create.add_argument("--expires", type=duration, default=None, help="e.g. 30d")
+    create.add_argument(
+        "--max-active", type=int, default=None, help="the tenant's cap on open activations"
+    )
     actions.add_parser("list", help="every key: handle, tenant, providers, state")
     rotate = actions.add_parser("rotate", help="a new key in place of one (printed once)")
     rotate.add_argument("key_id")
@@ -94,6 +97,11 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqliteSto
     if unknown:
         print(f"keys: no provider named {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
+    if args.max_active is not None:
+        if args.max_active < 1:
+            print("keys: --max-active must be above 0", file=sys.stderr)
+            return 2
+        await issued.set_policy(store, TenantPolicy(args.tenant, args.max_active))
     identity = Identity(fingerprint_secret(settings))
     key, made = await issued.issue(store, identity, args.tenant, names, time.time(), args.expires)
     print(f"{made.id} for tenant {made.tenant}: {key}")

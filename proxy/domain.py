@@ -52,9 +52,18 @@ class Tenant:
     owner: str
     accounts: tuple[UpstreamAccount, ...]
     routing: str | None = None  # its own strategy; None: the configured one
+    max_active: int | None = None  # open activations it may hold at once; None: no cap
 
     def account_at(self, provider: str) -> UpstreamAccount | None:
         return next((a for a in self.accounts if a.provider == provider), None)
+
+
+@dataclass(frozen=True)
+class TenantPolicy:
+    """What an issued tenant may do, whichever of its keys it uses."""
+
+    tenant: str
+    max_active: int | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ DomainError
 │   ├── ServiceUnavailable ─ ApprovalRequired
 │   ├── MaxPriceExceeded (actual)
 │   ├── RentalLimit (scope)           per-account or global cap on open rentals
+│   │   └── TenantCap                  the tenant's own cap (issued keys' policy)
 │   ├── WrongCarrier
 │   ├── NumberTaken                   the vendor's 408: a race on the chosen number
 │   ├── CombinationFailed             multi-service: no common number (remembered)
@@ -94,6 +95,14 @@ class RentalLimit(OrderRejected):
     def __init__(self, scope: str = "account") -> None:
         super().__init__(scope)
         self.scope = scope
+
+
+class TenantCap(RentalLimit):
+    """The tenant holds as many open activations as its policy allows: no vendor is
+    asked, and no other provider either (it is the tenant's cap, not a vendor's)."""
+
+    def __init__(self) -> None:
+        super().__init__("tenant")
 
 
 class WrongCarrier(OrderRejected):

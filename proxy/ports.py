@@ -17,6 +17,7 @@ from .domain import (
     PushedCode,
     RentalSnapshot,
     RentedNumber,
+    TenantPolicy,
     VendorRules,
 )
 
@@ -237,6 +238,12 @@ class ActivationStore(Protocol):
 
     async def keys(self) -> list[ManagedKey]:
         """Every issued key, oldest first."""
+        ...
+
+    async def policy_put(self, policy: TenantPolicy) -> None: ...
+
+    async def policies(self) -> dict[str, TenantPolicy]:
+        """Each issued tenant's policy, by tenant name."""
         ...
 
     async def max_upstream_id(self, provider: str) -> int:

@@ -21,6 +21,7 @@ from ..domain import (
     PushedCode,
     RentedNumber,
     Tenant,
+    TenantPolicy,
 )
 from ..errors import DomainError, DuplicateOrder, OutcomeUnknown, UpstreamError
 from ..observer import NullObserver
@@ -101,12 +102,19 @@ class Service:
         return self._identity.tenant(api_key)
 
     async def issue_key(
-        self, tenant: str, providers: Sequence[str], expires_in: float | None
+        self,
+        tenant: str,
+        providers: Sequence[str],
+        expires_in: float | None,
+        max_active: int | None = None,
     ) -> tuple[str, ManagedKey]:
-        """A new key, usable at once in this process (others read it within a second)."""
+        """A new key, usable at once in this process (others read it within a second);
+        `max_active`, when given, becomes the tenant's cap on open activations."""
         unknown = set(providers) - set(self._ctx.providers)
         if unknown:
             raise ValueError(f"no provider named {', '.join(sorted(unknown))}")
+        if max_active is not None:
+            await keys.set_policy(self._ctx.store, TenantPolicy(tenant, max_active))
         made = await keys.issue(
             self._ctx.store, self._identity, tenant, providers, self.clock.now(), expires_in
         )
@@ -128,7 +136,10 @@ class Service:
 
     async def refresh_keys(self) -> bool:
         """Take the issued keys from the store again (revocations, expiries, new keys)."""
-        return self._identity.use_managed(await self._ctx.store.keys(), self._ctx.clock.now())
+        store = self._ctx.store
+        return self._identity.use_managed(
+            await store.keys(), self._ctx.clock.now(), await store.policies()
+        )
 
     async def balance(self, tenant: Tenant) -> Decimal:
         return await self._balances.do(tenant.owner, lambda: self._witnessed_balance(tenant))

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from cachetools import LRUCache
 
-from ..domain import ManagedKey, Tenant, UpstreamAccount
+from ..domain import ManagedKey, Tenant, TenantPolicy, UpstreamAccount
 from ..errors import BadKey, MissingKey
 from ..inputs import clean_key
 
@@ -77,9 +77,15 @@ class Identity:
             owner = self._owners[tenant] = self.fingerprint(f"tenant:{tenant}")
         return owner
 
-    def use_managed(self, keys: Sequence[ManagedKey], now: float) -> bool:
+    def use_managed(
+        self,
+        keys: Sequence[ManagedKey],
+        now: float,
+        policies: Mapping[str, TenantPolicy] | None = None,
+    ) -> bool:
         """Take a fresh snapshot of the issued keys; True when it changed anything."""
         managed: dict[str, Tenant] = {}
+        policies = policies or {}
         for key in keys:
             names = key.providers or tuple(self._accounts)
             reachable = sorted(
@@ -87,7 +93,10 @@ class Identity:
                 key=lambda a: a.priority,
             )
             if key.usable(now) and reachable:
-                managed[key.fingerprint] = Tenant(self.owner_of(key.tenant), tuple(reachable))
+                policy = policies.get(key.tenant) or TenantPolicy(key.tenant)
+                managed[key.fingerprint] = Tenant(
+                    self.owner_of(key.tenant), tuple(reachable), max_active=policy.max_active
+                )
         if managed == self._managed:
             return False
         self._managed = managed

@@ -23,7 +23,7 @@ from decimal import Decimal
 from cachetools import TTLCache
 
 from ..domain import Activation, Purchase, PurchaseState, RentedNumber, Tenant, UpstreamAccount
-from ..errors import DomainError, OutcomeUnknown, PurchaseInDoubt
+from ..errors import DomainError, OutcomeUnknown, PurchaseInDoubt, TenantCap
 from .context import Context
 from .reconcile import Reconciler
 
@@ -93,6 +93,8 @@ class Journal:
         self._ctx = ctx
         self._reconciler = reconciler
         self.balances = BalanceWitness()
+        self._buying: dict[str, int] = {}  # owner -> numbers being bought right now
+        self._ended: dict[str, int] = {}  # owner -> purchases ended so far (capped owners)
 
     async def purchase(
         self, tenant: Tenant, account: UpstreamAccount, intent: Intent, buy: Buy, keep: Keep
@@ -103,6 +105,17 @@ class Journal:
         earlier = await self._earlier(tenant, intent)
         if earlier:
             return earlier
+        wanted = len(intent.services) if intent.operation == "rent_many" else 1
+        capped = await self._reserve(tenant, wanted)
+        try:
+            return await self._attempt(tenant, account, intent, buy, keep)
+        finally:
+            if capped:
+                self._release(tenant.owner, wanted)
+
+    async def _attempt(
+        self, tenant: Tenant, account: UpstreamAccount, intent: Intent, buy: Buy, keep: Keep
+    ) -> list[Activation]:
         entry = await self._begin(tenant, account, intent)
         balance_after: Decimal | None = None
         try:
@@ -121,6 +134,32 @@ class Journal:
             return await self._keep_all(entry, rented, keep)
         finally:
             self.balances.finished(account.name, balance_after)
+
+    async def _reserve(self, tenant: Tenant, wanted: int) -> bool:
+        """Hold `wanted` numbers of the tenant's cap for a purchase; `TenantCap` when
+        open activations plus purchases under way would pass it. True when held.
+
+        Purchases that ended while the open ones were being read are counted again (they
+        may be missing from the read): the rule errs towards refusing, never towards
+        holding more than the cap. The check and the hold happen with nothing between."""
+        if tenant.max_active is None:
+            return False
+        owner = tenant.owner
+        ended_before = self._ended.get(owner, 0)
+        held = len(await self._ctx.store.open_for(owner))
+        missed = self._ended.get(owner, 0) - ended_before
+        if held + missed + self._buying.get(owner, 0) + wanted > tenant.max_active:
+            raise TenantCap()
+        self._buying[owner] = self._buying.get(owner, 0) + wanted
+        return True
+
+    def _release(self, owner: str, wanted: int) -> None:
+        left = self._buying[owner] - wanted
+        if left:
+            self._buying[owner] = left
+        else:
+            del self._buying[owner]
+        self._ended[owner] = self._ended.get(owner, 0) + wanted
 
     async def _keep_all(
         self, entry: Purchase, rented: list[RentedNumber], keep: Keep

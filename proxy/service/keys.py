@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from ..domain import ManagedKey
+from ..domain import ManagedKey, TenantPolicy
 from ..ports import ActivationStore
 from .identity import Identity
 
@@ -35,6 +35,11 @@ async def issue(
     )
     await store.key_add(issued)
     return key, issued
+
+
+async def set_policy(store: ActivationStore, policy: TenantPolicy) -> None:
+    """What every key of the tenant may do (the newest setting holds)."""
+    await store.policy_put(policy)
 
 
 async def rotate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from ..domain import Activation, ManagedKey, Purchase, PurchaseState
+from ..domain import Activation, ManagedKey, Purchase, PurchaseState, TenantPolicy
 
 
 class MemoryStore:
@@ -17,6 +17,7 @@ class MemoryStore:
         self._by_upstream: dict[tuple[str, int], int] = {}  # the newest holder of each id
         self._purchases: dict[int, Purchase] = {}
         self._keys: dict[str, ManagedKey] = {}
+        self._policies: dict[str, TenantPolicy] = {}
 
     async def add(self, activation: Activation) -> Activation:
         stored = replace(activation, id=self._next)
@@ -119,6 +120,12 @@ class MemoryStore:
 
     async def keys(self) -> list[ManagedKey]:
         return sorted(self._keys.values(), key=lambda k: (k.created_at, k.id))
+
+    async def policy_put(self, policy: TenantPolicy) -> None:
+        self._policies[policy.tenant] = policy
+
+    async def policies(self) -> dict[str, TenantPolicy]:
+        return dict(self._policies)
 
     async def max_upstream_id(self, provider: str) -> int:
         held = [u for (p, u) in self._by_upstream if p == provider]

@@ -24,7 +24,14 @@ from typing import TypeVar
 
 from cachetools import LRUCache
 
-from ..domain import Activation, ActivationStatus, ManagedKey, Purchase, PurchaseState
+from ..domain import (
+    Activation,
+    ActivationStatus,
+    ManagedKey,
+    Purchase,
+    PurchaseState,
+    TenantPolicy,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activations (
@@ -82,6 +89,10 @@ CREATE TABLE IF NOT EXISTS managed_keys (
     created_at REAL NOT NULL,
     expires_at REAL,
     revoked_at REAL
+);
+CREATE TABLE IF NOT EXISTS tenant_policies (
+    tenant TEXT PRIMARY KEY,
+    max_active INTEGER
 );
 CREATE TABLE IF NOT EXISTS max_prices (
     owner TEXT NOT NULL,
@@ -470,6 +481,17 @@ class SqliteStore:
             )
             for r in rows
         ]
+
+    async def policy_put(self, policy: TenantPolicy) -> None:
+        await self._execute(
+            "INSERT OR REPLACE INTO tenant_policies VALUES (?, ?)",
+            policy.tenant,
+            policy.max_active,
+        )
+
+    async def policies(self) -> dict[str, TenantPolicy]:
+        rows = await self._query("SELECT tenant, max_active FROM tenant_policies")
+        return {t: TenantPolicy(t, n) for t, n in rows}
 
     async def max_upstream_id(self, provider: str) -> int:
         rows = await self._query(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from ..domain import Activation, ManagedKey, Purchase, PurchaseState
+from ..domain import Activation, ManagedKey, Purchase, PurchaseState, TenantPolicy
 from ..ports import ActivationStore, Observer
 
 
@@ -123,6 +123,12 @@ class TimedStore:
 
     async def keys(self) -> list[ManagedKey]:
         return await self._inner.keys()
+
+    async def policy_put(self, policy: TenantPolicy) -> None:
+        await self._inner.policy_put(policy)
+
+    async def policies(self) -> dict[str, TenantPolicy]:
+        return await self._inner.policies()
 
     async def max_upstream_id(self, provider: str) -> int:
         return await self._inner.max_upstream_id(provider)

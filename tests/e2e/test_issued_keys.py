@@ -37,6 +37,7 @@ class Served:
     config: Path
     cwd: Path
     http: httpx.AsyncClient
+    vendor: str = ""  # the sandbox, where the test can see it
 
     def keys(self, *args: str) -> tuple[int, str, str]:
         done = smsproxy("keys", "--config", str(self.config), *args, cwd=self.cwd)
@@ -180,7 +181,13 @@ async def in_process(tmp_path: Path, clock: ManualClock | None = None) -> AsyncI
     await proxy.start_server()
     try:
         async with httpx.AsyncClient(timeout=10) as http:
-            yield Served(str(proxy.make_url("")).rstrip("/"), tmp_path, tmp_path, http)
+            yield Served(
+                str(proxy.make_url("")).rstrip("/"),
+                tmp_path,
+                tmp_path,
+                http,
+                str(vendor.make_url("")).rstrip("/"),
+            )
     finally:
         await proxy.close()
         await vendor.close()
@@ -245,3 +252,33 @@ async def test_rotation_keeps_the_old_key_for_its_grace(tmp_path: Path) -> None:
         )
         again = await http.post(f"{base}/admin/keys/{old['id']}/rotate", headers=admin)
         assert again.status_code == 404  # an expired key is not rotated
+
+
+async def test_a_tenants_cap_on_open_activations_holds_under_concurrency(tmp_path: Path) -> None:
+    admin = {"X-Admin-Token": ADMIN}
+    async with in_process(tmp_path) as served:
+        http, base = served.http, served.base
+        bad = await http.post(
+            base + "/admin/keys", json={"tenant": "capped", "max_active": 0}, headers=admin
+        )
+        assert (bad.status_code, bad.json()) == (
+            400,
+            {"error": "max_active must be a whole number above 0"},
+        )
+        made = await http.post(
+            base + "/admin/keys", json={"tenant": "capped", "max_active": 3}, headers=admin
+        )
+        key = made.json()["key"]
+        answers = await asyncio.gather(
+            *(served.sa(key, action="getNumber", service="wa") for _ in range(8))
+        )
+        bought = [a for a in answers if a.startswith("ACCESS_NUMBER:")]
+        assert len(bought) == 3, answers  # never more than the cap, whatever the timing
+        assert sorted(set(answers) - set(bought)) == ["NO_NUMBERS"]  # SMS-Activate's own token
+        vendor = (await http.get(served.vendor + "/_sandbox/rentals")).json()["rentals"]
+        assert len(vendor) == 3  # checked at the vendor: nothing more was bought
+        five = await http.get(
+            base + "/v1/user/buy/activation/usa/any/whatsapp",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert (five.status_code, five.text) == (400, "no free phones")
