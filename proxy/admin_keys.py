@@ -57,6 +57,9 @@ async def create(request: web.Request) -> web.Response:
         return _bad("tenant must be a name of 1 to 64 characters")
     if not isinstance(providers, list) or not all(isinstance(p, str) for p in providers):
         return _bad("providers must be a list of provider names")
+    services = body.get("services", [])
+    if not isinstance(services, list) or not all(isinstance(s, str) and s for s in services):
+        return _bad("services must be a list of service names")
     max_active = body.get("max_active")
     if max_active is not None and (
         isinstance(max_active, bool) or not isinstance(max_active, int) or max_active < 1
@@ -69,7 +72,7 @@ async def create(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     try:
         key, made = await service.issue_key(
-            tenant.strip(), providers, days * 86400.0 if days else None, max_active
+            tenant.strip(), providers, days * 86400.0 if days else None, max_active, services
         )
     except ValueError as unknown:
         return _bad(str(unknown))

@@ -43,6 +43,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create.add_argument(
         "--max-active", type=int, default=None, help="the tenant's cap on open activations"
     )
+    create.add_argument("--services", default="", help="whatsapp,telegram: the only ones")
     actions.add_parser("list", help="every key: handle, tenant, providers, state")
     rotate = actions.add_parser("rotate", help="a new key in place of one (printed once)")
     rotate.add_argument("key_id")
@@ -97,11 +98,12 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqliteSto
     if unknown:
         print(f"keys: no provider named {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    if args.max_active is not None:
-        if args.max_active < 1:
-            print("keys: --max-active must be above 0", file=sys.stderr)
-            return 2
-        await issued.set_policy(store, TenantPolicy(args.tenant, args.max_active))
+    services = tuple(s for s in args.services.split(",") if s)
+    if args.max_active is not None and args.max_active < 1:
+        print("keys: --max-active must be above 0", file=sys.stderr)
+        return 2
+    if args.max_active is not None or services:
+        await issued.set_policy(store, TenantPolicy(args.tenant, args.max_active, services))
     identity = Identity(fingerprint_secret(settings))
     key, made = await issued.issue(store, identity, args.tenant, names, time.time(), args.expires)
     print(f"{made.id} for tenant {made.tenant}: {key}")

@@ -53,6 +53,7 @@ class Tenant:
     accounts: tuple[UpstreamAccount, ...]
     routing: str | None = None  # its own strategy; None: the configured one
     max_active: int | None = None  # open activations it may hold at once; None: no cap
+    services: frozenset[str] | None = None  # the only services it may buy; None: any
 
     def account_at(self, provider: str) -> UpstreamAccount | None:
         return next((a for a in self.accounts if a.provider == provider), None)
@@ -64,6 +65,7 @@ class TenantPolicy:
 
     tenant: str
     max_active: int | None = None
+    services: tuple[str, ...] = ()  # the only services it may buy; empty: any
 
 
 @dataclass(frozen=True)

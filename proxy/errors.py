@@ -77,6 +77,10 @@ class BadService(OrderRejected):
     pass
 
 
+class ServiceNotAllowed(BadService):
+    """The tenant's policy does not allow the service: no vendor is asked."""
+
+
 class ServiceUnavailable(OrderRejected):
     pass
 

@@ -107,14 +107,16 @@ class Service:
         providers: Sequence[str],
         expires_in: float | None,
         max_active: int | None = None,
+        services: Sequence[str] = (),
     ) -> tuple[str, ManagedKey]:
-        """A new key, usable at once in this process (others read it within a second);
-        `max_active`, when given, becomes the tenant's cap on open activations."""
+        """A new key, usable at once in this process (others read it within a second).
+        `max_active` and `services`, when given, become the tenant's policy."""
         unknown = set(providers) - set(self._ctx.providers)
         if unknown:
             raise ValueError(f"no provider named {', '.join(sorted(unknown))}")
-        if max_active is not None:
-            await keys.set_policy(self._ctx.store, TenantPolicy(tenant, max_active))
+        if max_active is not None or services:
+            policy = TenantPolicy(tenant, max_active, tuple(services))
+            await keys.set_policy(self._ctx.store, policy)
         made = await keys.issue(
             self._ctx.store, self._identity, tenant, providers, self.clock.now(), expires_in
         )

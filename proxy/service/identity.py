@@ -95,7 +95,10 @@ class Identity:
             if key.usable(now) and reachable:
                 policy = policies.get(key.tenant) or TenantPolicy(key.tenant)
                 managed[key.fingerprint] = Tenant(
-                    self.owner_of(key.tenant), tuple(reachable), max_active=policy.max_active
+                    self.owner_of(key.tenant),
+                    tuple(reachable),
+                    max_active=policy.max_active,
+                    services=frozenset(policy.services) if policy.services else None,
                 )
         if managed == self._managed:
             return False

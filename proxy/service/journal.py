@@ -23,7 +23,13 @@ from decimal import Decimal
 from cachetools import TTLCache
 
 from ..domain import Activation, Purchase, PurchaseState, RentedNumber, Tenant, UpstreamAccount
-from ..errors import DomainError, OutcomeUnknown, PurchaseInDoubt, TenantCap
+from ..errors import (
+    DomainError,
+    OutcomeUnknown,
+    PurchaseInDoubt,
+    ServiceNotAllowed,
+    TenantCap,
+)
 from .context import Context
 from .reconcile import Reconciler
 
@@ -102,6 +108,8 @@ class Journal:
         """One attempt at one provider account. An earlier attempt at the same order whose
         outcome is unknown, at any provider, is settled first: never buy elsewhere while
         a number may have been bought."""
+        if tenant.services is not None and not set(intent.services) <= tenant.services:
+            raise ServiceNotAllowed()
         earlier = await self._earlier(tenant, intent)
         if earlier:
             return earlier

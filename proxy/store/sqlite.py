@@ -92,7 +92,8 @@ CREATE TABLE IF NOT EXISTS managed_keys (
 );
 CREATE TABLE IF NOT EXISTS tenant_policies (
     tenant TEXT PRIMARY KEY,
-    max_active INTEGER
+    max_active INTEGER,
+    services TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS max_prices (
     owner TEXT NOT NULL,
@@ -269,6 +270,11 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(SCHEMA)
+        policy_columns = {r[1] for r in self._db.execute("PRAGMA table_info(tenant_policies)")}
+        if "services" not in policy_columns:  # a file from before tenants had services
+            self._db.execute(
+                "ALTER TABLE tenant_policies ADD COLUMN services TEXT NOT NULL DEFAULT ''"
+            )
         counted = self._db.execute(
             "SELECT 1 FROM sqlite_master WHERE name='activation_counts'"
         ).fetchone()
@@ -484,14 +490,19 @@ class SqliteStore:
 
     async def policy_put(self, policy: TenantPolicy) -> None:
         await self._execute(
-            "INSERT OR REPLACE INTO tenant_policies VALUES (?, ?)",
+            "INSERT OR REPLACE INTO tenant_policies (tenant, max_active, services) "
+            "VALUES (?, ?, ?)",
             policy.tenant,
             policy.max_active,
+            ",".join(policy.services),
         )
 
     async def policies(self) -> dict[str, TenantPolicy]:
-        rows = await self._query("SELECT tenant, max_active FROM tenant_policies")
-        return {t: TenantPolicy(t, n) for t, n in rows}
+        rows = await self._query("SELECT tenant, max_active, services FROM tenant_policies")
+        return {
+            t: TenantPolicy(t, n, tuple(s for s in services.split(",") if s))
+            for t, n, services in rows
+        }
 
     async def max_upstream_id(self, provider: str) -> int:
         rows = await self._query(

@@ -282,3 +282,24 @@ async def test_a_tenants_cap_on_open_activations_holds_under_concurrency(tmp_pat
             headers={"Authorization": f"Bearer {key}"},
         )
         assert (five.status_code, five.text) == (400, "no free phones")
+
+
+async def test_a_tenant_buys_only_the_services_it_is_allowed(tmp_path: Path) -> None:
+    admin = {"X-Admin-Token": ADMIN}
+    async with in_process(tmp_path) as served:
+        http, base = served.http, served.base
+        made = await http.post(
+            base + "/admin/keys",
+            json={"tenant": "tg-only", "services": ["telegram"]},
+            headers=admin,
+        )
+        key = made.json()["key"]
+        assert await served.sa(key, action="getNumber", service="wa") == "BAD_SERVICE"
+        five = await http.get(
+            base + "/v1/user/buy/activation/usa/any/whatsapp",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert (five.status_code, five.text) == (400, "no product")
+        assert (await served.sa(key, action="getNumber", service="tg")).startswith("ACCESS_NUMBER:")
+        vendor = (await http.get(served.vendor + "/_sandbox/rentals")).json()["rentals"]
+        assert [r["service"] for r in vendor] == ["telegram"]  # nothing else was bought
