@@ -19,7 +19,6 @@ MAX_GRACE = 30 * 86400
 
 
 def _view(key: ManagedKey, now: float) -> dict[str, Any]:
-    state = "revoked" if key.revoked_at else ("active" if key.usable(now) else "expired")
     return {
         "id": key.id,
         "tenant": key.tenant,
@@ -27,7 +26,7 @@ def _view(key: ManagedKey, now: float) -> dict[str, Any]:
         "created_at": key.created_at,
         "expires_at": key.expires_at,
         "revoked_at": key.revoked_at,
-        "state": state,
+        "state": key.state(now),
     }
 
 
@@ -61,9 +60,7 @@ async def create(request: web.Request) -> web.Response:
     if not isinstance(services, list) or not all(isinstance(s, str) and s for s in services):
         return _bad("services must be a list of service names")
     max_active = body.get("max_active")
-    if max_active is not None and (
-        isinstance(max_active, bool) or not isinstance(max_active, int) or max_active < 1
-    ):
+    if max_active is not None and (isinstance(max_active, bool) or not isinstance(max_active, int)):
         return _bad("max_active must be a whole number above 0")
     if days is not None and (
         isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= MAX_DAYS

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import Settings, fingerprint_secret, load
-from .domain import ManagedKey, TenantPolicy
+from .domain import ManagedKey
 from .routing_config import ConfigError
 from .service import keys as issued
 from .service.identity import Identity
@@ -93,19 +93,21 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _create(args: argparse.Namespace, settings: Settings, store: SqliteStore) -> int:
-    names = tuple(n for n in args.providers.split(",") if n)
-    unknown = set(names) - {p.name for p in settings.providers}
-    if unknown:
-        print(f"keys: no provider named {', '.join(sorted(unknown))}", file=sys.stderr)
+    try:
+        key, made = await issued.create(
+            store,
+            Identity(fingerprint_secret(settings)),
+            args.tenant,
+            tuple(n for n in args.providers.split(",") if n),
+            time.time(),
+            known={p.name for p in settings.providers},
+            expires_in=args.expires,
+            max_active=args.max_active,
+            services=tuple(s for s in args.services.split(",") if s),
+        )
+    except ValueError as bad:
+        print(f"keys: {bad}", file=sys.stderr)
         return 2
-    services = tuple(s for s in args.services.split(",") if s)
-    if args.max_active is not None and args.max_active < 1:
-        print("keys: --max-active must be above 0", file=sys.stderr)
-        return 2
-    if args.max_active is not None or services:
-        await issued.set_policy(store, TenantPolicy(args.tenant, args.max_active, services))
-    identity = Identity(fingerprint_secret(settings))
-    key, made = await issued.issue(store, identity, args.tenant, names, time.time(), args.expires)
     print(f"{made.id} for tenant {made.tenant}: {key}")
     print("The key is shown this once; only its fingerprint is kept.", file=sys.stderr)
     return 0
@@ -116,7 +118,7 @@ def _when(at: float | None) -> str:
 
 
 def _row(key: ManagedKey, now: float) -> str:
-    state = "revoked" if key.revoked_at else ("active" if key.usable(now) else "expired")
+    state = key.state(now)
     providers = ",".join(key.providers) or "all"
     return (
         f"{key.id}  tenant={key.tenant}  providers={providers}  created={_when(key.created_at)}"

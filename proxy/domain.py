@@ -83,6 +83,12 @@ class ManagedKey:
     def usable(self, now: float) -> bool:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
+    def state(self, now: float) -> str:
+        """`active`, `expired` or `revoked`, as listings show it."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.usable(now) else "expired"
+
     def evolve(self, **changes: object) -> ManagedKey:
         return replace(self, **changes)  # type: ignore[arg-type]
 

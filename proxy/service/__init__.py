@@ -21,7 +21,6 @@ from ..domain import (
     PushedCode,
     RentedNumber,
     Tenant,
-    TenantPolicy,
 )
 from ..errors import DomainError, DuplicateOrder, OutcomeUnknown, UpstreamError
 from ..observer import NullObserver
@@ -111,14 +110,16 @@ class Service:
     ) -> tuple[str, ManagedKey]:
         """A new key, usable at once in this process (others read it within a second).
         `max_active` and `services`, when given, become the tenant's policy."""
-        unknown = set(providers) - set(self._ctx.providers)
-        if unknown:
-            raise ValueError(f"no provider named {', '.join(sorted(unknown))}")
-        if max_active is not None or services:
-            policy = TenantPolicy(tenant, max_active, tuple(services))
-            await keys.set_policy(self._ctx.store, policy)
-        made = await keys.issue(
-            self._ctx.store, self._identity, tenant, providers, self.clock.now(), expires_in
+        made = await keys.create(
+            self._ctx.store,
+            self._identity,
+            tenant,
+            providers,
+            self.clock.now(),
+            known=self._ctx.providers,
+            expires_in=expires_in,
+            max_active=max_active,
+            services=services,
         )
         await self.refresh_keys()
         return made
