@@ -45,27 +45,55 @@ class UpstreamAccount:
 
 
 @dataclass(frozen=True)
+class TenantPolicy:
+    """What an issued tenant may do, whichever of its keys it uses. Empty tuples and None
+    mean no limit."""
+
+    tenant: str
+    max_active: int | None = None  # open activations it may hold at once
+    services: tuple[str, ...] = ()  # the only services it may buy
+    daily_budget: Decimal | None = None  # spend per UTC day
+    monthly_budget: Decimal | None = None  # spend per UTC calendar month
+    rate_per_second: float | None = None  # requests, on every dialect together
+    countries: tuple[str, ...] = ()  # the only countries (ISO alpha-2) it may buy in
+    max_prices: tuple[tuple[str, Decimal], ...] = ()  # (service, the most it pays for one)
+    webhook_url: str | None = None  # where its codes are POSTed
+    upstream_balance: bool = False  # without a budget, getBalance shows the vendor's
+
+    @property
+    def budgeted(self) -> bool:
+        return self.daily_budget is not None or self.monthly_budget is not None
+
+    def price_cap(self, service: str) -> Decimal | None:
+        return next((p for s, p in self.max_prices if s == service), None)
+
+    def evolve(self, **changes: object) -> TenantPolicy:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Tenant:
     """Who is calling: its keyed fingerprint, and the upstream accounts it may use, in the
-    order purchases try them."""
+    order purchases try them. Issued tenants also have a name, the key's handle and a
+    policy; passed-through keys and static tenants have neither."""
 
     owner: str
     accounts: tuple[UpstreamAccount, ...]
     routing: str | None = None  # its own strategy; None: the configured one
-    max_active: int | None = None  # open activations it may hold at once; None: no cap
-    services: frozenset[str] | None = None  # the only services it may buy; None: any
+    name: str | None = None  # an issued tenant's name (the ledger's and metrics' label)
+    key_id: str = ""  # the handle of the issued key in use
+    policy: TenantPolicy | None = None
+
+    @property
+    def max_active(self) -> int | None:
+        return self.policy.max_active if self.policy else None
+
+    @property
+    def services(self) -> frozenset[str] | None:
+        return frozenset(self.policy.services) if self.policy and self.policy.services else None
 
     def account_at(self, provider: str) -> UpstreamAccount | None:
         return next((a for a in self.accounts if a.provider == provider), None)
-
-
-@dataclass(frozen=True)
-class TenantPolicy:
-    """What an issued tenant may do, whichever of its keys it uses."""
-
-    tenant: str
-    max_active: int | None = None
-    services: tuple[str, ...] = ()  # the only services it may buy; empty: any
 
 
 @dataclass(frozen=True)
@@ -90,6 +118,59 @@ class ManagedKey:
         return "active" if self.usable(now) else "expired"
 
     def evolve(self, **changes: object) -> ManagedKey:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+class LedgerReason(StrEnum):
+    """Why a ledger row exists. Charges, refunds and adjustments are spend; reservations
+    and their releases are holds on the budget while a purchase is under way."""
+
+    RESERVE = "reserve"
+    RELEASE = "release"
+    CHARGE = "charge"
+    REFUND = "refund"
+    ADJUST = "adjust"
+
+    @property
+    def spend(self) -> bool:
+        return self in (LedgerReason.CHARGE, LedgerReason.REFUND, LedgerReason.ADJUST)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One movement of an issued tenant's money: positive spends or holds, negative gives
+    back. Append-only."""
+
+    tenant: str
+    reason: LedgerReason
+    amount: Decimal
+    at: float
+    key_id: str = ""
+    provider: str = ""
+    activation_id: int | None = None
+    purchase_id: int | None = None
+    balance_after: Decimal | None = None  # the vendor's balance after it, where it said
+    note: str = ""
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A code waiting in the outbox for a tenant's webhook."""
+
+    id: int
+    tenant: str
+    url: str
+    activation_id: int
+    code: str
+    body: str  # the JSON to POST, rendered when the code arrived
+    created_at: float
+    attempts: int = 0
+    next_at: float = 0.0
+    state: str = "pending"  # pending | sent | failed
+    last_error: str = ""
+
+    def evolve(self, **changes: object) -> Delivery:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 

@@ -8,6 +8,8 @@ from typing import Any, Protocol, TypeVar
 
 from .domain import (
     Activation,
+    Delivery,
+    LedgerEntry,
     LimitGroup,
     ManagedKey,
     Offer,
@@ -179,7 +181,66 @@ class Observer(Protocol):
         ...
 
 
-class ActivationStore(Protocol):
+class LedgerStore(Protocol):
+    """The spend ledger of issued tenants: append-only rows, and the holds of purchases
+    under way. Amounts are exact (Decimal)."""
+
+    async def ledger_hold(
+        self, entry: LedgerEntry, limits: Sequence[tuple[float, Decimal]], lapse_before: float
+    ) -> bool:
+        """Hold `entry.amount` for `entry.purchase_id` (a RESERVE row) when, for each
+        (since, limit), the tenant's spend since then plus what it holds (holds made
+        before `lapse_before` no longer count) plus the amount stays within the limit.
+        Checked and written as one step, also against other processes on the store."""
+        ...
+
+    async def ledger_release(self, template: LedgerEntry) -> bool:
+        """End the hold of `template.purchase_id` with a RELEASE row of minus its amount;
+        False when nothing was held."""
+        ...
+
+    async def ledger_add(self, entry: LedgerEntry) -> bool:
+        """Append; an activation's charge and its refund are each written once (False:
+        it was there)."""
+        ...
+
+    async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None: ...
+
+    async def ledger_entries(
+        self, tenant: str | None = None, since: float | None = None, limit: int = 100_000
+    ) -> list[LedgerEntry]:
+        """Oldest first."""
+        ...
+
+    async def ledger_spent(self, tenant: str, since: float) -> Decimal:
+        """Charges less refunds, plus adjustments, from `since` on."""
+        ...
+
+    async def ledger_held(self, tenant: str, lapse_before: float) -> Decimal: ...
+
+
+class OutboxStore(Protocol):
+    """Codes on their way to tenants' webhooks: durable until delivered or given up."""
+
+    async def outbox_add(self, delivery: Delivery, bound: int) -> tuple[Delivery | None, int]:
+        """Queue it (None when this code of this activation is queued already); past
+        `bound` pending deliveries of the tenant the oldest are given up: how many."""
+        ...
+
+    async def outbox_due(self, now: float, limit: int) -> list[Delivery]: ...
+
+    async def outbox_put(self, delivery: Delivery) -> None: ...
+
+    async def outbox_list(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
+        """Newest first."""
+        ...
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Deliveries per state."""
+        ...
+
+
+class ActivationStore(LedgerStore, OutboxStore, Protocol):
     """Durable activations. `add` assigns the proxy id (below 2^31) and persists first."""
 
     async def add(self, activation: Activation) -> Activation: ...

@@ -93,12 +93,12 @@ class Identity:
                 key=lambda a: a.priority,
             )
             if key.usable(now) and reachable:
-                policy = policies.get(key.tenant) or TenantPolicy(key.tenant)
                 managed[key.fingerprint] = Tenant(
                     self.owner_of(key.tenant),
                     tuple(reachable),
-                    max_active=policy.max_active,
-                    services=frozenset(policy.services) if policy.services else None,
+                    name=key.tenant,
+                    key_id=key.id,
+                    policy=policies.get(key.tenant) or TenantPolicy(key.tenant),
                 )
         if managed == self._managed:
             return False

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from ..domain import Activation, ManagedKey, Purchase, PurchaseState, TenantPolicy
+from ..domain import (
+    Activation,
+    Delivery,
+    LedgerEntry,
+    LedgerReason,
+    ManagedKey,
+    Purchase,
+    PurchaseState,
+    TenantPolicy,
+)
+
+ONCE = (LedgerReason.CHARGE, LedgerReason.REFUND)
 
 
 class MemoryStore:
@@ -18,6 +30,9 @@ class MemoryStore:
         self._purchases: dict[int, Purchase] = {}
         self._keys: dict[str, ManagedKey] = {}
         self._policies: dict[str, TenantPolicy] = {}
+        self._ledger: list[LedgerEntry] = []
+        self._holds: dict[int, LedgerEntry] = {}  # purchase id -> its reservation
+        self._outbox: dict[int, Delivery] = {}
 
     async def add(self, activation: Activation) -> Activation:
         stored = replace(activation, id=self._next)
@@ -126,6 +141,119 @@ class MemoryStore:
 
     async def policies(self) -> dict[str, TenantPolicy]:
         return dict(self._policies)
+
+    # -- the ledger: every method runs without an await inside, so each is atomic ----------
+    def _spent(self, tenant: str, since: float) -> Decimal:
+        return sum(
+            (
+                e.amount
+                for e in self._ledger
+                if e.tenant == tenant and e.at >= since and e.reason.spend
+            ),
+            Decimal(0),
+        )
+
+    def _held(self, tenant: str, lapse_before: float) -> Decimal:
+        return sum(
+            (h.amount for h in self._holds.values() if h.tenant == tenant and h.at >= lapse_before),
+            Decimal(0),
+        )
+
+    def _append(self, entry: LedgerEntry) -> bool:
+        if (
+            entry.activation_id is not None
+            and entry.reason in ONCE
+            and any(
+                e.activation_id == entry.activation_id and e.reason is entry.reason
+                for e in self._ledger
+            )
+        ):
+            return False
+        self._ledger.append(replace(entry, id=len(self._ledger) + 1))
+        return True
+
+    async def ledger_hold(
+        self, entry: LedgerEntry, limits: Sequence[tuple[float, Decimal]], lapse_before: float
+    ) -> bool:
+        held = self._held(entry.tenant, lapse_before)
+        for since, limit in limits:
+            if self._spent(entry.tenant, since) + held + entry.amount > limit:
+                return False
+        assert entry.purchase_id is not None
+        self._holds[entry.purchase_id] = entry
+        self._append(entry)
+        return True
+
+    async def ledger_release(self, template: LedgerEntry) -> bool:
+        assert template.purchase_id is not None
+        hold = self._holds.pop(template.purchase_id, None)
+        if hold is None:
+            return False
+        self._append(replace(template, amount=-hold.amount))
+        return True
+
+    async def ledger_add(self, entry: LedgerEntry) -> bool:
+        return self._append(entry)
+
+    async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None:
+        return next(
+            (
+                e
+                for e in self._ledger
+                if e.activation_id == activation_id and e.reason is LedgerReason.CHARGE
+            ),
+            None,
+        )
+
+    async def ledger_entries(
+        self, tenant: str | None = None, since: float | None = None, limit: int = 100_000
+    ) -> list[LedgerEntry]:
+        found = [
+            e
+            for e in self._ledger
+            if (tenant is None or e.tenant == tenant) and (since is None or e.at >= since)
+        ]
+        return found[:limit]
+
+    async def ledger_spent(self, tenant: str, since: float) -> Decimal:
+        return self._spent(tenant, since)
+
+    async def ledger_held(self, tenant: str, lapse_before: float) -> Decimal:
+        return self._held(tenant, lapse_before)
+
+    # -- the webhook outbox ---------------------------------------------------------------
+    async def outbox_add(self, delivery: Delivery, bound: int) -> tuple[Delivery | None, int]:
+        if any(
+            d.activation_id == delivery.activation_id and d.code == delivery.code
+            for d in self._outbox.values()
+        ):
+            return None, 0
+        added = delivery.evolve(id=len(self._outbox) + 1)
+        self._outbox[added.id] = added
+        pending = [
+            d for d in self._outbox.values() if d.tenant == delivery.tenant and d.state == "pending"
+        ]
+        over = pending[: max(0, len(pending) - bound)]
+        for d in over:
+            self._outbox[d.id] = d.evolve(state="failed", last_error="outbox full")
+        return added, len(over)
+
+    async def outbox_due(self, now: float, limit: int) -> list[Delivery]:
+        due = [d for d in self._outbox.values() if d.state == "pending" and d.next_at <= now]
+        return sorted(due, key=lambda d: (d.next_at, d.id))[:limit]
+
+    async def outbox_put(self, delivery: Delivery) -> None:
+        self._outbox[delivery.id] = delivery
+
+    async def outbox_list(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
+        found = [d for d in reversed(self._outbox.values()) if tenant in (None, d.tenant)]
+        return found[:limit]
+
+    async def outbox_counts(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for d in self._outbox.values():
+            result[d.state] = result.get(d.state, 0) + 1
+        return result
 
     async def max_upstream_id(self, provider: str) -> int:
         held = [u for (p, u) in self._by_upstream if p == provider]

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -27,11 +28,15 @@ from cachetools import LRUCache
 from ..domain import (
     Activation,
     ActivationStatus,
+    Delivery,
+    LedgerEntry,
+    LedgerReason,
     ManagedKey,
     Purchase,
     PurchaseState,
     TenantPolicy,
 )
+from .policies import policy_document, policy_from
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activations (
@@ -95,6 +100,46 @@ CREATE TABLE IF NOT EXISTS tenant_policies (
     max_active INTEGER,
     services TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS ledger (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    micros INTEGER NOT NULL,
+    at REAL NOT NULL,
+    key_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    activation_id INTEGER,
+    purchase_id INTEGER,
+    balance_after TEXT,
+    note TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_tenant_at ON ledger (tenant, at);
+CREATE INDEX IF NOT EXISTS ledger_at ON ledger (at);
+CREATE UNIQUE INDEX IF NOT EXISTS ledger_once ON ledger (activation_id, reason)
+    WHERE activation_id IS NOT NULL AND reason IN ('charge', 'refund');
+CREATE TABLE IF NOT EXISTS budget_holds (
+    purchase_id INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    micros INTEGER NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS budget_holds_tenant ON budget_holds (tenant, at);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    url TEXT NOT NULL,
+    activation_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    last_error TEXT NOT NULL,
+    UNIQUE (activation_id, code)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_at);
+CREATE INDEX IF NOT EXISTS outbox_tenant ON outbox (tenant, state, id);
 CREATE TABLE IF NOT EXISTS max_prices (
     owner TEXT NOT NULL,
     service TEXT NOT NULL,
@@ -262,6 +307,104 @@ def _key_row(k: ManagedKey) -> tuple[object, ...]:
     )
 
 
+LEDGER_COLUMNS = (
+    "tenant",
+    "reason",
+    "micros",
+    "at",
+    "key_id",
+    "provider",
+    "activation_id",
+    "purchase_id",
+    "balance_after",
+    "note",
+)
+OUTBOX_COLUMNS = (
+    "tenant",
+    "url",
+    "activation_id",
+    "code",
+    "body",
+    "created_at",
+    "attempts",
+    "next_at",
+    "state",
+    "last_error",
+)
+MICROS = Decimal(1_000_000)
+
+
+def micros(amount: Decimal) -> int:
+    """Money as whole millionths: sums in SQL stay exact."""
+    return int((amount * MICROS).to_integral_value())
+
+
+def from_micros(value: int) -> Decimal:
+    return (Decimal(value) / MICROS).normalize() if value else Decimal(0)
+
+
+def _ledger_row(e: LedgerEntry) -> tuple[object, ...]:
+    return (
+        e.tenant,
+        e.reason.value,
+        micros(e.amount),
+        e.at,
+        e.key_id,
+        e.provider,
+        e.activation_id,
+        e.purchase_id,
+        None if e.balance_after is None else str(e.balance_after),
+        e.note,
+    )
+
+
+def _ledger_entry(r: sqlite3.Row) -> LedgerEntry:
+    return LedgerEntry(
+        id=r["id"],
+        tenant=r["tenant"],
+        reason=LedgerReason(r["reason"]),
+        amount=from_micros(r["micros"]),
+        at=r["at"],
+        key_id=r["key_id"],
+        provider=r["provider"],
+        activation_id=r["activation_id"],
+        purchase_id=r["purchase_id"],
+        balance_after=None if r["balance_after"] is None else Decimal(r["balance_after"]),
+        note=r["note"],
+    )
+
+
+def _outbox_row(d: Delivery) -> tuple[object, ...]:
+    return (
+        d.tenant,
+        d.url,
+        d.activation_id,
+        d.code,
+        d.body,
+        d.created_at,
+        d.attempts,
+        d.next_at,
+        d.state,
+        d.last_error,
+    )
+
+
+def _delivery(r: sqlite3.Row) -> Delivery:
+    return Delivery(
+        id=r["id"],
+        tenant=r["tenant"],
+        url=r["url"],
+        activation_id=r["activation_id"],
+        code=r["code"],
+        body=r["body"],
+        created_at=r["created_at"],
+        attempts=r["attempts"],
+        next_at=r["next_at"],
+        state=r["state"],
+        last_error=r["last_error"],
+    )
+
+
 class SqliteStore:
     def __init__(self, path: Path, *, first_id: int = 100_000, synchronous: str = "NORMAL"):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,6 +418,8 @@ class SqliteStore:
             self._db.execute(
                 "ALTER TABLE tenant_policies ADD COLUMN services TEXT NOT NULL DEFAULT ''"
             )
+        if "document" not in policy_columns:  # a file from before policies had budgets
+            self._db.execute("ALTER TABLE tenant_policies ADD COLUMN document TEXT")
         counted = self._db.execute(
             "SELECT 1 FROM sqlite_master WHERE name='activation_counts'"
         ).fetchone()
@@ -490,19 +635,177 @@ class SqliteStore:
 
     async def policy_put(self, policy: TenantPolicy) -> None:
         await self._execute(
-            "INSERT OR REPLACE INTO tenant_policies (tenant, max_active, services) "
-            "VALUES (?, ?, ?)",
+            "INSERT OR REPLACE INTO tenant_policies (tenant, max_active, services, document) "
+            "VALUES (?, ?, ?, ?)",
             policy.tenant,
             policy.max_active,
             ",".join(policy.services),
+            policy_document(policy),
         )
 
     async def policies(self) -> dict[str, TenantPolicy]:
-        rows = await self._query("SELECT tenant, max_active, services FROM tenant_policies")
+        rows = await self._query("SELECT * FROM tenant_policies")
         return {
-            t: TenantPolicy(t, n, tuple(s for s in services.split(",") if s))
-            for t, n, services in rows
+            r["tenant"]: policy_from(r["tenant"], r["document"])
+            if r["document"]
+            else TenantPolicy(
+                r["tenant"], r["max_active"], tuple(s for s in r["services"].split(",") if s)
+            )
+            for r in rows
         }
+
+    # -- the ledger -------------------------------------------------------------------------
+    def _spent(self, tenant: str, since: float) -> int:
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(micros), 0) FROM ledger WHERE tenant=? AND at>=? "
+            "AND reason IN ('charge', 'refund', 'adjust')",
+            (tenant, since),
+        ).fetchone()
+        return int(row[0])
+
+    def _held(self, tenant: str, lapse_before: float) -> int:
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(micros), 0) FROM budget_holds WHERE tenant=? AND at>=?",
+            (tenant, lapse_before),
+        ).fetchone()
+        return int(row[0])
+
+    def _append(self, entry: LedgerEntry) -> int:
+        """Rows written: 0 when the activation's charge or refund is there already."""
+        cursor = self._db.execute(
+            f"INSERT OR IGNORE INTO ledger ({','.join(LEDGER_COLUMNS)}) "
+            f"VALUES ({','.join('?' * len(LEDGER_COLUMNS))})",
+            _ledger_row(entry),
+        )
+        return cursor.rowcount
+
+    async def ledger_hold(
+        self, entry: LedgerEntry, limits: Sequence[tuple[float, Decimal]], lapse_before: float
+    ) -> bool:
+        wanted = micros(entry.amount)
+
+        def hold() -> bool:
+            # IMMEDIATE: another process on the same file waits, so two holds never both fit
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                held = self._held(entry.tenant, lapse_before)
+                for since, limit in limits:
+                    if self._spent(entry.tenant, since) + held + wanted > micros(limit):
+                        self._db.execute("ROLLBACK")
+                        return False
+                self._db.execute(
+                    "INSERT INTO budget_holds VALUES (?, ?, ?, ?)",
+                    (entry.purchase_id, entry.tenant, wanted, entry.at),
+                )
+                self._append(entry)
+                self._db.execute("COMMIT")
+                return True
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+        return await self._run(hold)
+
+    async def ledger_release(self, template: LedgerEntry) -> bool:
+        def release() -> bool:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                found = self._db.execute(
+                    "SELECT micros FROM budget_holds WHERE purchase_id=?", (template.purchase_id,)
+                ).fetchone()
+                if found is None:
+                    self._db.execute("COMMIT")
+                    return False
+                self._db.execute(
+                    "DELETE FROM budget_holds WHERE purchase_id=?", (template.purchase_id,)
+                )
+                self._append(replace(template, amount=-from_micros(found[0])))
+                self._db.execute("COMMIT")
+                return True
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+        return await self._run(release)
+
+    async def ledger_add(self, entry: LedgerEntry) -> bool:
+        return bool(await self._run(lambda: self._append(entry)))
+
+    async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None:
+        rows = await self._query(
+            "SELECT * FROM ledger WHERE activation_id=? AND reason='charge'", activation_id
+        )
+        return _ledger_entry(rows[0]) if rows else None
+
+    async def ledger_entries(
+        self, tenant: str | None = None, since: float | None = None, limit: int = 100_000
+    ) -> list[LedgerEntry]:
+        where = ["at>=?"]
+        args: list[object] = [since if since is not None else float("-inf")]
+        if tenant is not None:
+            where.append("tenant=?")
+            args.append(tenant)
+        rows = await self._query(
+            f"SELECT * FROM ledger WHERE {' AND '.join(where)} ORDER BY id LIMIT ?", *args, limit
+        )
+        return [_ledger_entry(r) for r in rows]
+
+    async def ledger_spent(self, tenant: str, since: float) -> Decimal:
+        return from_micros(await self._run(lambda: self._spent(tenant, since)))
+
+    async def ledger_held(self, tenant: str, lapse_before: float) -> Decimal:
+        return from_micros(await self._run(lambda: self._held(tenant, lapse_before)))
+
+    # -- the webhook outbox -----------------------------------------------------------------
+    async def outbox_add(self, delivery: Delivery, bound: int) -> tuple[Delivery | None, int]:
+        def add() -> tuple[Delivery | None, int]:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = self._db.execute(
+                    f"INSERT OR IGNORE INTO outbox ({','.join(OUTBOX_COLUMNS)}) "
+                    f"VALUES ({','.join('?' * len(OUTBOX_COLUMNS))})",
+                    _outbox_row(delivery),
+                )
+                if not cursor.rowcount:
+                    self._db.execute("COMMIT")
+                    return None, 0
+                added = delivery.evolve(id=cursor.lastrowid)
+                dropped = self._db.execute(
+                    "UPDATE outbox SET state='failed', last_error='outbox full' WHERE id IN "
+                    "(SELECT id FROM outbox WHERE tenant=? AND state='pending' "
+                    "ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                    (delivery.tenant, bound),
+                ).rowcount
+                self._db.execute("COMMIT")
+                return added, dropped
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+        return await self._run(add)
+
+    async def outbox_due(self, now: float, limit: int) -> list[Delivery]:
+        rows = await self._query(
+            "SELECT * FROM outbox WHERE state='pending' AND next_at<=? ORDER BY next_at, id "
+            "LIMIT ?",
+            now,
+            limit,
+        )
+        return [_delivery(r) for r in rows]
+
+    async def outbox_put(self, delivery: Delivery) -> None:
+        await self._update("outbox", OUTBOX_COLUMNS, _outbox_row(delivery), delivery.id)
+
+    async def outbox_list(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
+        clause, args = ("WHERE tenant=?", [tenant]) if tenant is not None else ("", [])
+        rows = await self._query(
+            f"SELECT * FROM outbox {clause} ORDER BY id DESC LIMIT ?", *args, limit
+        )
+        return [_delivery(r) for r in rows]
+
+    async def outbox_counts(self) -> dict[str, int]:
+        rows = await self._query("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        return {state: n for state, n in rows}
 
     async def max_upstream_id(self, provider: str) -> int:
         rows = await self._query(

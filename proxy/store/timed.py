@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 
-from ..domain import Activation, ManagedKey, Purchase, PurchaseState, TenantPolicy
+from ..domain import (
+    Activation,
+    Delivery,
+    LedgerEntry,
+    ManagedKey,
+    Purchase,
+    PurchaseState,
+    TenantPolicy,
+)
 from ..ports import ActivationStore, Observer
 
 
@@ -129,6 +138,50 @@ class TimedStore:
 
     async def policies(self) -> dict[str, TenantPolicy]:
         return await self._inner.policies()
+
+    async def ledger_hold(
+        self, entry: LedgerEntry, limits: Sequence[tuple[float, Decimal]], lapse_before: float
+    ) -> bool:
+        started = time.perf_counter()
+        try:
+            return await self._inner.ledger_hold(entry, limits, lapse_before)
+        finally:
+            self._done("ledger_hold", started)
+
+    async def ledger_release(self, template: LedgerEntry) -> bool:
+        return await self._inner.ledger_release(template)
+
+    async def ledger_add(self, entry: LedgerEntry) -> bool:
+        return await self._inner.ledger_add(entry)
+
+    async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None:
+        return await self._inner.ledger_charge_of(activation_id)
+
+    async def ledger_entries(
+        self, tenant: str | None = None, since: float | None = None, limit: int = 100_000
+    ) -> list[LedgerEntry]:
+        return await self._inner.ledger_entries(tenant, since, limit)
+
+    async def ledger_spent(self, tenant: str, since: float) -> Decimal:
+        return await self._inner.ledger_spent(tenant, since)
+
+    async def ledger_held(self, tenant: str, lapse_before: float) -> Decimal:
+        return await self._inner.ledger_held(tenant, lapse_before)
+
+    async def outbox_add(self, delivery: Delivery, bound: int) -> tuple[Delivery | None, int]:
+        return await self._inner.outbox_add(delivery, bound)
+
+    async def outbox_due(self, now: float, limit: int) -> list[Delivery]:
+        return await self._inner.outbox_due(now, limit)
+
+    async def outbox_put(self, delivery: Delivery) -> None:
+        await self._inner.outbox_put(delivery)
+
+    async def outbox_list(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
+        return await self._inner.outbox_list(tenant, limit)
+
+    async def outbox_counts(self) -> dict[str, int]:
+        return await self._inner.outbox_counts()
 
     async def max_upstream_id(self, provider: str) -> int:
         return await self._inner.max_upstream_id(provider)
