@@ -12,6 +12,7 @@ from .domain import ManagedKey
 from .endpoints import authorised
 from .inputs import BodyError, load_json
 from .keys import SERVICE, SETTINGS
+from .tenant_policy import policy_change, tenant_view
 
 MAX_DAYS = 3650
 GRACE_SECONDS = 3600  # the old key's time after a rotation, unless told
@@ -41,12 +42,9 @@ def _bad(reason: str) -> web.Response:
 
 async def create(request: web.Request) -> web.Response:
     _guard(request)
-    try:
-        body = load_json(await request.read())
-    except BodyError as bad:
-        return _bad(str(bad))
-    if not isinstance(body, dict):
-        return _bad("the body must be a JSON object")
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
     tenant, providers, days = (
         body.get("tenant"),
         body.get("providers", []),
@@ -56,24 +54,61 @@ async def create(request: web.Request) -> web.Response:
         return _bad("tenant must be a name of 1 to 64 characters")
     if not isinstance(providers, list) or not all(isinstance(p, str) for p in providers):
         return _bad("providers must be a list of provider names")
-    services = body.get("services", [])
-    if not isinstance(services, list) or not all(isinstance(s, str) and s for s in services):
-        return _bad("services must be a list of service names")
-    max_active = body.get("max_active")
-    if max_active is not None and (isinstance(max_active, bool) or not isinstance(max_active, int)):
-        return _bad("max_active must be a whole number above 0")
     if days is not None and (
         isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= MAX_DAYS
     ):
         return _bad(f"expires_days must be a whole number of days, 1 to {MAX_DAYS}")
     service = request.app[SERVICE]
     try:
+        change = policy_change(body)
         key, made = await service.issue_key(
-            tenant.strip(), providers, days * 86400.0 if days else None, max_active, services
+            tenant.strip(), providers, days * 86400.0 if days else None, change
         )
     except ValueError as unknown:
         return _bad(str(unknown))
-    return web.json_response({**_view(made, service.clock.now()), "key": key}, status=201)
+    answer = {**_view(made, service.clock.now()), "key": key}
+    if change.webhook_url:
+        answer["webhook_secret"] = service.signing_key(made.tenant)
+    return web.json_response(answer, status=201)
+
+
+async def _body(request: web.Request) -> dict[str, Any] | web.Response:
+    try:
+        body = load_json(await request.read())
+    except BodyError as bad:
+        return _bad(str(bad))
+    if not isinstance(body, dict):
+        return _bad("the body must be a JSON object")
+    return body
+
+
+async def tenants(request: web.Request) -> web.Response:
+    """Every tenant with a policy, and its budget left."""
+    _guard(request)
+    service = request.app[SERVICE]
+    policies = await service.policies()
+    return web.json_response(
+        {"tenants": [await tenant_view(service, p) for _, p in sorted(policies.items())]}
+    )
+
+
+async def set_tenant(request: web.Request) -> web.Response:
+    """PATCH a tenant's policy: the fields given change, the others stay."""
+    _guard(request)
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
+    service = request.app[SERVICE]
+    name = request.match_info["tenant"]
+    try:
+        change = policy_change(body)
+        updated = await service.set_policy(name, change)
+    except ValueError as bad:
+        return _bad(str(bad))
+    answer = await tenant_view(service, updated)
+    if change.webhook_url:
+        answer["webhook_secret"] = service.signing_key(name)
+    return web.json_response(answer)
 
 
 async def listing(request: web.Request) -> web.Response:
@@ -115,3 +150,5 @@ def mount(app: web.Application) -> None:
     app.router.add_get("/admin/keys", listing)
     app.router.add_delete("/admin/keys/{key_id}", revoke)
     app.router.add_post("/admin/keys/{key_id}/rotate", rotate)
+    app.router.add_get("/admin/tenants", tenants)
+    app.router.add_patch("/admin/tenants/{tenant}", set_tenant)

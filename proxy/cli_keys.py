@@ -12,6 +12,7 @@ import re
 import sys
 import time
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .config import Settings, fingerprint_secret, load
@@ -19,6 +20,7 @@ from .domain import ManagedKey
 from .routing_config import ConfigError
 from .service import keys as issued
 from .service.identity import Identity
+from .service.keys import PolicyChange
 from .store.sqlite import SqliteStore
 
 UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -32,6 +34,68 @@ def duration(text: str) -> float:
     return int(found.group(1)) * UNITS[found.group(2)]
 
 
+def rate(text: str) -> float:
+    """`5/s`, `300/m` or `5` in requests per second."""
+    found = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(?:/([sm]))?", text.strip())
+    if found is None or float(found.group(1)) <= 0:
+        raise argparse.ArgumentTypeError("a rate such as 5/s or 300/m")
+    return float(found.group(1)) / (60 if found.group(2) == "m" else 1)
+
+
+def money(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError("an amount such as 50 or 12.50") from None
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError("an amount such as 50 or 12.50")
+    return value
+
+
+def price_cap(text: str) -> tuple[str, Decimal]:
+    service, _, amount = text.partition("=")
+    if not service or not amount:
+        raise argparse.ArgumentTypeError("SERVICE=AMOUNT, such as whatsapp=0.60")
+    return service, money(amount)
+
+
+def add_policy_flags(parser: argparse.ArgumentParser) -> None:
+    """The tenant's limits; each flag given replaces that limit for every key of it."""
+    parser.add_argument("--max-active", type=int, default=None, help="open activations at once")
+    parser.add_argument("--services", default=None, help="whatsapp,telegram: the only ones")
+    parser.add_argument("--daily-budget", type=money, default=None, help="spend per UTC day")
+    parser.add_argument("--monthly-budget", type=money, default=None, help="spend per month")
+    parser.add_argument("--rate", type=rate, default=None, help="requests, e.g. 5/s")
+    parser.add_argument("--countries", default=None, help="us,gb: the only ones")
+    parser.add_argument(
+        "--max-price", type=price_cap, action="append", default=None, help="whatsapp=0.60"
+    )
+    parser.add_argument("--webhook", default=None, help="URL its codes are POSTed to")
+    parser.add_argument(
+        "--upstream-balance",
+        action="store_true",
+        default=None,
+        help="without a budget, getBalance shows the vendor account's balance",
+    )
+
+
+def policy_from_args(args: argparse.Namespace) -> PolicyChange:
+    def names(text: str | None) -> tuple[str, ...] | None:
+        return None if text is None else tuple(n for n in text.split(",") if n)
+
+    return PolicyChange(
+        max_active=args.max_active,
+        services=names(args.services),
+        daily_budget=args.daily_budget,
+        monthly_budget=args.monthly_budget,
+        rate_per_second=args.rate,
+        countries=names(args.countries),
+        max_prices=None if args.max_price is None else tuple(args.max_price),
+        webhook_url=args.webhook,
+        upstream_balance=args.upstream_balance,
+    )
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = commands.add_parser("keys", help="issue, list and revoke client keys")
     keys.add_argument("--config", default=None, help="TOML settings file")
@@ -40,10 +104,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create.add_argument("--tenant", required=True)
     create.add_argument("--providers", default="", help="a,b: the providers it may use")
     create.add_argument("--expires", type=duration, default=None, help="e.g. 30d")
-    create.add_argument(
-        "--max-active", type=int, default=None, help="the tenant's cap on open activations"
-    )
-    create.add_argument("--services", default="", help="whatsapp,telegram: the only ones")
+    add_policy_flags(create)
     actions.add_parser("list", help="every key: handle, tenant, providers, state")
     rotate = actions.add_parser("rotate", help="a new key in place of one (printed once)")
     rotate.add_argument("key_id")
@@ -102,13 +163,15 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqliteSto
             time.time(),
             known={p.name for p in settings.providers},
             expires_in=args.expires,
-            max_active=args.max_active,
-            services=tuple(s for s in args.services.split(",") if s),
+            policy=policy_from_args(args),
         )
     except ValueError as bad:
         print(f"keys: {bad}", file=sys.stderr)
         return 2
     print(f"{made.id} for tenant {made.tenant}: {key}")
+    if args.webhook:
+        secret = issued.signing_key(Identity(fingerprint_secret(settings)), made.tenant)
+        print(f"webhook signing secret for tenant {made.tenant}: {secret}")
     print("The key is shown this once; only its fingerprint is kept.", file=sys.stderr)
     return 0
 

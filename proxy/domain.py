@@ -330,6 +330,12 @@ class VendorRules:
     rerent_after_completion: Decimal = Decimal(1)  # re-rent price factor after a completion
     asks_for_another_sms: bool = False  # another SMS is requested of the vendor, who decides
     told_when_ready: bool = False  # the vendor wants to hear that the client sent the SMS
+    refunds_unused: bool = True  # a rental that ends without a code gives its price back
+    # what the vendor adds to an offer's price, as a share of it: the most a purchase can
+    # cost, so a budget holds enough before it leaves
+    carrier_surcharge: Decimal = Decimal(0)  # a carrier asked for
+    area_code_surcharge: Decimal = Decimal(0)  # area codes asked for
+    specific_number_surcharge: Decimal = Decimal(0)  # a number chosen by the client
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ DomainError
 ├── AuthError ─ MissingKey, BadKey
 ├── OrderRejected
 │   ├── NoNumbers (reason)            out of stock, in general or for the filters
+│   │   └── CountryNotAllowed          the tenant's policy names other countries
 │   ├── NoBalance
+│   │   └── OverBudget                 the tenant's daily or monthly budget is spent
 │   ├── BadService                    unknown or missing service
 │   ├── ServiceUnavailable ─ ApprovalRequired
 │   ├── MaxPriceExceeded (actual)
@@ -25,6 +27,7 @@ DomainError
 └── UpstreamError
     ├── Maintenance
     ├── RateLimited (retry_after)
+    │   └── TenantRateLimited          the tenant's own request rate, not the vendor's
     ├── UpstreamUnavailable           5xx, transport failure, malformed answer
     ├── UpstreamRejected (text)       a 4xx the tables do not know
     └── OutcomeUnknown                a purchase sent but never answered
@@ -71,6 +74,18 @@ class NoNumbers(OrderRejected):
 
 class NoBalance(OrderRejected):
     pass
+
+
+class OverBudget(NoBalance):
+    """The purchase would take the tenant past its daily or monthly budget: no vendor is
+    asked, none elsewhere either, and no vendor account cools down for it."""
+
+
+class CountryNotAllowed(NoNumbers):
+    """The tenant's policy does not allow the country: no vendor is asked."""
+
+    def __init__(self) -> None:
+        super().__init__("country not allowed")
 
 
 class BadService(OrderRejected):
@@ -169,6 +184,11 @@ class RateLimited(UpstreamError):
     def __init__(self, retry_after: float = 1.0) -> None:
         super().__init__(f"retry after {retry_after}s")
         self.retry_after = retry_after
+
+
+class TenantRateLimited(RateLimited):
+    """The tenant sent more requests than its policy allows: answered at once, as the
+    protocol answers a vendor's rate limit."""
 
 
 class UpstreamUnavailable(UpstreamError):

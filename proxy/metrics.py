@@ -30,6 +30,7 @@ from . import errors
 from .caching import CacheStats
 from .domain import ActivationStatus, PurchaseState
 from .pacing import PacingStats
+from .tenant_metrics import TenantMetrics
 
 log = logging.getLogger("smsproxy.metrics")
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no panel reads *_created
@@ -263,6 +264,7 @@ class Metrics:
         self.last_upstream_failure: float | None = None
         self.limit_groups: set[str] = {DEFAULT_GROUP}  # and each provider's, when wired
         r.register(_StatsCollector(self))
+        self.tenants = TenantMetrics(r)
         self.pacing_wait.labels(DEFAULT_GROUP)
         for status in ActivationStatus:
             self.activations.labels(status.value).set(0)
@@ -344,6 +346,18 @@ class Metrics:
             self.failovers.labels(provider, closed_label(reason, RESULTS, "internal")).inc()
         except Exception:
             log.exception("metrics hook failed")
+
+    def tenant_charged(self, tenant: str, amount: Decimal) -> None:
+        self.tenants.charged(tenant, amount)
+
+    def tenant_refunded(self, tenant: str, amount: Decimal) -> None:
+        self.tenants.refunded(tenant, amount)
+
+    def tenant_refused(self, tenant: str, reason: str) -> None:
+        self.tenants.refused(tenant, reason)
+
+    def webhook_delivery(self, outcome: str) -> None:
+        self.tenants.delivery(outcome)
 
     def watch_cooldowns(self, cooling: Any) -> None:
         """`cooling()` -> {provider: seconds left}, read when scraped."""

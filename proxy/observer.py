@@ -29,3 +29,15 @@ class NullObserver:
 
     def failed_over(self, provider: str, reason: str) -> None:
         return None
+
+    def tenant_charged(self, tenant: str, amount: Decimal) -> None:
+        return None
+
+    def tenant_refunded(self, tenant: str, amount: Decimal) -> None:
+        return None
+
+    def tenant_refused(self, tenant: str, reason: str) -> None:
+        return None
+
+    def webhook_delivery(self, outcome: str) -> None:
+        return None

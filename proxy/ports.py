@@ -180,6 +180,20 @@ class Observer(Protocol):
         """`provider` refused a purchase (the domain error's class) and it went on."""
         ...
 
+    def tenant_charged(self, tenant: str, amount: Decimal) -> None:
+        """An issued tenant bought a number for `amount`."""
+        ...
+
+    def tenant_refunded(self, tenant: str, amount: Decimal) -> None: ...
+
+    def tenant_refused(self, tenant: str, reason: str) -> None:
+        """A tenant's own limit refused a request: budget, rate, cap, service, country."""
+        ...
+
+    def webhook_delivery(self, outcome: str) -> None:
+        """A delivery to a tenant's webhook: sent, retried, failed or dropped."""
+        ...
+
 
 class LedgerStore(Protocol):
     """The spend ledger of issued tenants: append-only rows, and the holds of purchases
@@ -202,6 +216,10 @@ class LedgerStore(Protocol):
     async def ledger_add(self, entry: LedgerEntry) -> bool:
         """Append; an activation's charge and its refund are each written once (False:
         it was there)."""
+        ...
+
+    async def ledger_hold_of(self, purchase_id: int) -> LedgerEntry | None:
+        """The purchase's reservation row (released or not)."""
         ...
 
     async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None: ...

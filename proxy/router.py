@@ -61,6 +61,8 @@ FAILOVER: tuple[tuple[type[e.DomainError], Step], ...] = (
     (e.DuplicateOrder, STOP),
     (e.TenantCap, STOP),  # the tenant's own cap: the same at every provider
     (e.ServiceNotAllowed, STOP),  # the tenant's own policy, likewise
+    (e.CountryNotAllowed, STOP),
+    (e.OverBudget, STOP),  # the tenant's money, not the vendor account's
     (e.Maintenance, Step(True, 60.0)),
     (e.RateLimited, Step(True, 1.0)),
     (e.UpstreamUnavailable, Step(True, 30.0, by_ratio=True)),

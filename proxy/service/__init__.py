@@ -21,17 +21,26 @@ from ..domain import (
     PushedCode,
     RentedNumber,
     Tenant,
+    TenantPolicy,
 )
-from ..errors import DomainError, DuplicateOrder, OutcomeUnknown, UpstreamError
+from ..errors import (
+    DomainError,
+    DuplicateOrder,
+    OutcomeUnknown,
+    TenantRateLimited,
+    UpstreamError,
+)
 from ..observer import NullObserver
 from ..pacing import Pacer as LocalPacer
 from ..ports import ActivationStore, Cache, Caches, Clock, Flight, Observer, Pacer, Provider
 from ..router import Router
 from . import keys, lifecycle
+from .budget import Budgets
 from .catalog import Catalog
 from .context import Context, ServiceSettings
 from .identity import Identity, webhook_token
 from .journal import Intent, Journal
+from .rates import TenantRates
 from .reconcile import Reconciler
 from .rent import Renter, keep
 from .status import StatusReader
@@ -42,6 +51,7 @@ __all__ = ["Service", "ServiceSettings"]
 BALANCE_HINT_SECONDS = 5.0
 BALANCE_HINT_WAIT = 1.0
 LISTING_WAIT = 0.03  # listings wait this long for the vendor, then answer from state
+ZERO = Decimal("0.00")
 
 
 class Service:
@@ -69,14 +79,19 @@ class Service:
             observer=observer or NullObserver(),
         )
         self._identity = identity
+        self._rates = TenantRates(clock.now)
         self._gateway = Gateway(self._ctx)
         self._catalog = Catalog(self._ctx, self._gateway)
         self._reader = StatusReader(self._ctx, self._gateway)
-        self._reconciler = Reconciler(self._ctx, self._gateway, self._catalog)
-        self._journal = Journal(self._ctx, self._reconciler)
+        self.budgets = Budgets(self._ctx)
+        self._reconciler = Reconciler(self._ctx, self._gateway, self._catalog, self.budgets)
+        self._journal = Journal(self._ctx, self._reconciler, self.budgets)
+        self._ctx.followups.append(self._refund_when_ended)
         seed = self._ctx.settings.routing_seed
         self.router = Router(clock.now, random.Random(seed) if seed is not None else None)
-        self._renter = Renter(self._ctx, self._gateway, self._catalog, self._journal, self.router)
+        self._renter = Renter(
+            self._ctx, self._gateway, self._catalog, self._journal, self.router, self.budgets
+        )
         self._recent_balances: Cache[str, Decimal] = self._ctx.caches.cache(
             "balance", ttl=BALANCE_HINT_SECONDS
         )
@@ -98,18 +113,25 @@ class Service:
         return await self._ctx.store.counts()
 
     def tenant(self, api_key: str | None) -> Tenant:
-        return self._identity.tenant(api_key)
+        """Who calls; `TenantRateLimited` past an issued tenant's request rate."""
+        tenant = self._identity.tenant(api_key)
+        policy = tenant.policy
+        if policy is not None and policy.rate_per_second:
+            wait = self._rates.admit(policy.tenant, policy.rate_per_second)
+            if wait:
+                self._ctx.observer.tenant_refused(policy.tenant, "rate")
+                raise TenantRateLimited(wait)
+        return tenant
 
     async def issue_key(
         self,
         tenant: str,
         providers: Sequence[str],
         expires_in: float | None,
-        max_active: int | None = None,
-        services: Sequence[str] = (),
+        policy: keys.PolicyChange | None = None,
     ) -> tuple[str, ManagedKey]:
-        """A new key, usable at once in this process (others read it within a second).
-        `max_active` and `services`, when given, become the tenant's policy."""
+        """A new key, usable at once in this process (others read it within a second);
+        `policy`, when given, is applied to the tenant first."""
         made = await keys.create(
             self._ctx.store,
             self._identity,
@@ -118,11 +140,31 @@ class Service:
             self.clock.now(),
             known=self._ctx.providers,
             expires_in=expires_in,
-            max_active=max_active,
-            services=services,
+            policy=policy,
         )
         await self.refresh_keys()
         return made
+
+    async def set_policy(self, tenant: str, change: keys.PolicyChange) -> TenantPolicy:
+        updated = await keys.set_policy(self._ctx.store, tenant, change)
+        await self.refresh_keys()
+        return updated
+
+    async def policies(self) -> dict[str, TenantPolicy]:
+        return await self._ctx.store.policies()
+
+    async def budget_left(self, tenant: str) -> Decimal | None:
+        policy = (await self._ctx.store.policies()).get(tenant)
+        left = await self.budgets.left(policy) if policy is not None else {}
+        return min(left.values()) if left else None
+
+    async def budgets_left(self) -> dict[str, dict[str, Decimal]]:
+        """Each budgeted tenant's budget left, per period (for the metrics page)."""
+        policies = await self._ctx.store.policies()
+        return {name: await self.budgets.left(p) for name, p in policies.items() if p.budgeted}
+
+    def signing_key(self, tenant: str) -> str:
+        return keys.signing_key(self._identity, tenant)
 
     async def rotate_key(self, key_id: str, grace: float) -> tuple[str, ManagedKey] | None:
         made = await keys.rotate(self._ctx.store, self._identity, key_id, self.clock.now(), grace)
@@ -144,7 +186,20 @@ class Service:
             await store.keys(), self._ctx.clock.now(), await store.policies()
         )
 
+    async def shown_balance(self, tenant: Tenant) -> Decimal | None:
+        """What an issued tenant's balance reads: its budget left; without a budget, 0
+        unless its policy shows it its accounts' balance (None: the vendor's it is)."""
+        if tenant.name is None:
+            return None
+        left = await self.budgets.remaining(tenant)
+        if left is not None:
+            return left
+        return None if tenant.policy is not None and tenant.policy.upstream_balance else ZERO
+
     async def balance(self, tenant: Tenant) -> Decimal:
+        shown = await self.shown_balance(tenant)
+        if shown is not None:
+            return shown
         return await self._balances.do(tenant.owner, lambda: self._witnessed_balance(tenant))
 
     async def _witnessed_balance(self, tenant: Tenant) -> Decimal:
@@ -163,6 +218,9 @@ class Service:
         async def load() -> Decimal:
             return await self.balance(tenant)
 
+        shown = await self.shown_balance(tenant)  # the store's word: no need to keep it
+        if shown is not None:
+            return shown
         return await self._recent_balances.get(tenant.owner, load)
 
     async def balance_hint(self, tenant: Tenant) -> Decimal | None:
@@ -179,6 +237,9 @@ class Service:
         vendor gives it within LISTING_WAIT, else the last one seen (a slow read goes on
         behind, a failed one is answered so); only when none was ever seen does the
         answer wait for the vendor."""
+        shown = await self.shown_balance(tenant)
+        if shown is not None:
+            return shown
         reading = asyncio.ensure_future(self.recent_balance(tenant))
         await asyncio.wait({reading}, timeout=LISTING_WAIT)
         if reading.done() and reading.exception() is None:
@@ -272,13 +333,16 @@ class Service:
         self, tenant: Tenant, number: str, service: str, max_price: Decimal | None = None
     ) -> Activation:
         account = self._gateway.primary(tenant)  # a number belongs to one vendor's pool
+        order = Order((service,), max_price=max_price)
+        price = await self._renter.price(tenant, account, order, specific=True)
+        bound = max_price if price is None else price
 
         async def buy() -> list[RentedNumber]:
             return [
                 await self._gateway.call(
                     account,
                     "rent_specific",
-                    lambda p, key: p.rent_specific(key, number, service, max_price),
+                    lambda p, key: p.rent_specific(key, number, service, bound),
                 )
             ]
 
@@ -289,6 +353,7 @@ class Service:
             intent,
             buy,
             lambda r: keep(self._ctx, self._catalog, tenant, account, r),
+            price,
         )
         return bought[0]
 
@@ -365,8 +430,12 @@ class Service:
             return None
         updated = learn_code(activation, pushed.code, self._ctx.clock.now())
         if updated != activation:
-            await self._ctx.store.put(updated)
+            await self._ctx.save(activation, updated)
         return updated
+
+    async def _refund_when_ended(self, before: Activation, after: Activation) -> None:
+        if before.status.is_open and not after.status.is_open:
+            await self.budgets.ended(after)
 
     def negative_entries(self) -> dict[str, dict[str, float]]:
         return {

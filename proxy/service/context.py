@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..caching import CacheStats
+from ..domain import Activation
 from ..observer import NullObserver
 from ..pacing import Pacer as LocalPacer
 from ..ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider
@@ -43,6 +44,9 @@ class ServiceSettings:
         return self.reconcile_interval_seconds if self.webhooks else self.poll_interval_seconds
 
 
+Followup = Callable[[Activation, Activation], Awaitable[None]]
+
+
 @dataclass
 class Context:
     providers: Mapping[str, Provider]  # by name
@@ -54,6 +58,14 @@ class Context:
     cache_stats: CacheStats = field(default_factory=CacheStats)
     observer: Observer = field(default_factory=NullObserver)
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    # what follows from an activation's change (a refund, a code for a tenant's webhook)
+    followups: list[Followup] = field(default_factory=list)
+
+    async def save(self, before: Activation, after: Activation) -> None:
+        """Store a changed activation, then what follows from the change."""
+        await self.store.put(after)
+        for follow in self.followups:
+            await follow(before, after)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Work an answer must not wait for; kept referenced until done, errors logged."""

@@ -30,6 +30,7 @@ from ..errors import (
     ServiceNotAllowed,
     TenantCap,
 )
+from .budget import Budgets
 from .context import Context
 from .reconcile import Reconciler
 
@@ -95,20 +96,30 @@ class BalanceWitness:
 
 
 class Journal:
-    def __init__(self, ctx: Context, reconciler: Reconciler) -> None:
+    def __init__(self, ctx: Context, reconciler: Reconciler, budgets: Budgets) -> None:
         self._ctx = ctx
         self._reconciler = reconciler
+        self._budgets = budgets
         self.balances = BalanceWitness()
         self._buying: dict[str, int] = {}  # owner -> numbers being bought right now
         self._ended: dict[str, int] = {}  # owner -> purchases ended so far (capped owners)
 
     async def purchase(
-        self, tenant: Tenant, account: UpstreamAccount, intent: Intent, buy: Buy, keep: Keep
+        self,
+        tenant: Tenant,
+        account: UpstreamAccount,
+        intent: Intent,
+        buy: Buy,
+        keep: Keep,
+        price: Decimal | None = None,
     ) -> list[Activation]:
         """One attempt at one provider account. An earlier attempt at the same order whose
         outcome is unknown, at any provider, is settled first: never buy elsewhere while
-        a number may have been bought."""
+        a number may have been bought. `price` is the most it can cost: what an issued
+        tenant's budget holds for it."""
         if tenant.services is not None and not set(intent.services) <= tenant.services:
+            if tenant.name is not None:
+                self._ctx.observer.tenant_refused(tenant.name, "service")
             raise ServiceNotAllowed()
         earlier = await self._earlier(tenant, intent)
         if earlier:
@@ -116,30 +127,40 @@ class Journal:
         wanted = len(intent.services) if intent.operation == "rent_many" else 1
         capped = await self._reserve(tenant, wanted)
         try:
-            return await self._attempt(tenant, account, intent, buy, keep)
+            return await self._attempt(tenant, account, intent, buy, keep, price)
         finally:
             if capped:
                 self._release(tenant.owner, wanted)
 
     async def _attempt(
-        self, tenant: Tenant, account: UpstreamAccount, intent: Intent, buy: Buy, keep: Keep
+        self,
+        tenant: Tenant,
+        account: UpstreamAccount,
+        intent: Intent,
+        buy: Buy,
+        keep: Keep,
+        price: Decimal | None,
     ) -> list[Activation]:
         entry = await self._begin(tenant, account, intent)
         balance_after: Decimal | None = None
         try:
             try:
+                await self._budgets.hold(tenant, entry, price)
                 rented = await buy()
             except OutcomeUnknown as unknown:
                 return await self._unknown(tenant, entry, unknown)
             except DomainError as refused:  # the vendor said no, or it never left
                 await self._settle(entry, PurchaseState.REFUSED, note=type(refused).__name__)
+                await self._budgets.settle(entry, (), None)
                 raise
             except BaseException as broken:  # cancelled or failed while it may be under way
                 await self._settle(entry, PurchaseState.UNKNOWN, note=f"{type(broken).__name__}")
                 log.error("purchase %s interrupted (%r): outcome unknown", entry.id, broken)
                 raise
             balance_after = rented[-1].balance_after if rented else None
-            return await self._keep_all(entry, rented, keep)
+            bought = await self._keep_all(entry, rented, keep)
+            await self._budgets.settle(entry, bought, balance_after)
+            return bought
         finally:
             self.balances.finished(account.name, balance_after)
 
@@ -157,6 +178,8 @@ class Journal:
         held = len(await self._ctx.store.open_for(owner))
         missed = self._ended.get(owner, 0) - ended_before
         if held + missed + self._buying.get(owner, 0) + wanted > tenant.max_active:
+            if tenant.name is not None:
+                self._ctx.observer.tenant_refused(tenant.name, "max_active")
             raise TenantCap()
         self._buying[owner] = self._buying.get(owner, 0) + wanted
         return True

@@ -7,12 +7,19 @@ revocations; the key itself is never stored, logged or shown again.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from ..domain import ManagedKey, TenantPolicy
 from ..ports import ActivationStore
 from .identity import Identity
+
+MAX_MONEY = Decimal(1_000_000)
+MAX_RATE = 1000.0
+WEBHOOK_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.ASCII)
 
 
 async def issue(
@@ -37,6 +44,65 @@ async def issue(
     return key, issued
 
 
+@dataclass(frozen=True)
+class PolicyChange:
+    """What an operator sets on a tenant; None leaves a limit as it was."""
+
+    max_active: int | None = None
+    services: tuple[str, ...] | None = None
+    daily_budget: Decimal | None = None
+    monthly_budget: Decimal | None = None
+    rate_per_second: float | None = None
+    countries: tuple[str, ...] | None = None
+    max_prices: tuple[tuple[str, Decimal], ...] | None = None
+    webhook_url: str | None = None
+    upstream_balance: bool | None = None
+
+    def check(self) -> None:
+        """`ValueError` naming the first setting that cannot work."""
+        if self.max_active is not None and self.max_active < 1:
+            raise ValueError("max_active must be a whole number above 0")
+        for name in ("daily_budget", "monthly_budget"):
+            value = getattr(self, name)
+            if value is not None and (not value.is_finite() or value < 0 or value > MAX_MONEY):
+                raise ValueError(f"{name} must be an amount from 0 to {MAX_MONEY}")
+        rate = self.rate_per_second
+        if rate is not None and not 0 < rate <= MAX_RATE:
+            raise ValueError(f"rate must be above 0 and at most {MAX_RATE:g} per second")
+        for country in self.countries or ():
+            if len(country) != 2 or not country.isalpha() or not country.isascii():
+                raise ValueError(f"countries must be ISO 3166 codes such as us, not {country!r}")
+        for service, price in self.max_prices or ():
+            if not service or not price.is_finite() or not 0 < price <= MAX_MONEY:
+                raise ValueError("max_prices must map services to amounts above 0")
+        url = self.webhook_url
+        if url is not None and url and not WEBHOOK_URL.fullmatch(url):
+            raise ValueError("webhook_url must be an http(s) URL")
+
+    def applied(self, policy: TenantPolicy) -> TenantPolicy:
+        changes = {k: v for k, v in vars(self).items() if v is not None}
+        if changes.get("webhook_url") == "":
+            changes["webhook_url"] = None  # an empty URL switches the webhook off
+        if "countries" in changes:
+            changes["countries"] = tuple(c.lower() for c in changes["countries"])
+        return policy.evolve(**changes)
+
+    @property
+    def empty(self) -> bool:
+        return all(v is None for v in vars(self).values())
+
+
+async def set_policy(store: ActivationStore, tenant: str, change: PolicyChange) -> TenantPolicy:
+    """The tenant's policy with `change` applied, stored (the newest setting holds for
+    every key of the tenant)."""
+    change.check()
+    current = (await store.policies()).get(tenant) or TenantPolicy(tenant)
+    updated = change.applied(current)
+    if updated != current:
+        await store.policy_put(updated)
+    return updated
+
+
 async def create(
     store: ActivationStore,
     identity: Identity,
@@ -46,20 +112,25 @@ async def create(
     *,
     known: Collection[str],
     expires_in: float | None = None,
-    max_active: int | None = None,
-    services: Sequence[str] = (),
+    policy: PolicyChange | None = None,
 ) -> tuple[str, ManagedKey]:
     """A key asked for by an operator (CLI or admin API): `ValueError` for a provider not
-    in `known` or a cap below 1; a cap or services, when given, become the tenant's
-    policy (the newest setting holds for every key of the tenant)."""
+    in `known` or a policy that cannot work; the policy change, when given, is applied to
+    the tenant first."""
     unknown = set(providers) - set(known)
     if unknown:
         raise ValueError(f"no provider named {', '.join(sorted(unknown))}")
-    if max_active is not None and max_active < 1:
-        raise ValueError("max_active must be a whole number above 0")
-    if max_active is not None or services:
-        await store.policy_put(TenantPolicy(tenant, max_active, tuple(services)))
+    if policy is not None:
+        policy.check()
+        if not policy.empty:
+            await set_policy(store, tenant, policy)
     return await issue(store, identity, tenant, providers, now, expires_in)
+
+
+def signing_key(identity: Identity, tenant: str) -> str:
+    """The secret a tenant's webhook receiver checks signatures with (derived: the same
+    after a restart, and it changes with the proxy's secret)."""
+    return identity.fingerprint(f"webhook-out:{tenant}")
 
 
 async def _find(store: ActivationStore, key_id: str) -> ManagedKey | None:

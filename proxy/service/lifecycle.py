@@ -59,7 +59,7 @@ async def request_another(
     elif not activation.multiple_sms and not await catalog.multiple_sms(seller, activation.service):
         raise BadTransition()
     updated = activation.evolve(status=S.RETRY_WAIT, retry_code=activation.code, multiple_sms=True)
-    await ctx.store.put(updated)
+    await ctx.save(activation, updated)
     return updated
 
 
@@ -92,7 +92,7 @@ async def complete(
         activation = await reader.refresh(tenant, activation)
         await finish()
     done = activation.evolve(status=S.COMPLETED, checked_at=ctx.clock.now())
-    await ctx.store.put(done)
+    await ctx.save(activation, done)
     return done
 
 
@@ -135,7 +135,7 @@ async def cancel(
     cancelled = activation.evolve(
         status=final, end_time=snap.end_time or activation.end_time, checked_at=ctx.clock.now()
     )
-    await ctx.store.put(cancelled)
+    await ctx.save(activation, cancelled)
     return cancelled
 
 
@@ -143,7 +143,7 @@ async def _cancelled(ctx: Context, activation: Activation, final: ActivationStat
     if activation.status is final or activation.status is S.BANNED:
         return activation
     recorded = activation.evolve(status=final)  # a ban after a cancel is still a ban
-    await ctx.store.put(recorded)
+    await ctx.save(activation, recorded)
     return recorded
 
 
@@ -178,7 +178,8 @@ async def extra(
         return [replace(rented, service=parent.service)]
 
     intent = Intent("rerent", (parent.service,), (parent.id,))
+    price = rerent_cost(parent, ctx.providers[parent.provider].rules)
     bought = await journal.purchase(
-        tenant, seller, intent, buy, lambda r: keep(ctx, catalog, tenant, seller, r)
+        tenant, seller, intent, buy, lambda r: keep(ctx, catalog, tenant, seller, r), price
     )
     return bought[0]

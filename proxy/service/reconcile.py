@@ -40,6 +40,7 @@ from ..domain import (
     Tenant,
 )
 from ..errors import NotFound, UpstreamError
+from .budget import Budgets
 from .catalog import Catalog
 from .context import Context
 from .transitions import apply_snapshot
@@ -68,10 +69,11 @@ def service_of(name: str | None, services: Sequence[str], offers: Sequence[Offer
 
 
 class Reconciler:
-    def __init__(self, ctx: Context, gateway: Gateway, catalog: Catalog) -> None:
+    def __init__(self, ctx: Context, gateway: Gateway, catalog: Catalog, budgets: Budgets) -> None:
         self._ctx = ctx
         self._gateway = gateway
         self._catalog = catalog
+        self._budgets = budgets
         self._locks: dict[int, asyncio.Lock] = {}
         self._tried: TTLCache[int, bool] = TTLCache(4096, RETRY_AFTER_SECONDS, timer=ctx.clock.now)
 
@@ -96,7 +98,9 @@ class Reconciler:
             return await self._adopt(entry, found)
         if await self._never_charged(tenant, entry, since):
             log.warning("purchase %s was never charged (balance unchanged): void", entry.id)
-            return await self._resolve(entry, PurchaseState.VOID, (), "balance unchanged")
+            void = await self._resolve(entry, PurchaseState.VOID, (), "balance unchanged")
+            await self._budgets.settle(void, (), None)
+            return void
         log.error("purchase %s: no rental found and no proof of refusal; stays unknown", entry.id)
         return entry
 
@@ -198,7 +202,9 @@ class Reconciler:
             ",".join(str(s.upstream_id) for s, _ in found),
             ",".join(map(str, ids)),
         )
-        return await self._resolve(entry, PurchaseState.ADOPTED, ids, "found at the vendor")
+        resolved = await self._resolve(entry, PurchaseState.ADOPTED, ids, "found at the vendor")
+        await self._budgets.settle(resolved, stored, None)
+        return resolved
 
     async def _store(self, entry: Purchase, snap: RentalSnapshot, service: str) -> Activation:
         now = self._ctx.clock.now()
@@ -255,6 +261,9 @@ class Reconciler:
             return None
         entry, service = fits[0]
         activation = await self._store(entry, snap, service)
-        await self._resolve(entry, PurchaseState.ADOPTED, (activation.id,), "named by a webhook")
+        resolved = await self._resolve(
+            entry, PurchaseState.ADOPTED, (activation.id,), "named by a webhook"
+        )
+        await self._budgets.settle(resolved, (activation,), None)
         log.warning("purchase %s adopted from a webhook: activation %s", entry.id, activation.id)
         return activation

@@ -24,7 +24,9 @@ from ..domain import (
 )
 from ..errors import (
     CombinationFailed,
+    CountryNotAllowed,
     DomainError,
+    MaxPriceExceeded,
     NoNumbers,
     NumberTaken,
     UpstreamUnavailable,
@@ -32,6 +34,7 @@ from ..errors import (
 )
 from ..ports import NegativeCache
 from ..router import Router
+from .budget import Budgets, order_ceiling
 from .catalog import Catalog
 from .context import Context
 from .journal import Intent, Journal
@@ -63,9 +66,16 @@ def intent_for(order: Order, *, many: bool, order_ref: str | None) -> Intent:
 
 class Renter:
     def __init__(
-        self, ctx: Context, gateway: Gateway, catalog: Catalog, journal: Journal, router: Router
+        self,
+        ctx: Context,
+        gateway: Gateway,
+        catalog: Catalog,
+        journal: Journal,
+        router: Router,
+        budgets: Budgets,
     ) -> None:
         self._ctx = ctx
+        self._budgets = budgets
         self._gateway = gateway
         self._catalog = catalog
         self._journal = journal
@@ -93,6 +103,10 @@ class Renter:
         self, tenant: Tenant, order: Order, many: bool, order_ref: str | None
     ) -> list[Activation]:
         intent = intent_for(order, many=many, order_ref=order_ref)
+        policy = tenant.policy
+        if policy is not None and policy.countries and order.country not in policy.countries:
+            self._ctx.observer.tenant_refused(policy.tenant, "country")
+            raise CountryNotAllowed()
         accounts = await self._ordered(tenant, order)
         observer = self._ctx.observer
         if len(accounts) == 1:  # nothing to fail over to: no cooldown bookkeeping
@@ -201,13 +215,34 @@ class Renter:
                 negative.remember(key)
                 raise
 
+        price = await self.price(tenant, account, order)
+        if price is not None and price != order.max_price:
+            order = replace(order, max_price=price)  # the vendor never charges past the hold
         return await self._journal.purchase(
             tenant,
             account,
             intent,
             buy,
             lambda r: keep(self._ctx, self._catalog, tenant, account, r),
+            price,
         )
+
+    async def price(
+        self, tenant: Tenant, account: UpstreamAccount, order: Order, *, specific: bool = False
+    ) -> Decimal | None:
+        """An issued tenant's purchase: the most it may cost (budgets.Budgets.bound)."""
+        if tenant.name is None:
+            return None
+        budgeted = tenant.policy is not None and tenant.policy.budgeted
+        offers = await self._catalog.offers(account) if budgeted else self._catalog.peek(account)
+        rules = self._gateway.provider(account.provider).rules
+        ceiling = order_ceiling(offers, order, rules, specific=specific)
+        try:
+            bound = self._budgets.bound(tenant, order, ceiling)
+        except MaxPriceExceeded:
+            self._ctx.observer.tenant_refused(tenant.name, "price")
+            raise
+        return bound if bound is not None else ceiling
 
     async def _attempt(
         self, account: UpstreamAccount, order: Order, many: bool
@@ -262,7 +297,9 @@ async def keep(
     if multiple_sms is None:
         ctx.spawn(_learn_multiple_sms(ctx, catalog, account, stored.id))
     ctx.observer.rented(account.provider, r.service, r.cost)
-    return stored.evolve(receipt=Receipt(r.service_name, r.balance_after, r.returning_customer))
+    # an issued tenant never sees the vendor account's balance: its answers ask for its own
+    shown = r.balance_after if tenant.name is None else None
+    return stored.evolve(receipt=Receipt(r.service_name, shown, r.returning_customer))
 
 
 async def _learn_multiple_sms(

@@ -84,5 +84,5 @@ class StatusReader:
         current = await self._ctx.store.get(activation.id) or activation
         updated = apply_snapshot(current, snap, self._ctx.clock.now())
         if updated != current:
-            await self._ctx.store.put(updated)
+            await self._ctx.save(current, updated)
         return updated

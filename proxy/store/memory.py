@@ -195,6 +195,16 @@ class MemoryStore:
     async def ledger_add(self, entry: LedgerEntry) -> bool:
         return self._append(entry)
 
+    async def ledger_hold_of(self, purchase_id: int) -> LedgerEntry | None:
+        return next(
+            (
+                e
+                for e in self._ledger
+                if e.purchase_id == purchase_id and e.reason is LedgerReason.RESERVE
+            ),
+            None,
+        )
+
     async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None:
         return next(
             (

@@ -115,6 +115,7 @@ CREATE TABLE IF NOT EXISTS ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_tenant_at ON ledger (tenant, at);
 CREATE INDEX IF NOT EXISTS ledger_at ON ledger (at);
+CREATE INDEX IF NOT EXISTS ledger_purchase ON ledger (purchase_id);
 CREATE UNIQUE INDEX IF NOT EXISTS ledger_once ON ledger (activation_id, reason)
     WHERE activation_id IS NOT NULL AND reason IN ('charge', 'refund');
 CREATE TABLE IF NOT EXISTS budget_holds (
@@ -730,6 +731,12 @@ class SqliteStore:
 
     async def ledger_add(self, entry: LedgerEntry) -> bool:
         return bool(await self._run(lambda: self._append(entry)))
+
+    async def ledger_hold_of(self, purchase_id: int) -> LedgerEntry | None:
+        rows = await self._query(
+            "SELECT * FROM ledger WHERE purchase_id=? AND reason='reserve'", purchase_id
+        )
+        return _ledger_entry(rows[0]) if rows else None
 
     async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None:
         rows = await self._query(

@@ -154,6 +154,9 @@ class TimedStore:
     async def ledger_add(self, entry: LedgerEntry) -> bool:
         return await self._inner.ledger_add(entry)
 
+    async def ledger_hold_of(self, purchase_id: int) -> LedgerEntry | None:
+        return await self._inner.ledger_hold_of(purchase_id)
+
     async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None:
         return await self._inner.ledger_charge_of(activation_id)
 

@@ -102,7 +102,7 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
 
 
 async def test_an_issued_key_works_everywhere_until_it_is_revoked(served: Served) -> None:
-    code, out, err = served.keys("create", "--tenant", "fleet-a")
+    code, out, err = served.keys("create", "--tenant", "fleet-a", "--upstream-balance")
     assert code == 0, err
     key_id, key = out.split()[0], out.split()[-1]
     assert len(key) == 32 and all(c in "0123456789abcdef" for c in key)
@@ -206,7 +206,9 @@ async def test_the_admin_api_issues_lists_and_revokes(tmp_path: Path) -> None:
             refused = await http.post(base + "/admin/keys", json=body, headers=admin)
             assert refused.status_code == 400 and refused.json()["error"].startswith(error)
         made = await http.post(
-            base + "/admin/keys", json={"tenant": "t", "expires_days": 30}, headers=admin
+            base + "/admin/keys",
+            json={"tenant": "t", "expires_days": 30, "upstream_balance": True},
+            headers=admin,
         )
         assert made.status_code == 201, made.text
         key, key_id = made.json()["key"], made.json()["id"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from proxy.domain import Tenant
-from proxy.errors import BadKey, DomainError, MissingKey
+from proxy.errors import DomainError, MissingKey
 from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
@@ -67,7 +67,7 @@ def make_handler(
         except MissingKey as error:
             note["result"] = type(error).__name__
             return text_response(flavour.missing_key)
-        except BadKey as error:
+        except DomainError as error:  # a bad key, or a tenant past its request rate
             note["result"] = type(error).__name__
             return text_response(token_for(error, name, flavour.tokens, flavour.by_action))
         action = flavour.actions.get(name)

@@ -12,8 +12,15 @@ MULTI = LimitGroup("rent-multiple-services", 1.0)
 CANCEL = LimitGroup("cancel-rental", 1.0)
 
 # "You must wait 1 min before request a cancellation"; a re-rent after a completed rental
-# costs half the original ("50% if user has a prior completed rental")
-RULES = VendorRules(cancel_lock_seconds=60.0, rerent_after_completion=Decimal("0.5"))
+# costs half the original ("50% if user has a prior completed rental"); "carrier OR area
+# code = +20%, both = +40%"; a specific number: "a flat +20% surcharge"
+RULES = VendorRules(
+    cancel_lock_seconds=60.0,
+    rerent_after_completion=Decimal("0.5"),
+    carrier_surcharge=Decimal("0.2"),
+    area_code_surcharge=Decimal("0.2"),
+    specific_number_surcharge=Decimal("0.2"),
+)
 
 # provider operation -> its group; operations not listed use the proxy's default group
 LIMITS: dict[str, LimitGroup] = {
