@@ -14,7 +14,7 @@ from adapters.dialects.codes import Vocabulary
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
 
-from . import admin_keys, endpoints, loop_lag, webhooks
+from . import admin_keys, admin_usage, endpoints, loop_lag, webhooks
 from .access_log import AccessLog
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
@@ -34,6 +34,7 @@ from .webhooks import WEBHOOK_STATS
 
 MAX_REQUEST_BYTES = 64 * 1024
 KEYS_REFRESH_SECONDS = 1.0
+SWEEP_SECONDS = 30.0  # how often rentals that ended unasked are looked for
 log = logging.getLogger("smsproxy")
 DEMO_KEY = "sk_sandbox_demo"  # the embedded sandbox's account
 
@@ -163,6 +164,7 @@ def build_app(
     webhooks.mount(app)
     endpoints.mount(app)
     admin_keys.mount(app)
+    admin_usage.mount(app)
     if metrics is not None:
         app[METRICS] = metrics
         metrics.attach(service.cache_stats, pacer.stats, app[WEBHOOK_STATS].outcomes)
@@ -180,7 +182,7 @@ def build_app(
         keys = None
         if settings.managed_keys:
             await service.refresh_keys()
-            keys = asyncio.create_task(refresh_keys(service))
+            keys = asyncio.create_task(upkeep(service))
         yield
         for task in (lag, keys):
             if task is not None:
@@ -193,15 +195,23 @@ def build_app(
     return app
 
 
-async def refresh_keys(service: Service) -> None:
-    """Issued keys from the store, every second: a `keys revoke` (from the CLI, another
-    process) takes effect within it."""
+async def upkeep(service: Service) -> None:
+    """Issued tenants' background work, every second: keys from the store (a `keys
+    revoke` from the CLI or another process takes effect within it), then rentals that
+    ended unasked (every SWEEP_SECONDS of the service's clock, for their refunds)."""
+    swept = service.clock.now()
     while True:
         await asyncio.sleep(KEYS_REFRESH_SECONDS)
         try:
             await service.refresh_keys()
         except Exception:  # a store hiccup: the last snapshot stands until the next one
             log.exception("issued keys could not be read")
+        if service.clock.now() - swept >= SWEEP_SECONDS:
+            swept = service.clock.now()
+            try:
+                await service.sweep_ended()
+            except Exception:
+                log.exception("ended rentals could not be swept")
 
 
 def timeouts(settings: Settings) -> Timeouts:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from proxy.cli_keys import add_commands as add_keys_commands
+from proxy.cli_usage import add_command as add_usage_command
 from proxy.logs import log_from_a_thread
 
 VERSION = "0.1.0"
@@ -299,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     fingerprint.set_defaults(func=run_fingerprint)
 
     add_keys_commands(commands)
+    add_usage_command(commands)
 
     hook = commands.add_parser(
         "webhook-url", help="the webhook URL of each upstream account (a client key on stdin)"

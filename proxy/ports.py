@@ -271,6 +271,13 @@ class ActivationStore(LedgerStore, OutboxStore, Protocol):
 
     async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None: ...
 
+    async def open_ended(
+        self, owners: Sequence[str], before: float, limit: int
+    ) -> list[Activation]:
+        """Open activations of these owners whose end time is past `before`, earliest
+        first: rentals the vendor has ended that nobody has asked about since."""
+        ...
+
     async def counts(self) -> dict[str, int]:
         """Activations per status value (for the metrics gauge)."""
         ...

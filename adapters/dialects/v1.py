@@ -40,6 +40,7 @@ ERRORS: Mapping[type[e.DomainError], Reply] = {
     e.BadKey: (403, "Wrong Api Key or User is restricted"),
     e.BadService: (400, "Service is not presented on the request"),
     e.NoNumbers: (400, "Service is out of stock"),
+    e.NoBalance: (400, "Insufficient funds"),  # the vendor's words: a tenant's budget too
     e.NotFound: (404, "Rental not found"),
     e.EarlyCancel: (400, "You must wait 1 minute before cancelling the rental"),
     e.BadTransition: (400, "Rental cannot be cancelled"),

@@ -13,6 +13,7 @@ from ..caching import CacheStats, LocalCaches
 from ..domain import (
     Activation,
     ActivationStatus,
+    LedgerEntry,
     ManagedKey,
     Offer,
     Order,
@@ -52,6 +53,8 @@ BALANCE_HINT_SECONDS = 5.0
 BALANCE_HINT_WAIT = 1.0
 LISTING_WAIT = 0.03  # listings wait this long for the vendor, then answer from state
 ZERO = Decimal("0.00")
+SWEEP_LIMIT = 100  # rentals asked about per sweep (each takes a paced status call)
+SWEEP_GRACE_SECONDS = 5.0  # past its end time, a rental is the vendor's to have closed
 
 
 class Service:
@@ -152,6 +155,9 @@ class Service:
 
     async def policies(self) -> dict[str, TenantPolicy]:
         return await self._ctx.store.policies()
+
+    async def ledger(self, tenant: str | None, since: float | None) -> list[LedgerEntry]:
+        return await self._ctx.store.ledger_entries(tenant, since)
 
     async def budget_left(self, tenant: str) -> Decimal | None:
         policy = (await self._ctx.store.policies()).get(tenant)
@@ -432,6 +438,17 @@ class Service:
         if updated != activation:
             await self._ctx.save(activation, updated)
         return updated
+
+    async def sweep_ended(self, limit: int = SWEEP_LIMIT) -> int:
+        """Ask the vendor about issued tenants' rentals whose time is over and that nobody
+        has asked about since: their refunds reach the ledger without a client's poll.
+        How many were asked about."""
+        issued = self._identity.issued()
+        before = self._ctx.clock.now() - SWEEP_GRACE_SECONDS
+        found = await self._ctx.store.open_ended(list(issued), before, limit)
+        ended = [a for a in found if self._reader.due(a)]
+        await asyncio.gather(*(self._reader.refresh(issued[a.owner], a, quiet=True) for a in ended))
+        return len(ended)
 
     async def _refund_when_ended(self, before: Activation, after: Activation) -> None:
         if before.status.is_open and not after.status.is_open:

@@ -37,6 +37,7 @@ class Identity:
         self._accounts = accounts or {}  # by provider: what issued keys may reach
         self._managed: dict[str, Tenant] = {}  # fingerprint -> tenant of an issued key
         self._owners: dict[str, str] = {}  # tenant name -> its owner fingerprint
+        self._issued: dict[str, Tenant] = {}  # owner -> a tenant of one of its usable keys
         # a fleet sends the same keys all day: one HMAC per key, not per request (in
         # memory only, like the keys themselves while a request is served)
         self._known: LRUCache[str, Tenant] = LRUCache(KNOWN_KEYS)
@@ -77,6 +78,10 @@ class Identity:
             owner = self._owners[tenant] = self.fingerprint(f"tenant:{tenant}")
         return owner
 
+    def issued(self) -> dict[str, Tenant]:
+        """Each issued tenant with a usable key, by owner (work done on their behalf)."""
+        return self._issued
+
     def use_managed(
         self,
         keys: Sequence[ManagedKey],
@@ -103,6 +108,7 @@ class Identity:
         if managed == self._managed:
             return False
         self._managed = managed
+        self._issued = {t.owner: t for t in managed.values()}
         self._known.clear()  # a revoked key must not live on in the cache
         return True
 

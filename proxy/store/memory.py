@@ -50,6 +50,17 @@ class MemoryStore:
     async def open_for(self, owner: str) -> list[Activation]:
         return [a for a in self._rows.values() if a.owner == owner and a.status.is_open]
 
+    async def open_ended(
+        self, owners: Sequence[str], before: float, limit: int
+    ) -> list[Activation]:
+        wanted = set(owners)
+        found = [
+            a
+            for a in self._rows.values()
+            if a.owner in wanted and a.status.is_open and a.end_time <= before
+        ]
+        return sorted(found, key=lambda a: a.end_time)[:limit]
+
     async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None:
         found = self._by_upstream.get((provider, upstream_id))
         return None if found is None else self._rows[found]

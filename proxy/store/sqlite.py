@@ -506,6 +506,22 @@ class SqliteStore:
         )
         return self._fresh(rows)
 
+    async def open_ended(
+        self, owners: Sequence[str], before: float, limit: int
+    ) -> list[Activation]:
+        if not owners:
+            return []
+        marks, owner_marks = ",".join("?" * len(OPEN)), ",".join("?" * len(owners))
+        rows = await self._query(
+            f"SELECT * FROM activations WHERE owner IN ({owner_marks}) AND status IN ({marks}) "
+            "AND end_time<=? ORDER BY end_time LIMIT ?",
+            *owners,
+            *OPEN,
+            before,
+            limit,
+        )
+        return [a for a in self._fresh(rows) if a.status.is_open and a.end_time <= before]
+
     def _fresh(self, rows: list[sqlite3.Row]) -> list[Activation]:
         """Rows as activations, the in-memory one where it is newer than the read."""
         read = self._remember(rows)

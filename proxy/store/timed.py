@@ -106,6 +106,11 @@ class TimedStore:
         finally:
             self._done("journal_add", started)
 
+    async def open_ended(
+        self, owners: Sequence[str], before: float, limit: int
+    ) -> list[Activation]:
+        return await self._inner.open_ended(owners, before, limit)
+
     async def journal_put(self, purchase: Purchase) -> None:
         started = time.perf_counter()
         try:

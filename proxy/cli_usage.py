@@ -1,0 +1,44 @@
+"""`smsproxy usage [--tenant T] [--since DATE] [--format table|csv|json]`: what issued
+tenants spent, read from the store in `data_dir` (beside a running proxy or not)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from .config import load
+from .routing_config import ConfigError
+from .service.usage import check, usage
+from .store.sqlite import SqliteStore
+from .usage_report import FORMATS, render, since_date
+
+
+def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("usage", help="what issued tenants spent (the ledger)")
+    parser.add_argument("--config", default=None, help="TOML settings file")
+    parser.add_argument("--tenant", default=None)
+    parser.add_argument("--since", default=None, help="a UTC date, e.g. 2026-11-01")
+    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.set_defaults(func=run_usage)
+
+
+def run_usage(args: argparse.Namespace) -> int:
+    try:
+        settings = load(Path(args.config) if args.config else None)
+        since = since_date(args.since) if args.since else None
+    except (ConfigError, ValueError, OSError) as bad:
+        print(f"usage: {bad}", file=sys.stderr)
+        return 2
+
+    async def read() -> str:
+        store = SqliteStore(settings.data_dir / "smsproxy.db")
+        try:
+            entries = await store.ledger_entries(args.tenant, since)
+        finally:
+            await store.close()
+        return render(usage(entries), check(entries), args.format)
+
+    sys.stdout.write(asyncio.run(read()))
+    return 0

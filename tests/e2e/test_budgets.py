@@ -1,0 +1,268 @@
+"""Budgets, the ledger and per-tenant limits of issued keys: the proxy and the sandbox as
+real HTTP servers, both clocks moved by the test, the vendor checked directly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiohttp.test_utils import TestServer
+
+from proxy import config
+from proxy.app import build_app
+from proxy.clock import ManualClock
+from proxy.routing_config import ProviderConfig
+from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+
+VENDOR_KEY = "sk_sandbox_demo"
+ADMIN = {"X-Admin-Token": "adm_budget_token"}
+WA = Decimal("0.55")  # the sandbox's whatsapp price
+
+
+@dataclass
+class Fleet:
+    base: str
+    vendor: str
+    http: httpx.AsyncClient
+    clock: ManualClock
+
+    async def key(self, **policy: Any) -> str:
+        made = await self.http.post(self.base + "/admin/keys", json=policy, headers=ADMIN)
+        assert made.status_code == 201, made.text
+        return str(made.json()["key"])
+
+    async def buy(self, key: str, **params: str) -> tuple[str, str]:
+        """getNumber, then a second on both clocks (the vendor's 2/s window); (id, number)."""
+        answer = await self.sa(key, action="getNumber", **{"service": "wa", **params})
+        token, activation_id, phone = answer.split(":")
+        assert token == "ACCESS_NUMBER", answer
+        await self.tick(1)
+        return activation_id, phone[1:]
+
+    async def sa(self, key: str, path: str = "/stubs/handler_api.php", **params: str) -> str:
+        r = await self.http.get(self.base + path, params={"api_key": key, **params})
+        assert r.status_code == 200
+        return r.text
+
+    async def tick(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        r = await self.http.post(self.vendor + "/_sandbox/clock", json={"advance_seconds": seconds})
+        assert r.status_code == 200
+
+    async def sms(self, number: str, code: str) -> None:
+        r = await self.http.post(
+            self.vendor + "/_sandbox/sms", json={"number": number, "code": code}
+        )
+        assert r.status_code == 200, r.text
+
+    async def vendor_balance(self) -> Decimal:
+        r = await self.http.get(self.vendor + "/api/v1/balance", headers={"Auth": VENDOR_KEY})
+        return Decimal(r.json()["balance"])
+
+    async def vendor_rentals(self) -> list[dict[str, Any]]:
+        r = await self.http.get(self.vendor + "/_sandbox/rentals")
+        return list(r.json()["rentals"])
+
+    async def usage(self, **query: str) -> dict[str, Any]:
+        r = await self.http.get(self.base + "/admin/usage", params=query, headers=ADMIN)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+
+@asynccontextmanager
+async def fleet(tmp_path: Path, *, frozen: bool = True, **settings: Any) -> AsyncIterator[Fleet]:
+    """Frozen: both clocks move only when the test says (purchases a second apart)."""
+    sandbox_clock = SandboxClock(frozen=frozen)
+    vendor = TestServer(create_app(SandboxConfig(seed=11), sandbox_clock), host="127.0.0.1")
+    await vendor.start_server()
+    vendor_url = str(vendor.make_url("")).rstrip("/")
+    clock = ManualClock(sandbox_clock.now())
+    values = {
+        "data_dir": tmp_path / "data",
+        "secret": "budgets",
+        "managed_keys": True,
+        "admin_token": ADMIN["X-Admin-Token"],
+        "pacing_enabled": False,
+        "providers": (ProviderConfig("alpha", "getatext", vendor_url, "VENDOR"),),
+        **settings,
+    }
+    proxy = TestServer(
+        build_app(config.load(env={}, **values), clock, {"VENDOR": VENDOR_KEY}), host="127.0.0.1"
+    )
+    await proxy.start_server()
+    try:
+        async with httpx.AsyncClient(timeout=20) as http:
+            yield Fleet(str(proxy.make_url("")).rstrip("/"), vendor_url, http, clock)
+    finally:
+        await proxy.close()
+        await vendor.close()
+
+
+async def until(check: Callable[[], Awaitable[bool]]) -> None:
+    """A condition polled (background work runs each second), bounded."""
+
+    async def poll() -> None:
+        while not await check():
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll(), 15)
+
+
+async def test_fifty_concurrent_purchases_against_a_budget_for_ten_buy_ten(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path, frozen=False, pacing_enabled=True) as f:  # the vendor's pace
+        key = await f.key(tenant="burst", daily_budget=str(WA * 10))
+        assert await f.sa(key, action="getBalance") == "ACCESS_BALANCE:5.50"
+        answers = await asyncio.gather(
+            *(f.sa(key, action="getNumber", service="wa", country="187") for _ in range(50))
+        )
+        bought = [a for a in answers if a.startswith("ACCESS_NUMBER:")]
+        assert len(bought) == 10, answers
+        assert set(answers) - set(bought) == {"NO_BALANCE"}
+        assert len(await f.vendor_rentals()) == 10  # checked at the vendor
+        assert await f.sa(key, action="getBalance") == "ACCESS_BALANCE:0.00"
+        # every dialect answers an empty budget in its own words, without asking the vendor
+        legacy = await f.sa(
+            key, "/getatext/stubs/handler_api.php", action="getNumber", service="wa"
+        )
+        five = await f.http.get(
+            f.base + "/v1/user/buy/activation/usa/any/whatsapp",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        v1 = await f.http.post(
+            f.base + "/api/v1/rent-a-number", json={"service": "whatsapp"}, headers={"Auth": key}
+        )
+        assert legacy == "INSUFFICIENT_FUNDS"
+        assert (five.status_code, five.text) == (400, "not enough user balance")
+        assert (v1.status_code, v1.json()) == (400, {"errors": "Insufficient funds"})
+        assert len(await f.vendor_rentals()) == 10
+        report = await f.usage(tenant="burst")
+        assert report["tenants"] == [
+            {
+                "tenant": "burst",
+                "purchases": 10,
+                "charged": "5.50",
+                "refunds": 0,
+                "refunded": "0.00",
+                "adjusted": "0.00",
+                "net": "5.50",
+                "held": "0.00",
+            }
+        ]
+
+
+async def test_refunds_on_cancel_and_on_expiry_restore_the_budget(tmp_path: Path) -> None:
+    async with fleet(tmp_path) as f:
+        key = await f.key(tenant="refunds", daily_budget="1.10")
+        first, _ = await f.buy(key)
+        await f.buy(key)
+        assert await f.sa(key, action="getBalance") == "ACCESS_BALANCE:0.00"
+        await f.tick(61)  # past the vendor's cancel lock
+        assert await f.sa(key, action="setStatus", id=first, status="8") == "ACCESS_CANCEL"
+        assert await f.sa(key, action="getBalance") == "ACCESS_BALANCE:0.55"
+        await f.tick(20 * 60)  # the other one ends without a code; nobody asks about it
+
+        async def refunded() -> bool:
+            return await f.sa(key, action="getBalance") == "ACCESS_BALANCE:1.10"
+
+        await until(refunded)  # the proxy's sweep asked the vendor and credited it back
+        assert len(await f.vendor_rentals()) == 2
+        rows = (await f.usage())["tenants"][0]
+        assert (rows["purchases"], rows["refunds"], rows["net"]) == (2, 2, "0.00")
+
+
+async def test_the_ledger_sums_equal_the_vendors_balance_movement_over_a_day(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path) as f:
+        start = await f.vendor_balance()
+        a = await f.key(tenant="day-a", daily_budget="20")
+        b = await f.key(tenant="day-b")  # no budget: still in the ledger
+        bought = {}
+        for name, key in (("done", a), ("cancelled", a), ("expired", b), ("late", b)):
+            bought[name] = (key, *await f.buy(key))
+        multi = await f.sa(a, action="getMultiServiceNumber", multiService="wa,tg")
+        assert multi.startswith("[{"), multi
+        await f.tick(1)
+        key, done, phone = bought["done"]
+        await f.sms(phone, "12345")
+        assert await f.sa(key, action="getStatus", id=done) == "STATUS_OK:12345"
+        assert await f.sa(key, action="setStatus", id=done, status="6") == "ACCESS_ACTIVATION"
+        again = await f.sa(key, action="getExtraActivation", activationId=done)
+        assert again.startswith("ACCESS_NUMBER:"), again  # a re-rent at half the price
+        await f.tick(1)
+        await f.tick(61)
+        key, cancelled, _ = bought["cancelled"]
+        assert await f.sa(key, action="setStatus", id=cancelled, status="8") == "ACCESS_CANCEL"
+        key, late, phone = bought["late"]
+        await f.sms(phone, "777777")  # a code nobody finishes: the vendor keeps the money
+        await f.tick(20 * 60)  # everything still open ends
+
+        async def settled() -> bool:
+            tenants = (await f.usage())["tenants"]
+            # refunded: the cancelled one, the expired one, both of the multi, the re-rent
+            return sum(t["refunds"] for t in tenants) == 5
+
+        await until(settled)
+        report = await f.usage()
+        spent = sum(Decimal(t["net"]) for t in report["tenants"])
+        assert spent == start - await f.vendor_balance()
+        assert [t["tenant"] for t in report["tenants"]] == ["day-a", "day-b"]
+        assert report["check"]["drift"] == "0.00" and report["check"]["intervals"] >= 2
+        csv_text = (
+            await f.http.get(f.base + "/admin/usage", params={"format": "csv"}, headers=ADMIN)
+        ).text
+        assert csv_text.splitlines()[0] == (
+            "tenant,purchases,charged,refunds,refunded,adjusted,net,held"
+        )
+        assert (await f.http.get(f.base + "/admin/usage")).status_code == 404  # no token
+
+
+async def test_per_tenant_limits_refuse_before_the_vendor(tmp_path: Path) -> None:
+    async with fleet(tmp_path) as f:
+        key = await f.key(
+            tenant="limited",
+            rate_per_second=2,
+            countries=["gb"],
+            max_prices={"whatsapp": "0.50"},
+        )
+        answers = [await f.sa(key, action="getBalance") for _ in range(3)]
+        assert answers[:2] == ["ACCESS_BALANCE:0.00"] * 2
+        assert answers[2] == "ERROR_SQL"  # SMS-Activate's transient answer: try again
+        five = await f.http.get(
+            f.base + "/v1/user/profile", headers={"Authorization": f"Bearer {key}"}
+        )
+        assert (five.status_code, five.text) == (429, "")
+        f.clock.advance(1)
+        assert await f.sa(key, action="getNumber", service="wa", country="187") == "NO_NUMBERS"
+        patched = await f.http.patch(
+            f.base + "/admin/tenants/limited",
+            json={"countries": ["us"], "rate_per_second": 100},
+            headers=ADMIN,
+        )
+        assert patched.status_code == 200 and patched.json()["countries"] == ["us"]
+        f.clock.advance(1)  # the bucket refills at the new rate from here
+        await f.sa(key, action="getNumbersStatus")  # the price list, for the local check
+        refused = await f.sa(key, action="getNumber", service="wa", country="187")
+        assert refused == "WRONG_MAX_PRICE:0.55"
+        assert await f.vendor_rentals() == []
+        bad = await f.http.patch(
+            f.base + "/admin/tenants/limited", json={"daily_budget": "lots"}, headers=ADMIN
+        )
+        assert (bad.status_code, bad.json()) == (
+            400,
+            {"error": "daily_budget must be an amount such as 50 or 12.50"},
+        )
+        listed = (await f.http.get(f.base + "/admin/tenants", headers=ADMIN)).json()["tenants"]
+        assert [(t["tenant"], t["max_prices"]) for t in listed] == [
+            ("limited", {"whatsapp": "0.50"})
+        ]
+        assert json.dumps(listed).find(key) == -1
