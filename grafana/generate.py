@@ -97,6 +97,25 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
             (f"max by (provider) (smsproxy_provider_cooldown_seconds{{{INST},{PROV}}})",
              "{{provider}}")]),
     ]),
+    ("Tenants", [
+        ("Net spend by tenant (last hour, USD)", "timeseries", "currencyUSD", [
+            (f"sum by (tenant) (increase(smsproxy_tenant_spend_dollars_total{{{INST}}}[1h]))"
+             f" - sum by (tenant) (increase(smsproxy_tenant_refunds_dollars_total{{{INST}}}[1h]))",
+             "{{tenant}}")]),
+        ("Purchases by tenant (last hour)", "timeseries", "short", [
+            (f"sum by (tenant) (increase(smsproxy_tenant_purchases_total{{{INST}}}[1h]))",
+             "{{tenant}}")]),
+        ("Budget left by tenant", "timeseries", "currencyUSD", [
+            (f"min by (tenant, period) (smsproxy_tenant_budget_remaining_dollars{{{INST}}})",
+             "{{tenant}} {{period}}")]),
+        ("Refusals by tenant and limit (last hour)", "timeseries", "short", [
+            (f"sum by (tenant, reason) (increase(smsproxy_tenant_refusals_total{{{INST}}}[1h]))",
+             "{{tenant}} {{reason}}")]),
+        ("Codes to tenants' webhooks", "timeseries", "short", [
+            (f"sum by (outcome) (increase(smsproxy_tenant_webhooks_total{{{INST}}}[1h]))",
+             "{{outcome}}"),
+            (f"sum(smsproxy_tenant_webhooks_pending{{{INST}}})", "pending")]),
+    ]),
     ("Money safety", [
         ("Purchases whose outcome is unknown (unmatched now)", "stat", "short", [
             (f'sum(smsproxy_purchase_journal_entries{{{INST},state="unknown"}})', "unknown")]),

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from adapters import dialects
 from adapters.dialects.codes import Vocabulary
+from adapters.dialects.sms_activate.webhook import webhook_body
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
 
@@ -30,6 +31,7 @@ from .service import Service, ServiceSettings
 from .service.identity import Identity
 from .store import MemoryStore, SqliteStore
 from .store.timed import TimedStore
+from .webhook_sender import HttpSender
 from .webhooks import WEBHOOK_STATS
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -177,6 +179,9 @@ def build_app(
                 sorted({g.name for g in provider.limits.values()}),
             )
 
+    sender = HttpSender()
+    service.outbox.connect(lambda a: webhook_body(a, vocab), sender)
+
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         lag = asyncio.create_task(loop_lag.probe(metrics.loop_lag.observe)) if metrics else None
         keys = None
@@ -188,6 +193,7 @@ def build_app(
             if task is not None:
                 task.cancel()
         await service.close()
+        await sender.close()
         await upstreams.aclose()
         access_log.close()
 
@@ -197,8 +203,9 @@ def build_app(
 
 async def upkeep(service: Service) -> None:
     """Issued tenants' background work, every second: keys from the store (a `keys
-    revoke` from the CLI or another process takes effect within it), then rentals that
-    ended unasked (every SWEEP_SECONDS of the service's clock, for their refunds)."""
+    revoke` from the CLI or another process takes effect within it), codes due for their
+    webhooks, then rentals that ended unasked (every SWEEP_SECONDS of the service's
+    clock, for their refunds)."""
     swept = service.clock.now()
     while True:
         await asyncio.sleep(KEYS_REFRESH_SECONDS)
@@ -206,6 +213,10 @@ async def upkeep(service: Service) -> None:
             await service.refresh_keys()
         except Exception:  # a store hiccup: the last snapshot stands until the next one
             log.exception("issued keys could not be read")
+        try:
+            await service.outbox.dispatch()
+        except Exception:
+            log.exception("webhook deliveries could not be read")
         if service.clock.now() - swept >= SWEEP_SECONDS:
             swept = service.clock.now()
             try:

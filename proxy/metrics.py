@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -358,6 +358,9 @@ class Metrics:
 
     def webhook_delivery(self, outcome: str) -> None:
         self.tenants.delivery(outcome)
+
+    def tenants_known(self, names: Sequence[str]) -> None:
+        self.tenants.know(names)
 
     def watch_cooldowns(self, cooling: Any) -> None:
         """`cooling()` -> {provider: seconds left}, read when scraped."""

@@ -6,6 +6,7 @@ in by the composition root.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 
@@ -40,4 +41,7 @@ class NullObserver:
         return None
 
     def webhook_delivery(self, outcome: str) -> None:
+        return None
+
+    def tenants_known(self, names: Sequence[str]) -> None:
         return None

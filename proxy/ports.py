@@ -194,6 +194,10 @@ class Observer(Protocol):
         """A delivery to a tenant's webhook: sent, retried, failed or dropped."""
         ...
 
+    def tenants_known(self, names: Sequence[str]) -> None:
+        """The issued tenants there are (their series start at zero)."""
+        ...
+
 
 class LedgerStore(Protocol):
     """The spend ledger of issued tenants: append-only rows, and the holds of purchases

@@ -41,6 +41,7 @@ from .catalog import Catalog
 from .context import Context, ServiceSettings
 from .identity import Identity, webhook_token
 from .journal import Intent, Journal
+from .outbox import Outbox
 from .rates import TenantRates
 from .reconcile import Reconciler
 from .rent import Renter, keep
@@ -89,7 +90,8 @@ class Service:
         self.budgets = Budgets(self._ctx)
         self._reconciler = Reconciler(self._ctx, self._gateway, self._catalog, self.budgets)
         self._journal = Journal(self._ctx, self._reconciler, self.budgets)
-        self._ctx.followups.append(self._refund_when_ended)
+        self.outbox = Outbox(self._ctx, self._identity.issued, self.signing_key)
+        self._ctx.followups += [self._refund_when_ended, self.outbox.code_arrived]
         seed = self._ctx.settings.routing_seed
         self.router = Router(clock.now, random.Random(seed) if seed is not None else None)
         self._renter = Renter(
@@ -169,6 +171,11 @@ class Service:
         policies = await self._ctx.store.policies()
         return {name: await self.budgets.left(p) for name, p in policies.items() if p.budgeted}
 
+    async def tenant_gauges(self) -> tuple[dict[str, dict[str, Decimal]], int]:
+        """Budgets left per tenant and period, and deliveries pending (for /metrics)."""
+        pending = (await self._ctx.store.outbox_counts()).get("pending", 0)
+        return await self.budgets_left(), pending
+
     def signing_key(self, tenant: str) -> str:
         return keys.signing_key(self._identity, tenant)
 
@@ -188,9 +195,11 @@ class Service:
     async def refresh_keys(self) -> bool:
         """Take the issued keys from the store again (revocations, expiries, new keys)."""
         store = self._ctx.store
-        return self._identity.use_managed(
-            await store.keys(), self._ctx.clock.now(), await store.policies()
-        )
+        issued = await store.keys()
+        changed = self._identity.use_managed(issued, self._ctx.clock.now(), await store.policies())
+        if changed:
+            self._ctx.observer.tenants_known(sorted({k.tenant for k in issued}))
+        return changed
 
     async def shown_balance(self, tenant: Tenant) -> Decimal | None:
         """What an issued tenant's balance reads: its budget left; without a budget, 0

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
+from proxy.routing_config import ProviderConfig
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 from ..test_dashboard import expressions
@@ -25,10 +26,12 @@ from .test_durability import free_port
 
 HANDLER = "/stubs/handler_api.php"
 SECRET = "prom-hook"
+ADMIN_TOKEN = "prom-admin"
 
 
 @pytest.fixture
-async def loaded_proxy(tmp_path: Path) -> AsyncIterator[str]:
+async def loaded_proxy(tmp_path: Path) -> AsyncIterator[list[str]]:
+    """Two proxies under load: one passing keys through, one issuing them (tenants)."""
     sandbox = TestServer(
         create_app(SandboxConfig(seed=9, cancel_lock_seconds=0), SandboxClock(frozen=False)),
         host="127.0.0.1",
@@ -49,9 +52,27 @@ async def loaded_proxy(tmp_path: Path) -> AsyncIterator[str]:
     proxy = TestServer(app, host="127.0.0.1")
     await proxy.start_server()
     base = str(proxy.make_url("")).rstrip("/")
+    managed = TestServer(
+        build_app(
+            config.load(
+                env={},
+                data_dir=tmp_path / "managed",
+                secret="m",
+                managed_keys=True,
+                admin_token=ADMIN_TOKEN,
+                providers=(ProviderConfig("alpha", "getatext", sb, "VENDOR"),),
+            ),
+            env={"VENDOR": "sk_sandbox_demo"},
+        ),
+        host="127.0.0.1",
+    )
+    await managed.start_server()
+    tenants = str(managed.make_url("")).rstrip("/")
     async with httpx.AsyncClient(timeout=30) as http:
         await scripted_load(http, base, sb)
-    yield base
+        await tenant_load(http, tenants)
+    yield [base, tenants]
+    await managed.close()
     await proxy.close()
     await sandbox.close()
 
@@ -97,6 +118,21 @@ async def scripted_load(http: httpx.AsyncClient, base: str, sb: str) -> None:
     await sa(action="getBalance")
 
 
+async def tenant_load(http: httpx.AsyncClient, base: str) -> None:
+    """An issued key with a budget for one number: one bought, one refused."""
+    made = await http.post(
+        base + "/admin/keys",
+        json={"tenant": "fleet", "daily_budget": "0.60", "webhook_url": "http://127.0.0.1:9/"},
+        headers={"X-Admin-Token": ADMIN_TOKEN},
+    )
+    key = made.json()["key"]
+    for expected in ("ACCESS_NUMBER:", "NO_BALANCE"):
+        r = await http.get(
+            base + HANDLER, params={"api_key": key, "action": "getNumber", "service": "wa"}
+        )
+        assert r.text.startswith(expected), r.text
+
+
 def prometheus_binary() -> str:
     found = shutil.which("prometheus")
     assert found, "prometheus is not installed; .ci/run installs Debian's package"
@@ -104,16 +140,16 @@ def prometheus_binary() -> str:
 
 
 @pytest.fixture
-async def prometheus(loaded_proxy: str, tmp_path: Path) -> AsyncIterator[str]:
+async def prometheus(loaded_proxy: list[str], tmp_path: Path) -> AsyncIterator[str]:
     port = free_port()
-    target = loaded_proxy.removeprefix("http://")
+    targets = [base.removeprefix("http://") for base in loaded_proxy]
     cfg = tmp_path / "prometheus.yml"
     cfg.write_text(
         json.dumps(
             {  # JSON is YAML
                 "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
                 "scrape_configs": [
-                    {"job_name": "smsproxy", "static_configs": [{"targets": [target]}]}
+                    {"job_name": "smsproxy", "static_configs": [{"targets": targets}]}
                 ],
             }
         )
@@ -151,7 +187,7 @@ async def test_every_dashboard_expression_returns_series(prometheus: str) -> Non
                 samples = await query(http, prometheus, "count_over_time(smsproxy_build_info[5m])")
             except (httpx.TransportError, AssertionError, ValueError):  # still starting
                 samples = []
-            if samples and float(samples[0]["value"][1]) >= 3:
+            if len(samples) == 2 and all(float(s["value"][1]) >= 3 for s in samples):
                 break
             await asyncio.sleep(0.5)
         else:
