@@ -4,12 +4,17 @@ tenants spent, from the ledger, with the check against the vendor's balances; be
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from aiohttp import web
 
 from .endpoints import authorised
+from .inputs import BodyError, load_json
 from .keys import SERVICE
 from .service.usage import check, usage
 from .usage_report import FORMATS, render, since_date
+
+LIMIT = Decimal(1_000_000)
 
 
 async def report(request: web.Request) -> web.Response:
@@ -31,5 +36,30 @@ async def report(request: web.Request) -> web.Response:
     return web.Response(text=body, content_type=kind)
 
 
+async def adjust(request: web.Request) -> web.Response:
+    """`{"tenant": "fleet-a", "amount": "-2.50", "note": "goodwill"}`: a ledger row that
+    counts as spend (negative: credit) in the tenant's budget and usage."""
+    if not authorised(request):
+        raise web.HTTPNotFound()
+    try:
+        body = load_json(await request.read())
+    except BodyError as bad:
+        return web.json_response({"error": str(bad)}, status=400)
+    if not isinstance(body, dict):
+        return web.json_response({"error": "the body must be a JSON object"}, status=400)
+    tenant, note = body.get("tenant"), body.get("note", "")
+    try:
+        amount = Decimal(str(body.get("amount")))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not isinstance(tenant, str) or not tenant or not isinstance(note, str):
+        return web.json_response({"error": "tenant and note must be text"}, status=400)
+    if isinstance(body.get("amount"), bool) or not amount.is_finite() or abs(amount) > LIMIT:
+        return web.json_response({"error": "amount must be a number such as -2.50"}, status=400)
+    await request.app[SERVICE].adjust(tenant, amount, note[:200])
+    return web.json_response({"tenant": tenant, "amount": str(amount), "note": note[:200]})
+
+
 def mount(app: web.Application) -> None:
     app.router.add_get("/admin/usage", report)
+    app.router.add_post("/admin/usage/adjust", adjust)

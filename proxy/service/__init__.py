@@ -14,6 +14,7 @@ from ..domain import (
     Activation,
     ActivationStatus,
     LedgerEntry,
+    LedgerReason,
     ManagedKey,
     Offer,
     Order,
@@ -160,6 +161,11 @@ class Service:
 
     async def ledger(self, tenant: str | None, since: float | None) -> list[LedgerEntry]:
         return await self._ctx.store.ledger_entries(tenant, since)
+
+    async def adjust(self, tenant: str, amount: Decimal, note: str) -> None:
+        """An operator's correction: spend (or, negative, credit) in the tenant's ledger."""
+        entry = LedgerEntry(tenant, LedgerReason.ADJUST, amount, self.clock.now(), note=note)
+        await self._ctx.store.ledger_add(entry)
 
     async def budget_left(self, tenant: str) -> Decimal | None:
         policy = (await self._ctx.store.policies()).get(tenant)

@@ -177,6 +177,21 @@ async def test_refunds_on_cancel_and_on_expiry_restore_the_budget(tmp_path: Path
         assert len(await f.vendor_rentals()) == 2
         rows = (await f.usage())["tenants"][0]
         assert (rows["purchases"], rows["refunds"], rows["net"]) == (2, 2, "0.00")
+        adjusted = await f.http.post(
+            f.base + "/admin/usage/adjust",
+            json={"tenant": "refunds", "amount": "0.60", "note": "support fee"},
+            headers=ADMIN,
+        )
+        assert adjusted.status_code == 200, adjusted.text
+        assert await f.sa(key, action="getBalance") == "ACCESS_BALANCE:0.50"
+        assert await f.sa(key, action="getNumber", service="wa") == "NO_BALANCE"
+        refused = await f.http.post(
+            f.base + "/admin/usage/adjust", json={"tenant": "refunds", "amount": "x"}, headers=ADMIN
+        )
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": "amount must be a number such as -2.50"},
+        )
 
 
 async def test_the_ledger_sums_equal_the_vendors_balance_movement_over_a_day(

@@ -305,3 +305,52 @@ async def test_a_tenant_buys_only_the_services_it_is_allowed(tmp_path: Path) -> 
         assert (await served.sa(key, action="getNumber", service="tg")).startswith("ACCESS_NUMBER:")
         vendor = (await http.get(served.vendor + "/_sandbox/rentals")).json()["rentals"]
         assert [r["service"] for r in vendor] == ["telegram"]  # nothing else was bought
+
+
+async def test_the_walk_through_from_keys_create_to_a_budget_refusal(served: Served) -> None:
+    """docs/tenants.md, step by step, with the real CLI beside a running proxy."""
+    code, out, err = served.keys(
+        "create",
+        "--tenant",
+        "fleet-a",
+        "--daily-budget",
+        "1.10",
+        "--max-price",
+        "whatsapp=0.60",
+        "--rate",
+        "5/s",
+        "--webhook",
+        "https://tools.example/hooks/sms",
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    key = lines[0].split()[-1]
+    assert lines[1].startswith("webhook signing secret for tenant fleet-a: ")
+
+    async def known() -> None:
+        while await served.sa(key, action="getBalance") != "ACCESS_BALANCE:1.10":
+            await asyncio.sleep(0.05)  # a condition polled: the proxy reads keys each second
+
+    await asyncio.wait_for(known(), 10)
+    bought = [await served.sa(key, action="getNumber", service="wa") for _ in range(3)]
+    assert [b.split(":")[0] for b in bought] == ["ACCESS_NUMBER", "ACCESS_NUMBER", "NO_BALANCE"]
+    assert await served.sa(key, action="getBalance") == "ACCESS_BALANCE:0.00"
+    done = smsproxy("usage", "--config", str(served.config), "--format", "csv", cwd=served.cwd)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "tenant,purchases,charged,refunds,refunded,adjusted,net,held",
+        "fleet-a,2,1.10,0,0.00,0.00,1.10,0.00",
+    ]
+    table = smsproxy("usage", "--config", str(served.config), cwd=served.cwd).stdout
+    assert table.splitlines()[0].split() == [
+        "tenant",
+        "purchases",
+        "charged",
+        "refunds",
+        "refunded",
+        "adjusted",
+        "net",
+        "held",
+    ]
+    bad = served.keys("create", "--tenant", "x", "--daily-budget", "-5")
+    assert (bad[0], bad[2].strip()) == (2, "keys: daily_budget must be an amount from 0 to 1000000")
