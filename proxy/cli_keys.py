@@ -16,11 +16,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .config import Settings, fingerprint_secret, load
-from .domain import ManagedKey
+from .domain import ManagedKey, TenantPolicy
 from .routing_config import ConfigError
 from .service import keys as issued
 from .service.identity import Identity
 from .service.keys import PolicyChange
+from .service.usage import usage
 from .store.sqlite import SqliteStore
 
 UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -106,6 +107,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create.add_argument("--expires", type=duration, default=None, help="e.g. 30d")
     add_policy_flags(create)
     actions.add_parser("list", help="every key: handle, tenant, providers, state")
+    show = actions.add_parser("show", help="one key, its tenant's limits and spend")
+    show.add_argument("key_id")
     rotate = actions.add_parser("rotate", help="a new key in place of one (printed once)")
     rotate.add_argument("key_id")
     rotate.add_argument("--grace", type=duration, default=3600, help="old key's time, e.g. 2h")
@@ -146,6 +149,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
             print(f"{revoked.id} revoked")
             return 0
+        if args.keys_action == "show":
+            return await _show(args.key_id, store)
         for listed in await store.keys():
             print(_row(listed, time.time()))
         return 0
@@ -174,6 +179,35 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqliteSto
         print(f"webhook signing secret for tenant {made.tenant}: {secret}")
     print("The key is shown this once; only its fingerprint is kept.", file=sys.stderr)
     return 0
+
+
+async def _show(key_id: str, store: SqliteStore) -> int:
+    found = next((k for k in await store.keys() if k.id == key_id), None)
+    if found is None:
+        print(f"keys: no key {key_id}", file=sys.stderr)
+        return 2
+    print(_row(found, time.time()))
+    policy = (await store.policies()).get(found.tenant)
+    limits = policy_lines(policy) if policy is not None else ["no limits"]
+    spent = usage(await store.ledger_entries(found.tenant))
+    net = spent[0].net if spent else Decimal(0)
+    print(f"tenant {found.tenant}: " + ", ".join(limits) + f"; net spend {net}")
+    return 0
+
+
+def policy_lines(policy: TenantPolicy) -> list[str]:
+    shown = [
+        ("max_active", policy.max_active),
+        ("services", ",".join(policy.services)),
+        ("daily_budget", policy.daily_budget),
+        ("monthly_budget", policy.monthly_budget),
+        ("rate", f"{policy.rate_per_second:g}/s" if policy.rate_per_second else None),
+        ("countries", ",".join(policy.countries)),
+        ("max_prices", ",".join(f"{s}={p}" for s, p in policy.max_prices)),
+        ("webhook", policy.webhook_url),
+        ("upstream_balance", "yes" if policy.upstream_balance else None),
+    ]
+    return [f"{name}={value}" for name, value in shown if value not in (None, "")] or ["no limits"]
 
 
 def _when(at: float | None) -> str:

@@ -352,5 +352,12 @@ async def test_the_walk_through_from_keys_create_to_a_budget_refusal(served: Ser
         "net",
         "held",
     ]
+    shown = served.keys("show", lines[0].split()[0])[1].splitlines()
+    assert shown[0].startswith(f"{lines[0].split()[0]}  tenant=fleet-a  providers=all")
+    assert shown[1] == (
+        "tenant fleet-a: daily_budget=1.10, rate=5/s, max_prices=whatsapp=0.60, "
+        "webhook=https://tools.example/hooks/sms; net spend 1.10"
+    )
+    assert key not in "".join(shown)
     bad = served.keys("create", "--tenant", "x", "--daily-budget", "-5")
     assert (bad[0], bad[2].strip()) == (2, "keys: daily_budget must be an amount from 0 to 1000000")
