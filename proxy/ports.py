@@ -161,6 +161,14 @@ class Provider(Protocol):
     async def close(self) -> None: ...
 
 
+class WebhookSender(Protocol):
+    """POSTs to tenants' webhooks (`proxy.webhook_sender` over HTTP)."""
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        """The receiver's HTTP status; raises when there was none (refused, timed out)."""
+        ...
+
+
 class Observer(Protocol):
     """Hooks for measurements; implementations must never raise."""
 

@@ -18,6 +18,8 @@ AIOHTTP_IN_CORE = {
     "proxy.cli",
     "proxy.endpoints",  # operational HTTP endpoints (admin, health, metrics)
     "proxy.admin_keys",  # the admin HTTP API for issued keys
+    "proxy.admin_usage",  # the admin HTTP API for the ledger
+    "proxy.webhook_sender",  # deliveries to tenants' webhooks: aiohttp's client
     "proxy.server",  # the HTTP server that never quotes an unreadable request
 }
 COMPOSITION_ROOT = {"proxy.app", "proxy.cli"}

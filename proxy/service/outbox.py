@@ -21,9 +21,10 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from ..domain import Activation, Delivery, Tenant
+from ..ports import WebhookSender
 from .context import Context
 
 log = logging.getLogger("smsproxy.outbox")
@@ -32,10 +33,6 @@ MAX_ATTEMPTS = 12  # 5 s doubling to 10 min: about an hour and a half of trying
 BACKOFF_FIRST = 5.0
 BACKOFF_MAX = 600.0
 BATCH = 100
-
-
-class Sender(Protocol):
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int: ...
 
 
 Render = Callable[[Activation], dict[str, Any]]
@@ -61,10 +58,10 @@ class Outbox:
         self._tenants = tenants  # owner -> issued tenant
         self._signing_key = signing_key
         self._render: Render | None = None
-        self._sender: Sender | None = None
+        self._sender: WebhookSender | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}
 
-    def connect(self, render: Render, sender: Sender) -> None:
+    def connect(self, render: Render, sender: WebhookSender) -> None:
         """The body's dialect and the HTTP client, from the composition root."""
         self._render, self._sender = render, sender
 
