@@ -27,16 +27,32 @@ from cachetools import LRUCache
 
 from ..domain import (
     Activation,
-    ActivationStatus,
     Delivery,
     LedgerEntry,
-    LedgerReason,
     ManagedKey,
     Purchase,
     PurchaseState,
     TenantPolicy,
 )
 from .policies import policy_document, policy_from
+from .rows import (
+    COLUMNS,
+    LEDGER_COLUMNS,
+    OPEN,
+    OUTBOX_COLUMNS,
+    PURCHASE_COLUMNS,
+    activation_from,
+    activation_row,
+    delivery_from,
+    from_micros,
+    key_row,
+    ledger_entry_from,
+    ledger_row,
+    micros,
+    outbox_row,
+    purchase_from,
+    purchase_row,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activations (
@@ -178,232 +194,6 @@ END;
 """
 RECENT_ACTIVATIONS = 50_000  # kept in memory: far more than a fleet has open at once
 T = TypeVar("T")
-COLUMNS = (
-    "provider",
-    "upstream_id",
-    "owner",
-    "number",
-    "service",
-    "cost",
-    "status",
-    "created_at",
-    "end_time",
-    "code",
-    "retry_code",
-    "multiple_sms",
-    "upstream_viewed",
-    "code_at",
-    "checked_at",
-)
-OPEN = tuple(s.value for s in ActivationStatus if s.is_open)
-
-
-def _row(a: Activation) -> tuple[object, ...]:
-    return (
-        a.provider,
-        a.upstream_id,
-        a.owner,
-        a.number,
-        a.service,
-        str(a.cost),
-        a.status.value,
-        a.created_at,
-        a.end_time,
-        a.code,
-        a.retry_code,
-        int(a.multiple_sms),
-        int(a.upstream_viewed),
-        a.code_at,
-        a.checked_at,
-    )
-
-
-def _activation(r: sqlite3.Row) -> Activation:
-    return Activation(
-        id=r["id"],
-        provider=r["provider"],
-        upstream_id=r["upstream_id"],
-        owner=r["owner"],
-        number=r["number"],
-        service=r["service"],
-        cost=Decimal(r["cost"]),
-        status=ActivationStatus(r["status"]),
-        created_at=r["created_at"],
-        end_time=r["end_time"],
-        code=r["code"],
-        retry_code=r["retry_code"],
-        multiple_sms=bool(r["multiple_sms"]),
-        upstream_viewed=bool(r["upstream_viewed"]),
-        code_at=r["code_at"],
-        checked_at=r["checked_at"],
-    )
-
-
-PURCHASE_COLUMNS = (
-    "owner",
-    "provider",
-    "operation",
-    "services",
-    "order_key",
-    "created_at",
-    "state",
-    "order_ref",
-    "upstream_floor",
-    "balance_before",
-    "settled_at",
-    "activation_ids",
-    "note",
-    "answered",
-)
-
-
-def _purchase_row(p: Purchase) -> tuple[object, ...]:
-    return (
-        p.owner,
-        p.provider,
-        p.operation,
-        ",".join(p.services),
-        p.order_key,
-        p.created_at,
-        p.state.value,
-        p.order_ref,
-        p.upstream_floor,
-        None if p.balance_before is None else str(p.balance_before),
-        p.settled_at,
-        ",".join(str(i) for i in p.activation_ids),
-        p.note,
-        int(p.answered),
-    )
-
-
-def _purchase(r: sqlite3.Row) -> Purchase:
-    return Purchase(
-        id=r["id"],
-        owner=r["owner"],
-        provider=r["provider"],
-        operation=r["operation"],
-        services=tuple(s for s in r["services"].split(",") if s),
-        order_key=r["order_key"],
-        created_at=r["created_at"],
-        state=PurchaseState(r["state"]),
-        order_ref=r["order_ref"],
-        upstream_floor=r["upstream_floor"],
-        balance_before=None if r["balance_before"] is None else Decimal(r["balance_before"]),
-        settled_at=r["settled_at"],
-        activation_ids=tuple(int(i) for i in r["activation_ids"].split(",") if i),
-        note=r["note"],
-        answered=bool(r["answered"]),
-    )
-
-
-def _key_row(k: ManagedKey) -> tuple[object, ...]:
-    return (
-        k.id,
-        k.tenant,
-        k.fingerprint,
-        ",".join(k.providers),
-        k.created_at,
-        k.expires_at,
-        k.revoked_at,
-    )
-
-
-LEDGER_COLUMNS = (
-    "tenant",
-    "reason",
-    "micros",
-    "at",
-    "key_id",
-    "provider",
-    "activation_id",
-    "purchase_id",
-    "balance_after",
-    "note",
-)
-OUTBOX_COLUMNS = (
-    "tenant",
-    "url",
-    "activation_id",
-    "code",
-    "body",
-    "created_at",
-    "attempts",
-    "next_at",
-    "state",
-    "last_error",
-)
-MICROS = Decimal(1_000_000)
-
-
-def micros(amount: Decimal) -> int:
-    """Money as whole millionths: sums in SQL stay exact."""
-    return int((amount * MICROS).to_integral_value())
-
-
-def from_micros(value: int) -> Decimal:
-    return (Decimal(value) / MICROS).normalize() if value else Decimal(0)
-
-
-def _ledger_row(e: LedgerEntry) -> tuple[object, ...]:
-    return (
-        e.tenant,
-        e.reason.value,
-        micros(e.amount),
-        e.at,
-        e.key_id,
-        e.provider,
-        e.activation_id,
-        e.purchase_id,
-        None if e.balance_after is None else str(e.balance_after),
-        e.note,
-    )
-
-
-def _ledger_entry(r: sqlite3.Row) -> LedgerEntry:
-    return LedgerEntry(
-        id=r["id"],
-        tenant=r["tenant"],
-        reason=LedgerReason(r["reason"]),
-        amount=from_micros(r["micros"]),
-        at=r["at"],
-        key_id=r["key_id"],
-        provider=r["provider"],
-        activation_id=r["activation_id"],
-        purchase_id=r["purchase_id"],
-        balance_after=None if r["balance_after"] is None else Decimal(r["balance_after"]),
-        note=r["note"],
-    )
-
-
-def _outbox_row(d: Delivery) -> tuple[object, ...]:
-    return (
-        d.tenant,
-        d.url,
-        d.activation_id,
-        d.code,
-        d.body,
-        d.created_at,
-        d.attempts,
-        d.next_at,
-        d.state,
-        d.last_error,
-    )
-
-
-def _delivery(r: sqlite3.Row) -> Delivery:
-    return Delivery(
-        id=r["id"],
-        tenant=r["tenant"],
-        url=r["url"],
-        activation_id=r["activation_id"],
-        code=r["code"],
-        body=r["body"],
-        created_at=r["created_at"],
-        attempts=r["attempts"],
-        next_at=r["next_at"],
-        state=r["state"],
-        last_error=r["last_error"],
-    )
 
 
 class SqliteStore:
@@ -471,14 +261,16 @@ class SqliteStore:
         await self._execute(f"UPDATE {table} SET {assignments} WHERE id=?", *row, row_id)
 
     def _remember(self, rows: list[sqlite3.Row]) -> list[Activation]:
-        found = [_activation(r) for r in rows]
+        found = [activation_from(r) for r in rows]
         for activation in found:
             # a write made while this read was under way is newer: it stays
             self._recent.setdefault(activation.id, activation)
         return found
 
     async def add(self, activation: Activation) -> Activation:
-        stored = activation.evolve(id=await self._insert("activations", COLUMNS, _row(activation)))
+        stored = activation.evolve(
+            id=await self._insert("activations", COLUMNS, activation_row(activation))
+        )
         self._recent[stored.id] = stored
         return stored
 
@@ -492,7 +284,7 @@ class SqliteStore:
     async def put(self, activation: Activation) -> None:
         self._recent[activation.id] = activation  # the newest intent, for reads under way
         try:
-            await self._update("activations", COLUMNS, _row(activation), activation.id)
+            await self._update("activations", COLUMNS, activation_row(activation), activation.id)
         except BaseException:
             self._recent.pop(activation.id, None)  # not known to be on disk: read it again
             raise
@@ -594,15 +386,15 @@ class SqliteStore:
         return changed > 0
 
     async def journal_add(self, purchase: Purchase) -> Purchase:
-        row = _purchase_row(purchase)
+        row = purchase_row(purchase)
         return purchase.evolve(id=await self._insert("purchases", PURCHASE_COLUMNS, row))
 
     async def journal_put(self, purchase: Purchase) -> None:
-        await self._update("purchases", PURCHASE_COLUMNS, _purchase_row(purchase), purchase.id)
+        await self._update("purchases", PURCHASE_COLUMNS, purchase_row(purchase), purchase.id)
 
     async def journal_get(self, purchase_id: int) -> Purchase | None:
         rows = await self._query("SELECT * FROM purchases WHERE id=?", purchase_id)
-        return _purchase(rows[0]) if rows else None
+        return purchase_from(rows[0]) if rows else None
 
     async def journal_list(
         self, state: PurchaseState | None = None, owner: str | None = None, limit: int = 100
@@ -618,20 +410,20 @@ class SqliteStore:
         rows = await self._query(
             f"SELECT * FROM purchases {clause} ORDER BY id DESC LIMIT ?", *args, limit
         )
-        return [_purchase(r) for r in rows]
+        return [purchase_from(r) for r in rows]
 
     async def journal_counts(self) -> dict[str, int]:
         rows = await self._query("SELECT state, n FROM purchase_counts WHERE n > 0")
         return {state: n for state, n in rows}
 
     async def key_add(self, key: ManagedKey) -> None:
-        await self._execute("INSERT INTO managed_keys VALUES (?, ?, ?, ?, ?, ?, ?)", *_key_row(key))
+        await self._execute("INSERT INTO managed_keys VALUES (?, ?, ?, ?, ?, ?, ?)", *key_row(key))
 
     async def key_put(self, key: ManagedKey) -> None:
         await self._execute(
             "UPDATE managed_keys SET tenant=?, fingerprint=?, providers=?, created_at=?, "
             "expires_at=?, revoked_at=? WHERE id=?",
-            *_key_row(key)[1:],
+            *key_row(key)[1:],
             key.id,
         )
 
@@ -692,7 +484,7 @@ class SqliteStore:
         cursor = self._db.execute(
             f"INSERT OR IGNORE INTO ledger ({','.join(LEDGER_COLUMNS)}) "
             f"VALUES ({','.join('?' * len(LEDGER_COLUMNS))})",
-            _ledger_row(entry),
+            ledger_row(entry),
         )
         return cursor.rowcount
 
@@ -752,13 +544,13 @@ class SqliteStore:
         rows = await self._query(
             "SELECT * FROM ledger WHERE purchase_id=? AND reason='reserve'", purchase_id
         )
-        return _ledger_entry(rows[0]) if rows else None
+        return ledger_entry_from(rows[0]) if rows else None
 
     async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None:
         rows = await self._query(
             "SELECT * FROM ledger WHERE activation_id=? AND reason='charge'", activation_id
         )
-        return _ledger_entry(rows[0]) if rows else None
+        return ledger_entry_from(rows[0]) if rows else None
 
     async def ledger_entries(
         self, tenant: str | None = None, since: float | None = None, limit: int = 100_000
@@ -771,7 +563,7 @@ class SqliteStore:
         rows = await self._query(
             f"SELECT * FROM ledger WHERE {' AND '.join(where)} ORDER BY id LIMIT ?", *args, limit
         )
-        return [_ledger_entry(r) for r in rows]
+        return [ledger_entry_from(r) for r in rows]
 
     async def ledger_spent(self, tenant: str, since: float) -> Decimal:
         return from_micros(await self._run(lambda: self._spent(tenant, since)))
@@ -787,7 +579,7 @@ class SqliteStore:
                 cursor = self._db.execute(
                     f"INSERT OR IGNORE INTO outbox ({','.join(OUTBOX_COLUMNS)}) "
                     f"VALUES ({','.join('?' * len(OUTBOX_COLUMNS))})",
-                    _outbox_row(delivery),
+                    outbox_row(delivery),
                 )
                 if not cursor.rowcount:
                     self._db.execute("COMMIT")
@@ -814,17 +606,17 @@ class SqliteStore:
             now,
             limit,
         )
-        return [_delivery(r) for r in rows]
+        return [delivery_from(r) for r in rows]
 
     async def outbox_put(self, delivery: Delivery) -> None:
-        await self._update("outbox", OUTBOX_COLUMNS, _outbox_row(delivery), delivery.id)
+        await self._update("outbox", OUTBOX_COLUMNS, outbox_row(delivery), delivery.id)
 
     async def outbox_list(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
         clause, args = ("WHERE tenant=?", [tenant]) if tenant is not None else ("", [])
         rows = await self._query(
             f"SELECT * FROM outbox {clause} ORDER BY id DESC LIMIT ?", *args, limit
         )
-        return [_delivery(r) for r in rows]
+        return [delivery_from(r) for r in rows]
 
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._query("SELECT state, COUNT(*) FROM outbox GROUP BY state")
