@@ -25,6 +25,7 @@ sandbox: $(STAMP)
 
 test: $(TEST_STAMP)
 	@bash .ci/install-prometheus
+	@bash .ci/start-services
 	$(VENV)/bin/ruff check proxy adapters tests
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q

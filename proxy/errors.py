@@ -30,6 +30,7 @@ DomainError
     │   └── TenantRateLimited          the tenant's own request rate, not the vendor's
     ├── UpstreamUnavailable           5xx, transport failure, malformed answer
     ├── UpstreamRejected (text)       a 4xx the tables do not know
+    ├── StoreUnavailable              the shared store cannot be reached: nothing is bought
     └── OutcomeUnknown                a purchase sent but never answered
         └── PurchaseInDoubt           a retry while the same purchase is unresolved
 """
@@ -200,6 +201,12 @@ class UpstreamRejected(UpstreamError):
         super().__init__(f"{status}: {text}")
         self.status = status
         self.text = text
+
+
+class StoreUnavailable(UpstreamError):
+    """The store (PostgreSQL) cannot be reached: a purchase is refused before it leaves,
+    as nothing is bought without a durable journal entry; the client gets its protocol's
+    transient error."""
 
 
 class OutcomeUnknown(UpstreamError):

@@ -1,5 +1,7 @@
-"""The ledger, the budget holds, the webhook outbox and tenant policies: the same
-behaviour from every store backend (memory and SQLite here; the shared store later)."""
+"""One contract for every store backend (memory, SQLite, PostgreSQL): activations, the
+purchase journal, keys and policies, the ledger with its budget holds, the webhook
+outbox, concurrency included. PostgreSQL runs for real: each test in a schema of its
+own (tests/backends.py)."""
 
 from __future__ import annotations
 
@@ -10,22 +12,29 @@ from pathlib import Path
 
 import pytest
 
-from proxy.domain import Delivery, LedgerEntry, LedgerReason, TenantPolicy
+from proxy.domain import (
+    Activation,
+    ActivationStatus,
+    Delivery,
+    LedgerEntry,
+    LedgerReason,
+    ManagedKey,
+    Purchase,
+    PurchaseState,
+    TenantPolicy,
+)
 from proxy.ports import ActivationStore
-from proxy.store.memory import MemoryStore
-from proxy.store.sqlite import SqliteStore
+
+from ..backends import BACKENDS, backend
 
 R = LedgerReason
 DAY = 86400.0
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ActivationStore]:
-    made: ActivationStore = (
-        MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
-    )
-    yield made
-    await made.close()
+    async with backend(request.param, tmp_path) as made:
+        yield made
 
 
 def hold(purchase_id: int, amount: str, at: float = 1000.0, tenant: str = "t") -> LedgerEntry:
@@ -129,3 +138,89 @@ async def test_a_policy_keeps_every_limit(store: ActivationStore) -> None:
     )
     await store.policy_put(policy)
     assert (await store.policies()) == {"fleet": policy}
+
+
+S = ActivationStatus
+
+
+def activation(owner: str = "owner-a", upstream_id: int = 1, **changes: object) -> Activation:
+    made = Activation(
+        id=0,
+        provider="getatext",
+        upstream_id=upstream_id,
+        owner=owner,
+        number="2125550100",
+        service="whatsapp",
+        cost=Decimal("0.55"),
+        status=S.WAITING,
+        created_at=1000.0,
+        end_time=2200.0,
+    )
+    return made.evolve(**changes)
+
+
+async def test_activations_are_stored_found_and_counted(store: ActivationStore) -> None:
+    first = await store.add(activation())
+    second = await store.add(activation(upstream_id=2, number="2125550101", end_time=2100.0))
+    other = await store.add(activation(owner="owner-b", upstream_id=3))
+    assert first.id >= 100_000 and second.id > first.id and other.id > second.id
+    assert await store.get(first.id) == first
+    assert await store.get(999) is None
+    done = first.evolve(status=S.COMPLETED, code="1234", code_at=1010.0, upstream_viewed=True)
+    await store.put(done)
+    assert await store.get(first.id) == done
+    assert [a.id for a in await store.open_for("owner-a")] == [second.id]
+    assert await store.by_upstream("getatext", 2) == second
+    assert await store.by_upstream("getatext", 99) is None
+    assert await store.counts() == {"completed": 1, "waiting": 2}
+    page, total = await store.history("owner-a", 1, 0, True)
+    assert ([a.id for a in page], total) == ([second.id], 2)
+    assert await store.last_on_number("owner-a", "2125550100", "whatsapp") == done
+    assert await store.max_upstream_id("getatext") == 3
+    ended = await store.open_ended(["owner-a", "owner-b"], 2200.0, 10)
+    assert [a.id for a in ended] == [second.id, other.id]
+    assert await store.open_ended([], 9999.0, 10) == []
+
+
+async def test_order_refs_and_max_prices(store: ActivationStore) -> None:
+    assert await store.claim_order_ref("o", "ref-1")
+    assert not await store.claim_order_ref("o", "ref-1")
+    assert await store.claim_order_ref("p", "ref-1")
+    await store.release_order_ref("o", "ref-1")
+    assert await store.claim_order_ref("o", "ref-1")
+    await store.set_max_price("o", "whatsapp", Decimal("0.60"))
+    await store.set_max_price("o", "whatsapp", Decimal("0.70"))
+    assert await store.max_prices("o") == {"whatsapp": Decimal("0.70")}
+    assert await store.delete_max_price("o", "whatsapp")
+    assert not await store.delete_max_price("o", "whatsapp")
+
+
+async def test_the_journal_keeps_every_entry(store: ActivationStore) -> None:
+    entry = Purchase(
+        0, "o", "getatext", "rent", ("whatsapp",), "k1", 1000.0, balance_before=Decimal("10")
+    )
+    added = await store.journal_add(entry)
+    other = await store.journal_add(entry.evolve(owner="p", order_key="k2"))
+    settled = added.evolve(
+        state=PurchaseState.BOUGHT, activation_ids=(100000, 100001), settled_at=1001.0
+    )
+    await store.journal_put(settled)
+    assert await store.journal_get(added.id) == settled
+    assert [p.id for p in await store.journal_list()] == [other.id, added.id]
+    assert [p.id for p in await store.journal_list(owner="o")] == [added.id]
+    assert [p.id for p in await store.journal_list(state=PurchaseState.PENDING)] == [other.id]
+    assert await store.journal_counts() == {"bought": 1, "pending": 1}
+
+
+async def test_keys_are_kept_as_fingerprints(store: ActivationStore) -> None:
+    key = ManagedKey("key_1", "t", "f" * 32, ("alpha",), 1000.0, expires_at=2000.0)
+    await store.key_add(key)
+    with pytest.raises(Exception):  # noqa: B017 - each backend has its own integrity error
+        await store.key_add(key.evolve(id="key_2"))  # the same fingerprint
+    await store.key_put(key.evolve(revoked_at=1500.0))
+    assert await store.keys() == [key.evolve(revoked_at=1500.0)]
+
+
+async def test_concurrent_adds_get_distinct_ids(store: ActivationStore) -> None:
+    made = await asyncio.gather(*(store.add(activation(upstream_id=i)) for i in range(40)))
+    assert len({a.id for a in made}) == 40

@@ -1,0 +1,143 @@
+"""The PostgreSQL schema as numbered migrations, applied in order at start (and by
+`smsproxy migrate`), each once, under an advisory lock so that replicas starting
+together migrate one at a time. A new migration is appended; an applied one never
+changes."""
+
+from __future__ import annotations
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+MIGRATION_LOCK = 0x736D7370  # "smsp": the advisory lock every replica migrates under
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "activations, purchases, keys, policies, ledger, outbox",
+        """
+CREATE TABLE activations (
+    id BIGSERIAL PRIMARY KEY,
+    provider TEXT NOT NULL,
+    upstream_id BIGINT NOT NULL,
+    owner TEXT NOT NULL,
+    number TEXT NOT NULL,
+    service TEXT NOT NULL,
+    cost TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    code TEXT,
+    retry_code TEXT,
+    multiple_sms INTEGER NOT NULL,
+    upstream_viewed INTEGER NOT NULL,
+    code_at DOUBLE PRECISION,
+    checked_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX activations_owner_status ON activations (owner, status);
+CREATE INDEX activations_by_upstream ON activations (provider, upstream_id, id);
+CREATE INDEX activations_number ON activations (owner, number, service);
+CREATE INDEX activations_owner_id ON activations (owner, id);
+CREATE TABLE order_refs (owner TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (owner, ref));
+CREATE TABLE purchases (
+    id BIGSERIAL PRIMARY KEY,
+    owner TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    services TEXT NOT NULL,
+    order_key TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    state TEXT NOT NULL,
+    order_ref TEXT,
+    upstream_floor BIGINT NOT NULL,
+    balance_before TEXT,
+    settled_at DOUBLE PRECISION,
+    activation_ids TEXT NOT NULL,
+    note TEXT NOT NULL,
+    answered INTEGER NOT NULL
+);
+CREATE INDEX purchases_state ON purchases (state, id);
+CREATE INDEX purchases_owner ON purchases (owner, id);
+CREATE TABLE managed_keys (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    fingerprint TEXT NOT NULL UNIQUE,
+    providers TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    expires_at DOUBLE PRECISION,
+    revoked_at DOUBLE PRECISION
+);
+CREATE TABLE tenant_policies (tenant TEXT PRIMARY KEY, document TEXT NOT NULL);
+CREATE TABLE max_prices (
+    owner TEXT NOT NULL,
+    service TEXT NOT NULL,
+    price TEXT NOT NULL,
+    PRIMARY KEY (owner, service)
+);
+CREATE TABLE ledger (
+    id BIGSERIAL PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    micros BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    key_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    activation_id BIGINT,
+    purchase_id BIGINT,
+    balance_after TEXT,
+    note TEXT NOT NULL
+);
+CREATE INDEX ledger_tenant_at ON ledger (tenant, at);
+CREATE INDEX ledger_purchase ON ledger (purchase_id);
+CREATE UNIQUE INDEX ledger_once ON ledger (activation_id, reason)
+    WHERE activation_id IS NOT NULL AND reason IN ('charge', 'refund');
+CREATE TABLE budget_holds (
+    purchase_id BIGINT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    micros BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX budget_holds_tenant ON budget_holds (tenant, at);
+CREATE TABLE outbox (
+    id BIGSERIAL PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    url TEXT NOT NULL,
+    activation_id BIGINT NOT NULL,
+    code TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at DOUBLE PRECISION NOT NULL,
+    state TEXT NOT NULL,
+    last_error TEXT NOT NULL,
+    UNIQUE (activation_id, code)
+);
+CREATE INDEX outbox_due ON outbox (state, next_at);
+CREATE INDEX outbox_tenant ON outbox (tenant, state, id);
+""",
+    ),
+)
+
+
+async def migrate(
+    conn: asyncpg.Connection | PoolConnectionProxy[asyncpg.Record], first_id: int = 100_000
+) -> list[int]:
+    """Apply what is missing; the versions applied now."""
+    applied: list[int] = []
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        for version, name, sql in MIGRATIONS:
+            if version in done:
+                continue
+            await conn.execute(sql)
+            if version == 1:
+                await conn.execute(f"ALTER SEQUENCE activations_id_seq RESTART WITH {first_id}")
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
+            )
+            applied.append(version)
+    return applied
