@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
+from redis.asyncio import Redis
 
 from adapters import dialects
 from adapters.dialects.codes import Vocabulary
@@ -20,6 +21,8 @@ from .access_log import AccessLog
 from .clock import SystemClock
 from .config import Settings, fingerprint_secret
 from .domain import Timeouts
+from .errors import DomainError
+from .fleet.pacer import RedisPacer
 from .keys import ACCESS_LOG, METRICS, SERVICE, SETTINGS
 from .metrics import Metrics
 from .middlewares import observe_requests
@@ -30,6 +33,7 @@ from .routing_config import ConfigError, provider_accounts, tenant_accounts
 from .service import Service, ServiceSettings
 from .service.identity import Identity
 from .store import MemoryStore, SqliteStore
+from .store.postgres import PostgresStore
 from .store.timed import TimedStore
 from .webhook_sender import HttpSender
 from .webhooks import WEBHOOK_STATS
@@ -37,6 +41,9 @@ from .webhooks import WEBHOOK_STATS
 MAX_REQUEST_BYTES = 64 * 1024
 KEYS_REFRESH_SECONDS = 1.0
 SWEEP_SECONDS = 30.0  # how often rentals that ended unasked are looked for
+HEARTBEAT_SECONDS = 2.0
+STALE_EVERY = 30  # heartbeats between two looks for purchases of replicas that died
+REDIS_TIMEOUT = 0.5  # seconds: Redis answers in well under one, or counts as away
 log = logging.getLogger("smsproxy")
 DEMO_KEY = "sk_sandbox_demo"  # the embedded sandbox's account
 
@@ -44,6 +51,9 @@ DEMO_KEY = "sk_sandbox_demo"  # the embedded sandbox's account
 def make_store(settings: Settings) -> ActivationStore:
     if settings.store == "memory":
         return MemoryStore()
+    if settings.store == "postgres":
+        assert settings.postgres_url is not None  # config.check_fleet
+        return PostgresStore(settings.postgres_url, schema=settings.postgres_schema)
     return SqliteStore(settings.data_dir / "smsproxy.db", synchronous=settings.sqlite_synchronous)
 
 
@@ -63,10 +73,22 @@ def service_settings(s: Settings) -> ServiceSettings:
     )
 
 
-def make_pacer(s: Settings, metrics: Metrics | None = None) -> Pacer:
+def make_pacer(s: Settings, metrics: Metrics | None = None) -> Pacer | RedisPacer:
     observe = metrics.paced if metrics is not None else None
     if not s.pacing_enabled:  # interval 0: no pacing at all
         return Pacer(max_wait=float("inf"), margin=-1.0, observe_wait=observe, window_guard=False)
+    if s.coordination == "redis":
+        assert s.redis_url is not None  # config.check_fleet
+        redis = Redis.from_url(
+            s.redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
+        return RedisPacer(
+            redis,
+            prefix=s.redis_prefix,
+            max_wait=s.pacing_max_wait_seconds,
+            margin=s.pacing_margin,
+            observe_wait=observe,
+        )
     return Pacer(max_wait=s.pacing_max_wait_seconds, margin=s.pacing_margin, observe_wait=observe)
 
 
@@ -150,9 +172,10 @@ def build_app(
     upstreams = Upstreams(observer=observer)
     providers, identity = wire_providers(settings, upstreams, os.environ if env is None else env)
     pacer = make_pacer(settings, metrics)
+    store = make_store(settings)
     service = Service(
         providers,
-        TimedStore(make_store(settings), observer) if metrics else make_store(settings),
+        TimedStore(store, observer) if metrics else store,
         clock or SystemClock(),
         identity,
         service_settings(settings),
@@ -184,14 +207,18 @@ def build_app(
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         lag = asyncio.create_task(loop_lag.probe(metrics.loop_lag.observe)) if metrics else None
-        keys = None
+        keys = fleet = None
         if settings.managed_keys:
             await service.refresh_keys()
             keys = asyncio.create_task(upkeep(service))
+        if isinstance(pacer, RedisPacer) or isinstance(store, PostgresStore):
+            fleet = asyncio.create_task(fleet_upkeep(pacer, store))
         yield
-        for task in (lag, keys):
+        for task in (lag, keys, fleet):
             if task is not None:
                 task.cancel()
+        if isinstance(pacer, RedisPacer):
+            await pacer.leave()
         await service.close()
         await sender.close()
         await upstreams.aclose()
@@ -223,6 +250,22 @@ async def upkeep(service: Service) -> None:
                 await service.sweep_ended()
             except Exception:
                 log.exception("ended rentals could not be swept")
+
+
+async def fleet_upkeep(pacer: Pacer | RedisPacer, store: ActivationStore) -> None:
+    """A replica's share of the fleet's work: say it is alive (every HEARTBEAT_SECONDS),
+    and mark pending purchases of replicas that died as unknown (every minute)."""
+    beats = 0
+    while True:
+        if isinstance(pacer, RedisPacer):
+            await pacer.heartbeat()
+        if isinstance(store, PostgresStore) and beats % STALE_EVERY == 0:
+            try:
+                await store.mark_stale()
+            except DomainError as down:
+                log.warning("stale purchases not marked: %s", down)
+        beats += 1
+        await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
 def timeouts(settings: Settings) -> Timeouts:

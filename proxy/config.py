@@ -30,7 +30,13 @@ class Settings:
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 9300
     data_dir: Path = Path("var")
-    store: str = "sqlite"  # sqlite | memory
+    store: str = "sqlite"  # sqlite | memory | postgres
+    postgres_url: str | None = field(default=None, repr=False)  # store = "postgres"
+    postgres_schema: str | None = None  # a schema of its own in that database (tests)
+    coordination: str = "local"  # local | redis: who paces and caches, this process or all
+    redis_url: str | None = field(default=None, repr=False)  # coordination = "redis"
+    redis_prefix: str = "smsproxy"  # every Redis key starts with it (one fleet per prefix)
+    replicas: int = 1  # how many replicas serve together (declared: checked at start)
     sqlite_synchronous: str = "NORMAL"
     default_dialect: str = "sms-activate"  # what /stubs/handler_api.php speaks
     poll_interval_seconds: float = 2.0
@@ -125,9 +131,39 @@ def load(
         raise ValueError("default_dialect must be sms-activate or getatext")
     if settings.routing not in ("priority", "cheapest", "weighted"):
         raise ValueError("routing must be priority, cheapest or weighted")
-    if settings.store not in ("sqlite", "memory"):
-        raise ValueError("store must be sqlite or memory")
+    if settings.store not in ("sqlite", "memory", "postgres"):
+        raise ValueError("store must be sqlite, memory or postgres")
+    if settings.coordination not in ("local", "redis"):
+        raise ValueError("coordination must be local or redis")
+    check_fleet(settings)
     return settings
+
+
+def check_fleet(s: Settings) -> None:
+    """A half-configured fleet is refused at start, with what is missing."""
+    if s.store == "postgres" and not s.postgres_url:
+        raise ValueError('store = "postgres" needs postgres_url (or SMSPROXY_POSTGRES_URL)')
+    if s.coordination == "redis" and not s.redis_url:
+        raise ValueError('coordination = "redis" needs redis_url (or SMSPROXY_REDIS_URL)')
+    if s.replicas < 1:
+        raise ValueError("replicas must be 1 or more")
+    if s.replicas > 1:
+        if s.store != "postgres":
+            raise ValueError(
+                f'replicas = {s.replicas} needs store = "postgres": each replica\'s '
+                f"{s.store} store would hold only its own activations"
+            )
+        if s.coordination != "redis":
+            raise ValueError(
+                f'replicas = {s.replicas} needs coordination = "redis": each replica would '
+                f"pace alone, and together they would send the vendor {s.replicas} times "
+                "its limit"
+            )
+        if not s.secret:
+            raise ValueError(
+                f"replicas = {s.replicas} needs the same secret in each: a generated one "
+                "differs per replica, and so would every key's fingerprint"
+            )
 
 
 def fingerprint_secret(settings: Settings) -> bytes:

@@ -103,6 +103,10 @@ async def readyz(request: web.Request) -> web.Response:
         reasons["upstream"] = "ok (idle)"
     else:
         reasons["upstream"] = "ok"
+    degraded = getattr(request.app[SERVICE].pacer, "degraded", None)
+    if degraded is not None or getattr(request.app[SERVICE].pacer, "alive", None):
+        # pacing alone at a share of the limit is safe, so still ready: but said
+        reasons["coordination"] = f"degraded: {degraded}" if degraded else "ok"
     ready = reasons["store"] == "ok" and reasons["upstream"] != "last call failed"
     return web.json_response({"ready": ready, **reasons}, status=200 if ready else 503)
 

@@ -1,0 +1,1 @@
+"""Replicas that behave as one: pacing (and membership) shared through Redis."""

@@ -1,0 +1,267 @@
+"""Pacing shared by every replica: one Lua script on Redis per call, on Redis's clock.
+
+Per (account, limit group) Redis keeps the next free slot and the calls' log: each call
+takes the next slot (spaced by the group's interval plus the margin), and, as the
+in-process pacer does, leaves a full window after the answer of the call N places back
+(N = the group's calls per second), so network jitter cannot squeeze N+1 arrivals into
+one of the vendor's one-second windows, whichever replicas sent them. A call still in
+flight counts as answered at its deadline (a replica that died mid-call holds nobody up
+for longer). The script runs atomically on Redis's own `TIME`: replicas' clocks do not
+matter.
+
+Redis unreachable: each replica paces on its own at the vendor's rate divided by the
+replicas it last saw alive (never above the limit together), says so in `degraded`
+(readiness, a metric and a log line), and goes back to Redis when it answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from ..domain import LimitGroup
+from ..errors import RateLimited
+from ..pacing import Pacer as LocalPacer
+from ..pacing import PacingStats
+
+log = logging.getLogger("smsproxy.fleet")
+POLL_SECONDS = 0.02  # how often a call whose window is held by one in flight asks again
+IN_FLIGHT_SECONDS = 30.0  # a call unanswered this long counts as answered (its replica died)
+MEMBER_SECONDS = 15.0  # a replica not heard from this long is no longer counted
+STATE_SECONDS = 120  # idle pacing state expires from Redis
+
+ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local n = tonumber(ARGV[2])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local back = redis.call('LINDEX', KEYS[2], n - 1)
+if back then
+    local answered = tonumber(redis.call('HGET', KEYS[3], back) or '0')
+    if answered < 0 then
+        if now < -answered then return {-2, 0} end
+        answered = -answered
+    end
+    slot = math.max(slot, answered + tonumber(ARGV[6]))
+end
+local wait = slot - now
+if wait > tonumber(ARGV[3]) then return {-1, wait} end
+redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', ARGV[7])
+redis.call('LPUSH', KEYS[2], ARGV[4])
+local gone = redis.call('LRANGE', KEYS[2], n + 2, -1)
+if #gone > 0 then
+    redis.call('LTRIM', KEYS[2], 0, n + 1)
+    redis.call('HDEL', KEYS[3], unpack(gone))
+end
+redis.call('HSET', KEYS[3], ARGV[4], -(slot + tonumber(ARGV[5])))
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
+redis.call('PEXPIRE', KEYS[3], ARGV[7])
+return {wait, slot}
+"""
+
+FINISH = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+    local t = redis.call('TIME')
+    redis.call('HSET', KEYS[1], ARGV[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
+return 1
+"""
+
+PENALIZE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local until_ = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ > current then redis.call('SET', KEYS[1], until_, 'PX', ARGV[2]) end
+return 1
+"""
+
+
+class SharedTurn:
+    """A call's place in the shared log; `finish` records its answer time in Redis."""
+
+    __slots__ = ("_call", "_done", "_log", "_pacer")
+
+    def __init__(self, pacer: RedisPacer, log_key: str, call: str) -> None:
+        self._pacer, self._log, self._call = pacer, log_key, call
+        self._done = False
+
+    def finish(self, at: float) -> None:
+        if not self._done:
+            self._done = True
+            self._pacer.answered(self._log, self._call)
+
+
+class LocalTurn:
+    """A turn of the fallback pacer, wrapped so both kinds look the same."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def finish(self, at: float) -> None:
+        self._inner.finish(at)  # type: ignore[attr-defined]
+
+
+class RedisPacer:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        prefix: str = "smsproxy",
+        max_wait: float = 20.0,
+        margin: float = 0.04,
+        observe_wait: Callable[[str, float], None] | None = None,
+        replica: str | None = None,
+    ) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self.max_wait = max_wait
+        self.margin = margin
+        self.replica = replica or uuid.uuid4().hex[:12]
+        self.stats = PacingStats()
+        self._observe_wait = observe_wait
+        self._acquire = redis.register_script(ACQUIRE)
+        self._finish = redis.register_script(FINISH)
+        self._penalize = redis.register_script(PENALIZE)
+        self._fallback = LocalPacer(max_wait=max_wait, margin=margin, observe_wait=observe_wait)
+        self._fallback.stats = self.stats
+        self.alive = 1  # replicas seen alive at the last heartbeat (this one included)
+        self.degraded: str | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def _keys(self, account: str, group: LimitGroup) -> list[str]:
+        base = f"{self._prefix}:pace:{account}:{group.name}"
+        return [f"{base}:next", f"{base}:log", f"{base}:answers"]
+
+    def _down(self, error: Exception) -> None:
+        if self.degraded is None:
+            log.error(
+                "Redis unreachable (%s): pacing alone at 1/%d of each vendor limit",
+                type(error).__name__,
+                self.alive,
+            )
+        self.degraded = f"redis unreachable: {type(error).__name__}"
+
+    def _up(self) -> None:
+        if self.degraded is not None:
+            log.warning("Redis answers again: pacing is shared again")
+            self.degraded = None
+
+    async def acquire(
+        self, account: str, group: LimitGroup, max_wait: float | None = None
+    ) -> LocalTurn | SharedTurn:
+        bound = self.max_wait if max_wait is None else min(max_wait, self.max_wait)
+        started = time.monotonic()
+        keys = self._keys(account, group)
+        call = uuid.uuid4().hex[:16]
+        per_second = max(group.per_second, 1e-9)
+        args: list[int | str] = [
+            round(1000.0 / per_second * (1.0 + self.margin)),  # the slot spacing, ms
+            max(1, int(group.per_second)),
+            0,  # the bound, set below
+            call,
+            round(IN_FLIGHT_SECONDS * 1000),
+            round(1000 * (1.0 + self.margin)),  # the window after the call N back
+            STATE_SECONDS * 1000,
+        ]
+        while True:
+            left = bound - (time.monotonic() - started)
+            args[2] = max(0, round(left * 1000))
+            try:
+                wait_ms, _slot = await self._acquire(keys=keys, args=args)
+            except (RedisError, OSError) as error:
+                self._down(error)
+                return await self._alone(account, group, left)
+            self._up()
+            if wait_ms == -2:  # the window is held by a call still in flight
+                if left <= POLL_SECONDS:
+                    self.stats.add(self.stats.rejections, group.name)
+                    raise RateLimited(retry_after=1.0)
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            if wait_ms == -1:
+                self.stats.add(self.stats.rejections, group.name)
+                raise RateLimited(retry_after=_slot / 1000.0)
+            break
+        turn = SharedTurn(self, keys[2], call)
+        try:
+            if wait_ms > 0:
+                await asyncio.sleep(wait_ms / 1000.0)
+        except BaseException:
+            turn.finish(self.now())
+            raise
+        waited = time.monotonic() - started
+        self.stats.waited_seconds[group.name] = (
+            self.stats.waited_seconds.get(group.name, 0) + waited
+        )
+        self.stats.add(self.stats.waits, group.name)
+        if self._observe_wait is not None:
+            self._observe_wait(group.name, waited)
+        return turn
+
+    async def _alone(self, account: str, group: LimitGroup, left: float) -> LocalTurn:
+        """Redis is away: this replica's share of the limit, on its own clock."""
+        share = replace(group, per_second=group.per_second / max(self.alive, 1))
+        return LocalTurn(await self._fallback.acquire(account, share, max(left, 0.0)))
+
+    def answered(self, log_key: str, call: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._record(log_key, call))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _record(self, log_key: str, call: str) -> None:
+        try:
+            await self._finish(keys=[log_key], args=[call])
+        except (RedisError, OSError) as error:
+            self._down(error)  # it counts as answered at its deadline instead
+
+    def penalize(self, account: str, group: LimitGroup, retry_after: float) -> None:
+        self._fallback.penalize(account, group, retry_after)
+        task = asyncio.get_running_loop().create_task(self._push_back(account, group, retry_after))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _push_back(self, account: str, group: LimitGroup, retry_after: float) -> None:
+        self.stats.add(self.stats.penalties, group.name)
+        try:
+            await self._penalize(
+                keys=[self._keys(account, group)[0]],
+                args=[round(retry_after * 1000), STATE_SECONDS * 1000],
+            )
+        except (RedisError, OSError) as error:
+            self._down(error)
+
+    async def heartbeat(self) -> int:
+        """Say this replica is alive; count the replicas alive (kept for when Redis is
+        away). The count only grows while Redis is unreachable: never above the limit."""
+        key = f"{self._prefix}:replicas"
+        try:
+            now = float((await self._redis.time())[0])
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(key, {self.replica: now})
+                pipe.zremrangebyscore(key, "-inf", now - MEMBER_SECONDS)
+                pipe.zcard(key)
+                pipe.expire(key, int(MEMBER_SECONDS * 4))
+                answers = await pipe.execute()
+        except (RedisError, OSError) as error:
+            self._down(error)
+            return self.alive
+        self._up()
+        self.alive = max(1, int(answers[2]))
+        return self.alive
+
+    async def leave(self) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.zrem(f"{self._prefix}:replicas", self.replica)
+        await asyncio.gather(*self._pending, return_exceptions=True)
