@@ -9,9 +9,17 @@ flight counts as answered at its deadline (a replica that died mid-call holds no
 for longer). The script runs atomically on Redis's own `TIME`: replicas' clocks do not
 matter.
 
-Redis unreachable: each replica paces on its own at the vendor's rate divided by the
-replicas it last saw alive (never above the limit together), says so in `degraded`
-(readiness, a metric and a log line), and goes back to Redis when it answers again.
+Redis unreachable: each replica paces on its own, with its share of each vendor limit
+among the replicas it last saw alive: the limit's calls per second dealt out by the
+replicas' order (a limit of 2 among 3 replicas: 1, 1 and 0), each share kept with the
+window rule, so that together they never pass the limit in any one-second window; a
+replica whose share is 0 answers the protocol's transient error until Redis is back. It
+says so in `degraded` (readiness, a metric and a log line).
+
+Neither side knows the calls the other booked, so each switch waits them out: going
+alone, nothing leaves before the latest slot Redis could have granted (`max_wait` from
+the switch) plus a window; going back, Redis is used again only after the latest slot
+the replica booked alone plus a window (the heartbeat sees Redis first).
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ POLL_SECONDS = 0.02  # how often a call whose window is held by one in flight as
 IN_FLIGHT_SECONDS = 30.0  # a call unanswered this long counts as answered (its replica died)
 MEMBER_SECONDS = 15.0  # a replica not heard from this long is no longer counted
 STATE_SECONDS = 120  # idle pacing state expires from Redis
+WINDOW = 1.04  # the vendor's one-second window, with the margin
 
 ACQUIRE = """
 local t = redis.call('TIME')
@@ -133,7 +142,10 @@ class RedisPacer:
         self._penalize = redis.register_script(PENALIZE)
         self._fallback = LocalPacer(max_wait=max_wait, margin=margin, observe_wait=observe_wait)
         self._fallback.stats = self.stats
+        self._alone_from: float | None = None  # alone since; None while shared
+        self._alone_until = 0.0  # back to Redis after this (set when Redis answers again)
         self.alive = 1  # replicas seen alive at the last heartbeat (this one included)
+        self.rank = 0  # this replica's place among them, by id
         self.degraded: str | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
@@ -145,18 +157,31 @@ class RedisPacer:
         return [f"{base}:next", f"{base}:log", f"{base}:answers"]
 
     def _down(self, error: Exception) -> None:
-        if self.degraded is None:
+        if self._alone_from is None:
             log.error(
-                "Redis unreachable (%s): pacing alone at 1/%d of each vendor limit",
+                "Redis unreachable (%s): pacing alone, with this replica's share of each "
+                "vendor limit among %d replicas",
                 type(error).__name__,
                 self.alive,
             )
+            self._alone_from = time.monotonic()
+        self._alone_until = float("inf")
         self.degraded = f"redis unreachable: {type(error).__name__}"
 
     def _up(self) -> None:
-        if self.degraded is not None:
-            log.warning("Redis answers again: pacing is shared again")
-            self.degraded = None
+        """Redis answered (a heartbeat): shared again once the calls booked alone are
+        a window behind."""
+        if self._alone_from is not None and self._alone_until == float("inf"):
+            self._alone_until = time.monotonic() + self.max_wait + WINDOW
+            log.warning("Redis answers again: pacing is shared again in %.0f s", self.max_wait)
+
+    def _shared(self) -> bool:
+        if self._alone_from is None:
+            return True
+        if time.monotonic() < self._alone_until:
+            return False
+        self._alone_from, self.degraded = None, None
+        return True
 
     async def acquire(
         self, account: str, group: LimitGroup, max_wait: float | None = None
@@ -177,13 +202,14 @@ class RedisPacer:
         ]
         while True:
             left = bound - (time.monotonic() - started)
+            if not self._shared():
+                return await self._alone(account, group, left)
             args[2] = max(0, round(left * 1000))
             try:
                 wait_ms, _slot = await self._acquire(keys=keys, args=args)
             except (RedisError, OSError) as error:
                 self._down(error)
-                return await self._alone(account, group, left)
-            self._up()
+                continue
             if wait_ms == -2:  # the window is held by a call still in flight
                 if left <= POLL_SECONDS:
                     self.stats.add(self.stats.rejections, group.name)
@@ -210,10 +236,24 @@ class RedisPacer:
             self._observe_wait(group.name, waited)
         return turn
 
+    def share(self, group: LimitGroup) -> int:
+        """This replica's calls per second of the limit while Redis is away."""
+        limit, alive = max(1, int(group.per_second)), max(self.alive, 1)
+        return limit // alive + (1 if self.rank < limit % alive else 0)
+
     async def _alone(self, account: str, group: LimitGroup, left: float) -> LocalTurn:
-        """Redis is away: this replica's share of the limit, on its own clock."""
-        share = replace(group, per_second=group.per_second / max(self.alive, 1))
-        return LocalTurn(await self._fallback.acquire(account, share, max(left, 0.0)))
+        """Redis is away: this replica's share of the limit, on its own clock, once every
+        slot Redis may have granted is a window behind."""
+        share = self.share(group)
+        assert self._alone_from is not None
+        hold = self._alone_from + self.max_wait + WINDOW - time.monotonic()
+        if share == 0 or hold > left:
+            self.stats.add(self.stats.rejections, group.name)
+            raise RateLimited(retry_after=max(hold, 1.0))
+        if hold > 0:
+            await asyncio.sleep(hold)
+        mine = replace(group, per_second=float(share))
+        return LocalTurn(await self._fallback.acquire(account, mine, max(left - hold, 0.0)))
 
     def answered(self, log_key: str, call: str) -> None:
         task = asyncio.get_running_loop().create_task(self._record(log_key, call))
@@ -251,14 +291,16 @@ class RedisPacer:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.zadd(key, {self.replica: now})
                 pipe.zremrangebyscore(key, "-inf", now - MEMBER_SECONDS)
-                pipe.zcard(key)
+                pipe.zrange(key, 0, -1)
                 pipe.expire(key, int(MEMBER_SECONDS * 4))
                 answers = await pipe.execute()
         except (RedisError, OSError) as error:
             self._down(error)
             return self.alive
         self._up()
-        self.alive = max(1, int(answers[2]))
+        members = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in answers[2])
+        self.alive = max(1, len(members))
+        self.rank = members.index(self.replica) if self.replica in members else 0
         return self.alive
 
     async def leave(self) -> None:

@@ -1,0 +1,225 @@
+"""Three `smsproxy serve` processes on one PostgreSQL and one Redis behave as one proxy:
+clients spread round-robin, the vendor (a sandbox on the real clock) as the judge.
+PostgreSQL is the machine's (a schema of the test's own); Redis is a server the test
+starts, so that it can stop it mid-burst."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiohttp.test_utils import TestServer
+
+from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+
+from ..backends import POSTGRES_URL, pg_schema
+from .test_durability import ProxyProcess, free_port
+
+KEY = "sk_sandbox_demo"
+HANDLER = "/stubs/handler_api.php"
+
+
+class RedisServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is missing: .ci/start-services installs it"
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+class Fleet:
+    def __init__(self, vendor: str, replicas: list[ProxyProcess], schema: str) -> None:
+        self.vendor, self.replicas, self.schema = vendor, replicas, schema
+
+    async def sa(self, http: httpx.AsyncClient, replica: int, **params: str) -> str:
+        url = self.replicas[replica % len(self.replicas)].url
+        r = await http.get(url, params={"api_key": KEY, **params})
+        return r.text
+
+    async def vendor_stats(self, http: httpx.AsyncClient) -> dict[str, Any]:
+        return dict((await http.get(self.vendor + "/_sandbox/stats")).json())
+
+    async def vendor_rentals(self, http: httpx.AsyncClient) -> list[dict[str, Any]]:
+        return list((await http.get(self.vendor + "/_sandbox/rentals")).json()["rentals"])
+
+    async def rows(self, sql: str) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(POSTGRES_URL, server_settings={"search_path": self.schema})
+        try:
+            return list(await conn.fetch(sql))
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+async def redis_server() -> AsyncIterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def fleet(tmp_path: Path, redis_server: RedisServer) -> AsyncIterator[Fleet]:
+    clock = SandboxClock(frozen=False)
+    vendor = TestServer(
+        create_app(SandboxConfig(seed=21, cancel_lock_seconds=0), clock), host="127.0.0.1"
+    )
+    await vendor.start_server()
+    vendor_url = str(vendor.make_url("")).rstrip("/")
+    prefix = f"fleet-{uuid.uuid4().hex[:8]}"  # one fleet: one prefix
+    async with pg_schema() as schema:
+        replicas = [
+            ProxyProcess(
+                vendor_url,
+                tmp_path / f"replica-{i}",
+                store="postgres",
+                postgres_url=POSTGRES_URL,
+                postgres_schema=schema,
+                coordination="redis",
+                redis_url=redis_server.url,
+                redis_prefix=prefix,
+                replicas="3",
+                secret="one-fleet",
+                poll_interval_seconds="1",
+                pacing_max_wait_seconds="4",
+            )
+            for i in range(3)
+        ]
+        try:
+            for replica in replicas:
+                await replica.start()
+            yield Fleet(vendor_url, replicas, schema)
+        finally:
+            for replica in replicas:
+                if replica.proc is not None and replica.proc.returncode is None:
+                    await replica.stop()
+            await vendor.close()
+
+
+def busiest_second(stats: dict[str, Any], group: str = "rent") -> int:
+    """The most calls of a limit group the vendor counted in any one-second window."""
+    times = sorted(c["time"] for c in stats["counted"] if c["group"] == group)
+    return max((sum(1 for u in times if t - 1.0 < u <= t) for t in times), default=0)
+
+
+async def test_three_replicas_are_one_proxy(fleet: Fleet) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        # buy on one replica, read on another, cancel on the third
+        _, bought, _ = (await fleet.sa(http, 0, action="getNumber", service="wa")).split(":")
+        assert await fleet.sa(http, 1, action="getStatus", id=bought) == "STATUS_WAIT_CODE"
+        assert await fleet.sa(http, 2, action="setStatus", id=bought, status="8") == (
+            "ACCESS_CANCEL"
+        )
+        assert await fleet.sa(http, 0, action="getStatus", id=bought) == "STATUS_CANCEL"
+
+        # a polling crowd spread over the three: the vendor is asked about once a second
+        _, polled, _ = (await fleet.sa(http, 1, action="getNumber", service="tg")).split(":")
+        before = (await fleet.vendor_stats(http))["by_endpoint"].get("rental-status", 0)
+        polls = 0
+        for _round in range(30):  # the crowd's own pace: 90 polls over about 3 seconds
+            answers = await asyncio.gather(
+                *(fleet.sa(http, r, action="getStatus", id=polled) for r in range(3))
+            )
+            assert set(answers) == {"STATUS_WAIT_CODE"}
+            polls += 3
+            await asyncio.sleep(0.1)
+        asked = (await fleet.vendor_stats(http))["by_endpoint"].get("rental-status", 0) - before
+        assert asked <= polls // 10, (asked, polls)  # at least a 90 % reduction
+
+        # a burst of 100 purchases round-robin, one replica killed in the middle of it
+        burst = [
+            asyncio.ensure_future(fleet.sa(http, i, action="getNumber", service="wa"))
+            for i in range(100)
+        ]
+        await asyncio.sleep(1.5)  # the burst is under way (paced: two a second at most)
+        await fleet.replicas[2].kill()
+        answers = await asyncio.gather(*burst, return_exceptions=True)
+        sold = [a for a in answers if isinstance(a, str) and a.startswith("ACCESS_NUMBER:")]
+        assert sold, answers
+        stats = await fleet.vendor_stats(http)
+        assert stats["throttled"] == 0  # no 429, from three replicas together
+        assert busiest_second(stats) <= 2
+
+        # nothing bought without its journal entry: every rental at the vendor is stored,
+        # or belongs to an entry the killed replica left pending
+        rentals = await fleet.vendor_rentals(http)
+        stored = await fleet.rows("SELECT upstream_id FROM activations")
+        pending = await fleet.rows("SELECT id FROM purchases WHERE state IN ('pending', 'unknown')")
+        unstored = {r["id"] for r in rentals} - {r["upstream_id"] for r in stored}
+        assert len(unstored) <= len(pending), (unstored, pending)
+        for answer in sold:  # every number a client was given is in the shared store
+            activation_id = answer.split(":")[1]
+            assert await fleet.sa(http, 0, action="getStatus", id=activation_id) in (
+                "STATUS_WAIT_CODE",
+                "STATUS_CANCEL",
+            )
+
+
+async def test_stopping_redis_mid_burst_never_passes_the_vendor_limit(
+    fleet: Fleet, redis_server: RedisServer
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        burst = [
+            asyncio.ensure_future(fleet.sa(http, i, action="getNumber", service="wa"))
+            for i in range(60)
+        ]
+        await asyncio.sleep(1.5)
+        redis_server.stop()
+        later = [
+            asyncio.ensure_future(fleet.sa(http, i, action="getNumber", service="tg"))
+            for i in range(30)
+        ]
+        answers = await asyncio.gather(*burst, *later)
+        assert any(a.startswith("ACCESS_NUMBER:") for a in answers)
+        assert set(a.split(":")[0] for a in answers) <= {"ACCESS_NUMBER", "NO_NUMBERS"}
+        sold_before = len(await fleet.vendor_rentals(http))
+
+        async def sold_alone() -> None:
+            """Once the booked slots are behind them, the replicas sell on their shares."""
+            tries = 0
+            while not (await fleet.sa(http, tries, action="getNumber", service="ig")).startswith(
+                "ACCESS_NUMBER:"
+            ):
+                tries += 1
+                await asyncio.sleep(0.2)  # a condition polled, at a client's pace
+
+        await asyncio.wait_for(sold_alone(), 20)
+        assert len(await fleet.vendor_rentals(http)) > sold_before
+        stats = await fleet.vendor_stats(http)
+        assert stats["throttled"] == 0
+        assert busiest_second(stats) <= 2
+        ready = (await http.get(fleet.replicas[0].base + "/readyz")).json()
+        assert ready["coordination"].startswith("degraded: redis unreachable"), ready
