@@ -65,7 +65,13 @@ log = logging.getLogger("smsproxy.store")
 RECENT_ACTIVATIONS = 50_000
 PENDING_LONGEST = 120.0  # no purchase stays pending this long in a live replica
 Conn: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
-UNREACHABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, TimeoutError)
+UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,  # the connection broke
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+)
 
 
 def _marks(count: int, start: int = 1) -> str:

@@ -223,3 +223,53 @@ async def test_stopping_redis_mid_burst_never_passes_the_vendor_limit(
         assert busiest_second(stats) <= 2
         ready = (await http.get(fleet.replicas[0].base + "/readyz")).json()
         assert ready["coordination"].startswith("degraded: redis unreachable"), ready
+
+
+def restart_postgres() -> None:
+    """The machine's PostgreSQL, restarted (a fast shutdown: connections are cut)."""
+    versions = sorted(Path("/etc/postgresql").iterdir())
+    assert versions, "no PostgreSQL cluster to restart"
+    subprocess.run(
+        [
+            "pg_ctlcluster",
+            "--skip-systemctl-redirect",
+            versions[-1].name,
+            "main",
+            "restart",
+            "-m",
+            "fast",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+async def test_restarting_postgres_mid_run_loses_no_acknowledged_activation(
+    fleet: Fleet,
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        answers: list[str] = []
+
+        async def clients() -> None:
+            for i in range(40):  # a client's pace: a purchase every 0.15 s, round-robin
+                answers.append(await fleet.sa(http, i, action="getNumber", service="wa"))
+                await asyncio.sleep(0.15)
+
+        running = asyncio.ensure_future(clients())
+        await asyncio.sleep(1.5)
+        await asyncio.to_thread(restart_postgres)
+        await running
+        acknowledged = [a.split(":")[1] for a in answers if a.startswith("ACCESS_NUMBER:")]
+        refused = [a for a in answers if not a.startswith("ACCESS_NUMBER:")]
+        # refused while it was away (ERROR_SQL: nothing is bought without the journal),
+        # or out of stock later on
+        assert acknowledged and set(refused) <= {"NO_NUMBERS", "ERROR_SQL"}, answers
+        stored = {str(r["id"]) for r in await fleet.rows("SELECT id FROM activations")}
+        assert set(acknowledged) <= stored  # every number a client was given survived
+        for i, activation_id in enumerate(acknowledged):
+            assert await fleet.sa(http, i, action="getStatus", id=activation_id) == (
+                "STATUS_WAIT_CODE"
+            )
+        stats = await fleet.vendor_stats(http)
+        assert stats["throttled"] == 0
