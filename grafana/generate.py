@@ -116,6 +116,19 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
              "{{outcome}}"),
             (f"sum(smsproxy_tenant_webhooks_pending{{{INST}}})", "pending")]),
     ]),
+    ("Fleet", [
+        ("Requests per replica and for the fleet", "timeseries", "reqps", [
+            (f"sum by (instance) (rate(smsproxy_client_requests_total{{{INST}}}[{W}]))",
+             "{{instance}}"),
+            (f"sum(rate(smsproxy_client_requests_total{{{INST}}}[{W}]))", "fleet")]),
+        ("Upstream calls per replica and for the fleet", "timeseries", "reqps", [
+            (f"sum by (instance) (rate(smsproxy_upstream_requests_total{{{INST},{PROV}}}[{W}]))",
+             "{{instance}}"),
+            (f"sum(rate(smsproxy_upstream_requests_total{{{INST},{PROV}}}[{W}]))", "fleet")]),
+        ("Replicas alive (as each sees it) and pacing alone", "timeseries", "short", [
+            (f"max by (instance) (smsproxy_fleet_replicas{{{INST}}})", "{{instance}} sees"),
+            (f"sum(smsproxy_fleet_degraded{{{INST}}})", "replicas pacing alone")]),
+    ]),
     ("Money safety", [
         ("Purchases whose outcome is unknown (unmatched now)", "stat", "short", [
             (f'sum(smsproxy_purchase_journal_entries{{{INST},state="unknown"}})', "unknown")]),

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from proxy.cli_keys import add_commands as add_keys_commands
+from proxy.cli_migrate import add_command as add_migrate_command
 from proxy.cli_usage import add_command as add_usage_command
 from proxy.logs import log_from_a_thread
 
@@ -301,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_keys_commands(commands)
     add_usage_command(commands)
+    add_migrate_command(commands)
 
     hook = commands.add_parser(
         "webhook-url", help="the webhook URL of each upstream account (a client key on stdin)"

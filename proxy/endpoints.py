@@ -68,6 +68,8 @@ async def metrics(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     counts, purchases = await service.activation_counts(), await service.purchase_counts()
     registry.tenants.show(*await service.tenant_gauges())
+    pacer = service.pacer
+    registry.show_fleet(getattr(pacer, "alive", 1), getattr(pacer, "degraded", None) is not None)
     # rendering ~600 samples takes milliseconds of pure Python: in a thread, the loop gets
     # the interpreter back at every switch interval instead of waiting for the whole page
     body = await asyncio.to_thread(registry.render, counts, purchases)

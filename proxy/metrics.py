@@ -265,6 +265,18 @@ class Metrics:
         self.limit_groups: set[str] = {DEFAULT_GROUP}  # and each provider's, when wired
         r.register(_StatsCollector(self))
         self.tenants = TenantMetrics(r)
+        self.replicas = Gauge(
+            "smsproxy_fleet_replicas",
+            "Replicas this one saw alive at its last heartbeat (1 without Redis)",
+            registry=r,
+        )
+        self.degraded = Gauge(
+            "smsproxy_fleet_degraded",
+            "1 while Redis is away and this replica paces alone on its share of each limit",
+            registry=r,
+        )
+        self.replicas.set(1)
+        self.degraded.set(0)
         self.pacing_wait.labels(DEFAULT_GROUP)
         for status in ActivationStatus:
             self.activations.labels(status.value).set(0)
@@ -358,6 +370,10 @@ class Metrics:
 
     def webhook_delivery(self, outcome: str) -> None:
         self.tenants.delivery(outcome)
+
+    def show_fleet(self, alive: int, degraded: bool) -> None:
+        self.replicas.set(alive)
+        self.degraded.set(1 if degraded else 0)
 
     def tenants_known(self, names: Sequence[str]) -> None:
         self.tenants.know(names)

@@ -6,8 +6,10 @@ starts, so that it can stop it mid-burst."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 from ..backends import POSTGRES_URL, pg_schema
 from .test_durability import ProxyProcess, free_port
+from .test_routing_example import ROOT
 
 KEY = "sk_sandbox_demo"
 HANDLER = "/stubs/handler_api.php"
@@ -273,3 +276,33 @@ async def test_restarting_postgres_mid_run_loses_no_acknowledged_activation(
             )
         stats = await fleet.vendor_stats(http)
         assert stats["throttled"] == 0
+
+
+async def test_migrate_brings_the_schema_up_to_date_once(tmp_path: Path) -> None:
+    async with pg_schema() as schema:
+        env = {
+            "SMSPROXY_STORE": "postgres",
+            "SMSPROXY_POSTGRES_URL": POSTGRES_URL,
+            "SMSPROXY_POSTGRES_SCHEMA": schema,
+        }
+        first = run_cli(tmp_path, env, "migrate")
+        assert (first.returncode, first.stdout) == (0, "applied 1; the schema is at version 1\n")
+        again = run_cli(tmp_path, env, "migrate")
+        assert again.stdout == "the schema is at version 1: nothing to apply\n"
+    half = run_cli(tmp_path, {"SMSPROXY_REPLICAS": "2"}, "migrate")
+    assert (half.returncode, half.stderr) == (
+        2,
+        'migrate: replicas = 2 needs store = "postgres": each replica\'s sqlite store would '
+        "hold only its own activations\n",
+    )
+
+
+def run_cli(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "proxy.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+    )
