@@ -40,10 +40,16 @@ def test_compose_references_only_repo_files() -> None:
     for path in paths:
         assert (ROOT / path).exists(), f"docker-compose.yml mounts a missing {path}"
     assert "build: ." in compose
-    for service in ("smsproxy:", "redis:", "prometheus:", "grafana:"):
+    for service in ("front:", "replica-1:", "replica-2:", "postgres:", "redis:", "prometheus:"):
         assert f"\n  {service}" in compose
+    # the replicas are one fleet: a shared store, shared pacing, the same secret
+    for setting in ("SMSPROXY_STORE: postgres", "SMSPROXY_COORDINATION: redis", "SMSPROXY_SECRET"):
+        assert setting in compose
+    front = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server replica-1:8080;" in front and "server replica-2:8080;" in front
+    assert "proxy_next_upstream off;" in front  # a purchase is never sent twice
 
 
 def test_prometheus_scrape_config_targets_the_proxy() -> None:
     text = (ROOT / "grafana" / "prometheus.yml").read_text()
-    assert "smsproxy:8080" in text and "/metrics" in text
+    assert "replica-1:8080" in text and "replica-2:8080" in text and "/metrics" in text
