@@ -22,6 +22,7 @@ from .clock import SystemClock
 from .config import Settings, fingerprint_secret
 from .domain import Timeouts
 from .errors import DomainError
+from .fleet.caches import RedisCaches
 from .fleet.pacer import RedisPacer
 from .keys import ACCESS_LOG, METRICS, SERVICE, SETTINGS
 from .metrics import Metrics
@@ -73,15 +74,22 @@ def service_settings(s: Settings) -> ServiceSettings:
     )
 
 
-def make_pacer(s: Settings, metrics: Metrics | None = None) -> Pacer | RedisPacer:
+def make_redis(s: Settings) -> Redis | None:
+    if s.coordination != "redis":
+        return None
+    assert s.redis_url is not None  # config.check_fleet
+    return Redis.from_url(
+        s.redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+    )
+
+
+def make_pacer(
+    s: Settings, metrics: Metrics | None = None, redis: Redis | None = None
+) -> Pacer | RedisPacer:
     observe = metrics.paced if metrics is not None else None
     if not s.pacing_enabled:  # interval 0: no pacing at all
         return Pacer(max_wait=float("inf"), margin=-1.0, observe_wait=observe, window_guard=False)
-    if s.coordination == "redis":
-        assert s.redis_url is not None  # config.check_fleet
-        redis = Redis.from_url(
-            s.redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
-        )
+    if redis is not None:
         return RedisPacer(
             redis,
             prefix=s.redis_prefix,
@@ -171,16 +179,20 @@ def build_app(
     app[ACCESS_LOG] = access_log
     upstreams = Upstreams(observer=observer)
     providers, identity = wire_providers(settings, upstreams, os.environ if env is None else env)
-    pacer = make_pacer(settings, metrics)
+    redis = make_redis(settings)
+    pacer = make_pacer(settings, metrics, redis)
     store = make_store(settings)
+    clock = clock or SystemClock()
+    caches = RedisCaches(redis, settings.redis_prefix, clock.now) if redis else None
     service = Service(
         providers,
         TimedStore(store, observer) if metrics else store,
-        clock or SystemClock(),
+        clock,
         identity,
         service_settings(settings),
         pacer,
         observer,
+        caches,
     )
     app[SERVICE] = service
     vocab = Vocabulary(settings.service_codes)
@@ -211,8 +223,8 @@ def build_app(
         if settings.managed_keys:
             await service.refresh_keys()
             keys = asyncio.create_task(upkeep(service))
-        if isinstance(pacer, RedisPacer) or isinstance(store, PostgresStore):
-            fleet = asyncio.create_task(fleet_upkeep(pacer, store))
+        if redis is not None or isinstance(store, PostgresStore):
+            fleet = asyncio.create_task(fleet_upkeep(pacer, store, caches))
         yield
         for task in (lag, keys, fleet):
             if task is not None:
@@ -220,6 +232,8 @@ def build_app(
         if isinstance(pacer, RedisPacer):
             await pacer.leave()
         await service.close()
+        if redis is not None:
+            await redis.aclose()
         await sender.close()
         await upstreams.aclose()
         access_log.close()
@@ -252,13 +266,18 @@ async def upkeep(service: Service) -> None:
                 log.exception("ended rentals could not be swept")
 
 
-async def fleet_upkeep(pacer: Pacer | RedisPacer, store: ActivationStore) -> None:
-    """A replica's share of the fleet's work: say it is alive (every HEARTBEAT_SECONDS),
-    and mark pending purchases of replicas that died as unknown (every minute)."""
+async def fleet_upkeep(
+    pacer: Pacer | RedisPacer, store: ActivationStore, caches: RedisCaches | None
+) -> None:
+    """A replica's share of the fleet's work: say it is alive and take in the others'
+    negative cache entries (every HEARTBEAT_SECONDS), and mark pending purchases of
+    replicas that died as unknown (every minute)."""
     beats = 0
     while True:
         if isinstance(pacer, RedisPacer):
             await pacer.heartbeat()
+        if caches is not None:
+            await caches.sync()
         if isinstance(store, PostgresStore) and beats % STALE_EVERY == 0:
             try:
                 await store.mark_stale()

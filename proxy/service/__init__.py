@@ -72,7 +72,7 @@ class Service:
         caches: Caches | None = None,
     ) -> None:
         listed = [providers] if not isinstance(providers, Sequence) else list(providers)
-        stats = CacheStats()
+        stats = getattr(caches, "stats", None) or CacheStats()  # a fleet's caches count their own
         self._ctx = Context(
             {p.name: p for p in listed},
             store,
