@@ -207,6 +207,7 @@ class RentedNumber:
     end_time: float
     balance_after: Decimal | None = None  # the account balance the vendor reported
     returning_customer: bool = False
+    carrier: str | None = None  # the carrier it was bought on, where the order insisted
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ class Activation:
     upstream_viewed: bool = False  # the upstream has shown the code (required to complete)
     code_at: float | None = None
     checked_at: float = 0.0  # last time the upstream was asked about it
+    carrier: str | None = None  # the carrier the client chose and got (None: any)
     receipt: Receipt | None = field(default=None, compare=False)  # only on a fresh purchase
 
     def evolve(self, **changes: object) -> Activation:

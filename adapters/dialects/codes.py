@@ -158,6 +158,8 @@ FIVESIM_OPERATORS: dict[str, str | None] = {
     "verizon": "verizon",
 }
 FIVESIM_OPERATOR_NAMES = ("tmobile", "att", "verizon")
+# the vendor's carrier -> the 5sim operator an order shows (F16)
+FIVESIM_OPERATOR_OF: dict[str, str] = {"tmobile": "tmobile", "at&t": "att", "verizon": "verizon"}
 # 5sim product slug <-> vendor api_name where they differ (identity otherwise)
 FIVESIM_PRODUCTS: dict[str, str] = {"hotmail": "microsoft", "other": "generic"}
 FIVESIM_SLUGS: dict[str, str] = {"generic": "other"}

@@ -271,6 +271,11 @@ class Service:
         reading.add_done_callback(_quietly)
         return last
 
+    def known_offers(self) -> Sequence[Offer] | None:
+        """The price list some client's key read lately (for reads made without a key);
+        None while none has."""
+        return self._catalog.last_loaded
+
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
         return await self._catalog.offers(self._gateway.primary(tenant))
 

@@ -15,6 +15,7 @@ class Catalog:
     def __init__(self, ctx: Context, gateway: Gateway) -> None:
         self._ctx = ctx
         self._gateway = gateway
+        self.last_loaded: Sequence[Offer] | None = None  # by any account: guests' prices
         self._cache: Cache[str, Sequence[Offer]] = ctx.caches.cache(
             "offers",
             ttl=ctx.settings.offers_ttl_seconds,
@@ -23,7 +24,9 @@ class Catalog:
 
     async def offers(self, account: UpstreamAccount) -> Sequence[Offer]:
         async def load() -> Sequence[Offer]:
-            return await self._gateway.call(account, "offers", lambda p, key: p.offers(key))
+            loaded = await self._gateway.call(account, "offers", lambda p, key: p.offers(key))
+            self.last_loaded = loaded
+            return loaded
 
         return await self._cache.get(account.name, load)
 

@@ -262,12 +262,15 @@ class Renter:
         the vendor answered, so nothing was bought."""
         try:
             try:
-                return await self._attempt(account, order, many)
+                rented = await self._attempt(account, order, many)
             except WrongCarrier:
                 order = replace(order, carrier=None, keep_carrier=False)
-                return await self._attempt(account, order, many)
+                rented = await self._attempt(account, order, many)
         except NumberTaken:
-            return await self._attempt(account, order, many)  # a second race is the answer
+            rented = await self._attempt(account, order, many)  # a second race is the answer
+        if order.carrier and order.keep_carrier:  # the vendor sold on that carrier or not at all
+            rented = [replace(r, carrier=order.carrier) for r in rented]
+        return rented
 
 
 async def keep(
@@ -292,6 +295,7 @@ async def keep(
         end_time=r.end_time,
         multiple_sms=bool(multiple_sms),
         checked_at=now,
+        carrier=r.carrier,
     )
     stored = await ctx.store.add(activation)
     if multiple_sms is None:

@@ -115,6 +115,11 @@ CREATE INDEX outbox_due ON outbox (state, next_at);
 CREATE INDEX outbox_tenant ON outbox (tenant, state, id);
 """,
     ),
+    (
+        2,
+        "the carrier an activation was bought on",
+        "ALTER TABLE activations ADD COLUMN carrier TEXT",
+    ),
 )
 
 

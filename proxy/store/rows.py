@@ -43,6 +43,7 @@ COLUMNS = (
     "upstream_viewed",
     "code_at",
     "checked_at",
+    "carrier",
 )
 OPEN = tuple(s.value for s in ActivationStatus if s.is_open)
 
@@ -64,6 +65,7 @@ def activation_row(a: Activation) -> tuple[object, ...]:
         int(a.upstream_viewed),
         a.code_at,
         a.checked_at,
+        a.carrier,
     )
 
 
@@ -85,6 +87,7 @@ def activation_from(r: Row) -> Activation:
         upstream_viewed=bool(r["upstream_viewed"]),
         code_at=r["code_at"],
         checked_at=r["checked_at"],
+        carrier=r["carrier"],
     )
 
 

@@ -71,7 +71,8 @@ CREATE TABLE IF NOT EXISTS activations (
     multiple_sms INTEGER NOT NULL,
     upstream_viewed INTEGER NOT NULL,
     code_at REAL,
-    checked_at REAL NOT NULL
+    checked_at REAL NOT NULL,
+    carrier TEXT
 );
 CREATE INDEX IF NOT EXISTS activations_owner_status ON activations (owner, status);
 DROP INDEX IF EXISTS activations_upstream;
@@ -211,6 +212,9 @@ class SqliteStore:
             )
         if "document" not in policy_columns:  # a file from before policies had budgets
             self._db.execute("ALTER TABLE tenant_policies ADD COLUMN document TEXT")
+        activation_columns = {r[1] for r in self._db.execute("PRAGMA table_info(activations)")}
+        if "carrier" not in activation_columns:  # a file from before carriers were kept
+            self._db.execute("ALTER TABLE activations ADD COLUMN carrier TEXT")
         counted = self._db.execute(
             "SELECT 1 FROM sqlite_master WHERE name='activation_counts'"
         ).fetchone()

@@ -137,6 +137,12 @@ async def test_order_shape_and_content_type(world5: World) -> None:
 async def test_operator_is_a_strict_carrier_with_its_surcharge(world5: World) -> None:
     r = await get(world5, "/v1/user/buy/activation/any/att/telegram")
     assert r.json()["price"] == 0.54  # 0.45 x 1.2
+    assert r.json()["operator"] == "att"  # F16: the operator it was bought on, kept
+    await world5.tick(1)
+    again = await get(world5, f"/v1/user/check/{r.json()['id']}")
+    assert again.json()["operator"] == "att"
+    plain = await get(world5, "/v1/user/buy/activation/usa/any/whatsapp")
+    assert plain.json()["operator"] == "any"
     prices = (
         await get(world5, "/v1/guest/prices", key=None, country="usa", product="telegram")
     ).json()
@@ -311,3 +317,67 @@ async def test_the_profile_answers_from_state_when_the_vendor_fails(world5: Worl
     await world5.control("POST", "/accounts", {"api_key": DEMO, "balance": 42})
     await world5.tick(10)
     assert (await get(world5, "/v1/user/profile")).json()["balance"] == 42.0
+
+
+async def test_order_actions_answer_a_post_as_a_get(world5: World) -> None:
+    """F17: some clients POST the order actions."""
+    bought = (await get(world5, "/v1/user/buy/activation/usa/any/whatsapp")).json()
+    await world5.tick(61)
+    headers = {"Authorization": f"Bearer {DEMO}"}
+    checked = await world5.http.post(
+        world5.proxy + f"/v1/user/check/{bought['id']}", headers=headers
+    )
+    assert (checked.status_code, checked.json()["status"]) == (200, "PENDING")
+    cancelled = await world5.http.post(
+        world5.proxy + f"/v1/user/cancel/{bought['id']}", headers=headers
+    )
+    assert (cancelled.status_code, cancelled.json()["status"]) == (200, "CANCELED")
+
+
+async def test_max_prices_take_a_form_as_well_as_json(world5: World) -> None:
+    """F18: a form-encoded body sets the same limit as 5sim's JSON one."""
+    headers = {"Authorization": f"Bearer {DEMO}"}
+    set_ = await world5.http.post(
+        world5.proxy + "/v1/user/max-prices",
+        content="product_name=telegram&price=0.40",
+        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (set_.status_code, set_.json()) == (200, {"success": True})
+    listed = (await get(world5, "/v1/user/max-prices")).json()
+    assert [(p["product"], p["price"]) for p in listed] == [("telegram", 0.4)]
+    refused = await get(world5, "/v1/user/buy/activation/usa/any/telegram")
+    assert (refused.status_code, refused.text) == (400, "no free phones")
+    bad = await world5.http.post(
+        world5.proxy + "/v1/user/max-prices",
+        content="product_name=telegram&price=lots",
+        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (bad.status_code, bad.text) == (400, "bad price")
+
+
+async def test_guest_reads_need_no_configuration(tmp_path: Path) -> None:
+    """F8: with no guest key, countries and flash always answer; prices answer from
+    what some client's key read, and until then a clear error names the setting."""
+    async for world in start_world(tmp_path):  # no guest_key
+        countries = await world.http.get(world.proxy + "/v1/guest/countries")
+        assert countries.status_code == 200 and "usa" in countries.json()
+        flash = await world.http.get(world.proxy + "/v1/guest/flash/en")
+        assert (flash.status_code, flash.json()) == (200, {"text": ""})
+        before = await get(world, "/v1/guest/prices", key=None, product="whatsapp")
+        assert (before.status_code, before.text) == (
+            400,
+            "no prices known yet: set guest_key, or send a token",
+        )
+        assert (await get(world, "/v1/guest/prices", product="whatsapp")).status_code == 200
+        after = await get(world, "/v1/guest/prices", key=None, product="whatsapp")
+        assert after.json()["whatsapp"]["usa"]["any"] == {"cost": 0.55, "count": 66, "rate": 99}
+        products = await get(world, "/v1/guest/products/usa/any", key=None)
+        assert products.json()["whatsapp"]["Price"] == 0.55
+
+
+async def test_api1_country_slugs_buy_as_ids_do(world5: World) -> None:
+    """5sim's old API1 sent its own slugs through the SMS-Activate protocol."""
+    answer = await world5.text(action="getNumbers", country="usa", service="telegram", count="1")
+    assert answer.startswith("ACCESS_NUMBER:"), answer
+    await world5.tick(1)
+    assert await world5.text(action="getNumbers", country="atlantis", service="tg") == "NO_NUMBERS"

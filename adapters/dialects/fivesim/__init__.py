@@ -11,7 +11,7 @@ from aiohttp import web
 
 from proxy.service import Service
 
-from .frame import Handler, wrap
+from .frame import GUEST, STATIC, USER, Access, Handler, wrap
 from .guest import flash, guest_countries, guest_prices, guest_products
 from .user import (
     ban,
@@ -28,37 +28,42 @@ from .user import (
     reuse,
 )
 
-ROUTES: tuple[tuple[str, str, str, Handler, bool], ...] = (
-    ("GET", "/v1/user/profile", "profile", profile, False),
-    ("GET", "/v1/user/orders", "orders", orders, False),
-    ("GET", "/v1/user/payments", "payments", payments, False),
-    ("GET", "/v1/user/buy/activation/{country}/{operator}/{product}", "buy", buy_activation, False),
+ROUTES: tuple[tuple[str, str, str, Handler, Access], ...] = (
+    ("GET", "/v1/user/profile", "profile", profile, USER),
+    ("GET", "/v1/user/orders", "orders", orders, USER),
+    ("GET", "/v1/user/payments", "payments", payments, USER),
+    ("GET", "/v1/user/buy/activation/{country}/{operator}/{product}", "buy", buy_activation, USER),
     (
         "GET",
         "/v1/user/buy/hosting/{country}/{operator}/{product}",
         "buy_hosting",
         buy_hosting,
-        False,
+        USER,
     ),
-    ("GET", "/v1/user/reuse/{product}/{number}", "reuse", reuse, False),
-    ("GET", "/v1/user/buy/reuse/{product}/{number}", "reuse", reuse, False),
-    ("GET", "/v1/user/check/{id}", "check", check, False),
-    ("GET", "/v1/user/finish/{id}", "finish", finish, False),
-    ("GET", "/v1/user/cancel/{id}", "cancel", cancel, False),
-    ("GET", "/v1/user/ban/{id}", "ban", ban, False),
-    ("GET", "/v1/user/sms/inbox/{id}", "inbox", inbox, False),
-    ("GET", "/v1/user/max-prices", "max_prices", max_prices, False),
-    ("POST", "/v1/user/max-prices", "max_prices", max_prices, False),
-    ("DELETE", "/v1/user/max-prices", "max_prices", max_prices, False),
-    ("GET", "/v1/guest/products/{country}/{operator}", "products", guest_products, True),
-    ("GET", "/v1/guest/prices", "prices", guest_prices, True),
-    ("GET", "/v1/guest/countries", "countries", guest_countries, True),
-    ("GET", "/v1/guest/flash/{lang}", "flash", flash, True),
+    ("GET", "/v1/user/reuse/{product}/{number}", "reuse", reuse, USER),
+    ("GET", "/v1/user/buy/reuse/{product}/{number}", "reuse", reuse, USER),
+    ("GET", "/v1/user/check/{id}", "check", check, USER),
+    ("GET", "/v1/user/finish/{id}", "finish", finish, USER),
+    ("GET", "/v1/user/cancel/{id}", "cancel", cancel, USER),
+    ("GET", "/v1/user/ban/{id}", "ban", ban, USER),
+    # F17: clients that POST the order actions (5sim answers them the same)
+    ("POST", "/v1/user/check/{id}", "check", check, USER),
+    ("POST", "/v1/user/finish/{id}", "finish", finish, USER),
+    ("POST", "/v1/user/cancel/{id}", "cancel", cancel, USER),
+    ("POST", "/v1/user/ban/{id}", "ban", ban, USER),
+    ("GET", "/v1/user/sms/inbox/{id}", "inbox", inbox, USER),
+    ("GET", "/v1/user/max-prices", "max_prices", max_prices, USER),
+    ("POST", "/v1/user/max-prices", "max_prices", max_prices, USER),
+    ("DELETE", "/v1/user/max-prices", "max_prices", max_prices, USER),
+    ("GET", "/v1/guest/products/{country}/{operator}", "products", guest_products, GUEST),
+    ("GET", "/v1/guest/prices", "prices", guest_prices, GUEST),
+    ("GET", "/v1/guest/countries", "countries", guest_countries, STATIC),
+    ("GET", "/v1/guest/flash/{lang}", "flash", flash, STATIC),
 )
 
 
 def mount(app: web.Application, service: Service, guest_key: str | None = None) -> None:
-    for method, path, action, handler, guest in ROUTES:
-        wrapped = wrap(service, action, handler, guest_key, guest=guest)
+    for method, path, action, handler, access in ROUTES:
+        wrapped = wrap(service, action, handler, guest_key, access)
         app.router.add_route(method, path, wrapped)
         app.router.add_route(method, path + "/", wrapped)  # tolerate a trailing slash

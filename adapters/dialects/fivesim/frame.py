@@ -50,6 +50,10 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[web.Response]]
+Access = str
+USER = "user"  # the client's own key
+GUEST = "guest"  # the client's key if it sent one, else the configured guest key
+STATIC = "static"  # answered without any key: fixed lists (F8)
 
 
 def token(request: web.Request) -> str | None:
@@ -62,17 +66,19 @@ def token(request: web.Request) -> str | None:
 
 # -- frame ---------------------------------------------------------------------------------
 def wrap(
-    service: Service, action: str, handler: Handler, guest_key: str | None, *, guest: bool = False
+    service: Service, action: str, handler: Handler, guest_key: str | None, access: Access = USER
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         note = {"dialect": "5sim", "action": action, "result": "ok"}
         request[REQUEST_NOTE] = note
         try:
             key = token(request)
-            if guest:
-                key = key or guest_key
-                if key is None:
-                    raise e.Maintenance()  # no key to read the vendor's prices with
+            if access == STATIC and key is None:
+                return await handler(Call(service, None, request))
+            if access == GUEST and key is None:
+                key = guest_key
+                if key is None:  # F8: prices only from what some key has read already
+                    return await handler(Call(service, None, request))
             tenant = service.tenant(key)
             return await handler(Call(service, tenant, request))
         except Refusal as refusal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +28,23 @@ def _offer_prices(o: Offer) -> dict[str, dict[str, Any]]:
     return prices
 
 
+NO_GUEST_KEY = "no prices known yet: set guest_key, or send a token"
+
+
+async def _offers(call: Call) -> Sequence[Offer]:
+    """The caller's offers; without any key, those some key has read lately (F8)."""
+    if call.tenant is not None:
+        return await call.service.offers(call.tenant)
+    known = call.service.known_offers()
+    if known is None:
+        raise Refusal(400, NO_GUEST_KEY)
+    return known
+
+
 async def guest_products(call: Call) -> web.Response:
     check_country(call.path("country"))
     carrier = carrier_of(call.path("operator"))
-    offers = await call.service.offers(call.me)
+    offers = await _offers(call)
     factor = CARRIER_SURCHARGE if carrier else Decimal(1)
     return ok(
         {
@@ -48,7 +62,7 @@ async def guest_prices(call: Call) -> web.Response:
     country, product = call.query("country"), call.query("product")
     if country is not None and country not in codes.FIVESIM_COUNTRIES:
         raise Refusal(400, "country is incorrect")
-    offers = {codes.fivesim_slug(o.service): o for o in await call.service.offers(call.me)}
+    offers = {codes.fivesim_slug(o.service): o for o in await _offers(call)}
     if product is not None and codes.fivesim_api_name(product) is None:
         raise Refusal(400, "product is incorrect")
     if country not in (None, "usa", "any") or (product is not None and product not in offers):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
 
 from aiohttp import web
 
@@ -152,6 +153,18 @@ async def inbox(call: Call) -> web.Response:
     return ok({"Data": rows, "Total": len(rows)})
 
 
+async def _max_price_body(call: Call) -> object:
+    """JSON, as 5sim documents it, or a form (F18: clients that post forms)."""
+    raw = await call.request.read()
+    if call.request.content_type == "application/x-www-form-urlencoded":
+        form = parse_qs(raw.decode("utf-8", "replace"), max_num_fields=10)
+        return {k: v[0] for k, v in form.items()}
+    try:
+        return load_json(raw or b"{}")
+    except BodyError:
+        raise Refusal(400, "bad request") from None
+
+
 async def max_prices(call: Call) -> web.Response:
     if call.request.method == "GET":
         prices = await call.service.max_prices(call.me)
@@ -168,10 +181,7 @@ async def max_prices(call: Call) -> web.Response:
                 for i, (name, price) in enumerate(sorted(prices.items()))
             ]
         )
-    try:
-        body = load_json(await call.request.read() or b"{}")
-    except BodyError:
-        raise Refusal(400, "bad request") from None
+    body = await _max_price_body(call)
     if not isinstance(body, dict) or not isinstance(body.get("product_name"), str):
         raise Refusal(400, "no product")
     service = api_name_of(body["product_name"])

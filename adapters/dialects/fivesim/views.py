@@ -42,7 +42,7 @@ def order_json(a: Activation, now: float) -> dict[str, Any]:
     return {
         "id": a.id,
         "phone": "+1" + a.number,
-        "operator": "any",
+        "operator": codes.FIVESIM_OPERATOR_OF.get(a.carrier or "", "any"),  # F16
         "product": codes.fivesim_slug(a.service),
         "price": float(a.cost),
         "status": status_of(a, now),

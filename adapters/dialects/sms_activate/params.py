@@ -10,7 +10,7 @@ from proxy.errors import BadService, NoNumbers
 from proxy.inputs import ascii_digits, parse_price
 
 from ..base import Params, boolean, first, listing, positive_int
-from ..codes import OPERATORS, SA_COUNTRIES, USA_ALIASES, Vocabulary
+from ..codes import FIVESIM_ISO, OPERATORS, SA_COUNTRIES, USA_ALIASES, Vocabulary
 
 PHONE_PREFIX = re.compile(r"^\d{4,12}$")
 
@@ -45,7 +45,8 @@ def _max_price(params: Params) -> Decimal | None:
 def _country(raw: str) -> str:
     if raw.lower() in USA_ALIASES:
         return "us"
-    iso = SA_COUNTRIES.get(raw.strip())
+    # 5sim's API1 spoke this protocol with its own country slugs (`country=usa`)
+    iso = SA_COUNTRIES.get(raw.strip()) or FIVESIM_ISO.get(raw.strip().lower())
     if iso is None:
         raise NoNumbers("country not served")  # D1: tools move on to another country
     return iso  # served when a provider serves it; else NO_NUMBERS from the router
