@@ -19,6 +19,16 @@ from .routing_config import (
 )
 
 ENV_PREFIX = "SMSPROXY_"
+# what /stubs/handler_api.php may speak (adapters/dialects registers each)
+HANDLER_FAMILIES = (
+    "sms-activate",
+    "getatext",
+    "herosms",
+    "smshub",
+    "daisysms",
+    "grizzly",
+    "smsbower",
+)
 TRUE = ("1", "true", "yes", "on")
 
 
@@ -127,8 +137,8 @@ def load(
         }
     )
     settings = replace(Settings(), **values)
-    if settings.default_dialect not in ("sms-activate", "getatext"):
-        raise ValueError("default_dialect must be sms-activate or getatext")
+    if settings.default_dialect not in HANDLER_FAMILIES:
+        raise ValueError(f"default_dialect must be one of {', '.join(HANDLER_FAMILIES)}")
     if settings.routing not in ("priority", "cheapest", "weighted"):
         raise ValueError("routing must be priority, cheapest or weighted")
     if settings.store not in ("sqlite", "memory", "postgres"):

@@ -4,7 +4,8 @@ DomainError
 ├── AuthError ─ MissingKey, BadKey
 ├── OrderRejected
 │   ├── NoNumbers (reason)            out of stock, in general or for the filters
-│   │   └── CountryNotAllowed          the tenant's policy names other countries
+│   │   ├── CountryNotAllowed          the tenant's policy names other countries
+│   │   └── CountryNotServed           no provider sells numbers of that country
 │   ├── NoBalance
 │   │   └── OverBudget                 the tenant's daily or monthly budget is spent
 │   ├── BadService                    unknown or missing service
@@ -87,6 +88,14 @@ class CountryNotAllowed(NoNumbers):
 
     def __init__(self) -> None:
         super().__init__("country not allowed")
+
+
+class CountryNotServed(NoNumbers):
+    """The country the client named is not sold by any provider (or not known): most
+    dialects answer it as no numbers, so tools move on to another country."""
+
+    def __init__(self) -> None:
+        super().__init__("country not served")
 
 
 class BadService(OrderRejected):

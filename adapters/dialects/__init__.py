@@ -10,15 +10,18 @@ from . import fivesim, v1
 from .codes import Vocabulary
 from .getatext_legacy import GETATEXT_LEGACY
 from .sms_activate import SMS_ACTIVATE, Flavour, make_handler
+from .sms_activate.clones import families
 
 HANDLER = "/stubs/handler_api.php"
 
+CLONES = families(SMS_ACTIVATE)
 # prefix -> flavour; every flavour is also reachable under its own prefix
 DIALECTS: dict[str, Flavour] = {
     "/sms-activate": SMS_ACTIVATE,
     "/getatext": GETATEXT_LEGACY,
+    **{f"/{name}": flavour for name, flavour in CLONES.items()},
 }
-DEFAULT_HANDLER = {"sms-activate": SMS_ACTIVATE, "getatext": GETATEXT_LEGACY}
+DEFAULT_HANDLER = {"sms-activate": SMS_ACTIVATE, "getatext": GETATEXT_LEGACY, **CLONES}
 
 
 def mount(

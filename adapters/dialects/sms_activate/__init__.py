@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import actions as a
+from . import history as h
 from .frame import Action, Flavour, make_handler
 from .tokens import BY_ACTION, TOKENS
 
@@ -28,6 +29,9 @@ ACTIONS: dict[str, Action] = {
     "getExtraActivation": a.get_extra_activation,
     "checkExtraActivation": a.check_extra_activation,
     "getAdditionalService": a.get_additional_service,
+    "getHistory": h.get_history,
+    "getIncomingCallStatus": h.get_incoming_call_status,
+    "getListOfActiveActivations": h.get_list_of_active_activations,
 }
 
 SMS_ACTIVATE = Flavour(

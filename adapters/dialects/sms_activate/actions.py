@@ -136,8 +136,8 @@ async def set_status(call: Call) -> web.Response:
     return text_response("BAD_STATUS")
 
 
-async def get_active_activations(call: Call) -> web.Response:
-    rows = [
+async def get_active_activations_rows(call: Call) -> list[dict[str, object]]:
+    return [
         {
             "activationId": str(a.id),
             "serviceCode": call.vocab.code(a.service),
@@ -156,12 +156,16 @@ async def get_active_activations(call: Call) -> web.Response:
         }
         for a in await call.service.active(call.tenant)
     ]
+
+
+async def get_active_activations(call: Call) -> web.Response:
+    rows = await get_active_activations_rows(call)
     if not rows:
         return json_response({"status": "error", "error": "NO_ACTIVATIONS"})
     return json_response({"status": "success", "activeActivations": rows})
 
 
-async def _offers(call: Call) -> list[Offer]:
+async def offers_for(call: Call) -> list[Offer]:
     """Offers for the requested country and service (codes or api_names); none abroad."""
     if call.params.get("country", "").lower() not in USA_ALIASES:
         return []
@@ -175,7 +179,7 @@ def _cost(value: Decimal) -> float:
 
 
 async def get_prices(call: Call) -> web.Response:
-    offers = await _offers(call)
+    offers = await offers_for(call)
     if not offers:
         return json_response({})
     return json_response(
@@ -196,21 +200,21 @@ async def get_prices_verification(call: Call) -> web.Response:
     return json_response(
         {
             call.vocab.code(o.service): {str(USA): {"count": o.stock, "price": money(o.cost)}}
-            for o in await _offers(call)
+            for o in await offers_for(call)
         }
     )
 
 
 async def get_numbers_status(call: Call) -> web.Response:
     return json_response(
-        {f"{call.vocab.code(o.service)}_0": str(o.stock) for o in await _offers(call)}
+        {f"{call.vocab.code(o.service)}_0": str(o.stock) for o in await offers_for(call)}
     )  # D20
 
 
 async def get_top_countries(call: Call) -> web.Response:
     if not call.params.get("service"):
         return text_response("BAD_SERVICE")
-    offers = await _offers(call)
+    offers = await offers_for(call)
     if not offers:
         return text_response("BAD_SERVICE")
     o = offers[0]

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from proxy.domain import Order
-from proxy.errors import BadService, NoNumbers
+from proxy.errors import BadService, CountryNotServed, NoNumbers
 from proxy.inputs import ascii_digits, parse_price
 
 from ..base import Params, boolean, first, listing, positive_int
@@ -48,7 +48,7 @@ def _country(raw: str) -> str:
     # 5sim's API1 spoke this protocol with its own country slugs (`country=usa`)
     iso = SA_COUNTRIES.get(raw.strip()) or FIVESIM_ISO.get(raw.strip().lower())
     if iso is None:
-        raise NoNumbers("country not served")  # D1: tools move on to another country
+        raise CountryNotServed()  # D1: tools move on to another country
     return iso  # served when a provider serves it; else NO_NUMBERS from the router
 
 

@@ -1,0 +1,153 @@
+"""SMS-Activate's clones: each family a table of the actions it adds, the tokens it
+spells its own way and the answers it shapes differently, on the SMS-Activate frame
+(protocol reference §9; docs/sms-activate.md, "Clone families"). A family is mounted
+at `/<family>/stubs/handler_api.php` and may be the default of `/stubs/handler_api.php`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from proxy import errors as e
+
+from ..base import json_response, text_response
+from . import actions as a
+from . import params as p
+from .frame import Action, Call, Flavour
+from .tokens import BY_ACTION, TOKENS, TokenTable
+
+
+def family(
+    base: Flavour,
+    name: str,
+    *,
+    tokens: TokenTable | None = None,
+    by_action: Mapping[str, TokenTable] | None = None,
+    actions: Mapping[str, Action] | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> Flavour:
+    """`base` with a family's own rows on top."""
+    return Flavour(
+        name=name,
+        actions={**base.actions, **(actions or {})},
+        tokens={**base.tokens, **(tokens or {})},
+        by_action={**base.by_action, **(by_action or {})},
+        missing_key=base.missing_key,
+        aliases={**base.aliases, **(aliases or {})},
+    )
+
+
+# -- DaisySMS (US only; its own words for price, funds and the rental cap) -------------------
+async def daisy_get_number(call: Call) -> web.Response:
+    """DaisySMS adds the price as an `X-Price` header to a rental."""
+    bought = await call.service.rent(call.tenant, p.order(call.params, call.vocab))
+    answer = text_response(f"ACCESS_NUMBER:{bought.id}:{a.phone(bought)}")
+    answer.headers["X-Price"] = a.money(bought.cost)
+    return answer
+
+
+DAISY_TOKENS: TokenTable = {
+    e.MaxPriceExceeded: "MAX_PRICE_EXCEEDED",  # not WRONG_MAX_PRICE:<price>
+    e.NoBalance: "NO_MONEY",
+    e.RentalLimit: "TOO_MANY_ACTIVE_RENTALS",
+}
+DAISY_BY_ACTION: Mapping[str, TokenTable] = {
+    # a cancel that cannot happen (a code came, it is over) answers ACCESS_READY
+    "setStatus:8": {e.BadTransition: "ACCESS_READY", e.Expired: "ACCESS_READY"},
+}
+
+
+# -- SMSHub ---------------------------------------------------------------------------------
+async def hub_free(call: Call) -> web.Response:
+    """`getNumbersStatusAndCostHubFree`: per service code, count and cost (Unconfirmed
+    shape: strings, as its getNumbersStatus)."""
+    offers = await a.offers_for(call)
+    return json_response(
+        {
+            call.vocab.code(o.service): {"count": str(o.stock), "cost": a.money(o.cost)}
+            for o in offers
+        }
+    )
+
+
+HUB_TOKENS: TokenTable = {
+    e.BadKey: "API_KEY_NOT_VALID",
+    e.BadService: "WRONG_SERVICE",
+}
+
+# -- Grizzly and SMSBower ------------------------------------------------------------------------
+COUNTRY_TOKENS: TokenTable = {e.CountryNotServed: "BAD_COUNTRY"}
+
+
+async def bare_active_activations(call: Call) -> web.Response:
+    """Grizzly answers getActiveActivations with the rows alone, `[]` when none."""
+    return json_response(await a.get_active_activations_rows(call))
+
+
+# -- HeroSMS ----------------------------------------------------------------------------------
+def as_status(status: str) -> Action:
+    """HeroSMS names two setStatus numbers as actions of their own."""
+
+    async def act(call: Call) -> web.Response:
+        return await a.set_status(
+            Call(
+                call.service,
+                call.tenant,
+                {**call.params, "status": status},
+                call.vocab,
+                call.action,
+            )
+        )
+
+    return act
+
+
+async def get_all_sms(call: Call) -> web.Response:
+    """Every SMS of an activation (the proxy keeps codes: each one's text is its code)."""
+    found = await call.service.status(call.tenant, a.wanted_id(call))
+    codes = [c for c in (found.retry_code, found.code) if c]
+    when = a.when(found.code_at or found.created_at)
+    return json_response(
+        {"data": [{"code": c, "text": c, "date": when} for c in dict.fromkeys(codes)]}
+    )
+
+
+def families(sms_activate: Flavour) -> dict[str, Flavour]:
+    """The clone families by name, built on the SMS-Activate flavour."""
+    return {
+        "herosms": family(
+            sms_activate,
+            "herosms",
+            actions={
+                "finishActivation": as_status("6"),
+                "cancelActivation": as_status("8"),
+                "getAllSms": get_all_sms,
+            },
+            aliases={"reactivate": "getExtraActivation"},
+        ),
+        "smshub": family(
+            sms_activate,
+            "smshub",
+            tokens=HUB_TOKENS,
+            actions={"getNumbersStatusAndCostHubFree": hub_free},
+        ),
+        "daisysms": family(
+            sms_activate,
+            "daisysms",
+            tokens=DAISY_TOKENS,
+            by_action=DAISY_BY_ACTION,
+            actions={"getNumber": daisy_get_number},
+        ),
+        "grizzly": family(
+            sms_activate,
+            "grizzly",
+            tokens=COUNTRY_TOKENS,
+            actions={"getActiveActivations": bare_active_activations},
+        ),
+        "smsbower": family(sms_activate, "smsbower", tokens=COUNTRY_TOKENS),
+    }
+
+
+__all__ = ["BY_ACTION", "TOKENS", "families", "family"]
