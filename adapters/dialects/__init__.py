@@ -6,7 +6,7 @@ from aiohttp import web
 
 from proxy.service import Service
 
-from . import fivesim, v1
+from . import fivesim, onlinesim, v1
 from .codes import Vocabulary
 from .getatext_legacy import GETATEXT_LEGACY
 from .sms_activate import SMS_ACTIVATE, Flavour, make_handler
@@ -32,6 +32,7 @@ def mount(
     guest_key: str | None = None,
 ) -> None:
     fivesim.mount(app, service, guest_key)
+    onlinesim.mount(app, service, vocab)
     v1.mount(app, service)
     for prefix, flavour in DIALECTS.items():
         handler = make_handler(flavour, service, vocab)
