@@ -12,6 +12,7 @@ from proxy.inputs import parse_id
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TRUE = frozenset({"true", "1", "yes", "on"})
+MAX_JSON_BODY = 16 * 1024
 
 Params = Mapping[str, str]
 
@@ -30,6 +31,27 @@ async def read_params(request: web.Request) -> dict[str, str]:
             raise Unreadable(type(exc).__name__) from None
         merged.update({k.strip(): v for k, v in form.items() if isinstance(v, str)})
     return {k: v.strip() for k, v in merged.items() if v.strip()}
+
+
+async def read_any_params(request: web.Request) -> dict[str, str]:
+    """Query and form (`read_params`), and a JSON body's scalars (REST clients POST
+    JSON): booleans as true/false, names trimmed, empty values dropped."""
+    merged = await read_params(request)
+    if request.method == "POST" and request.content_type == "application/json":
+        raw = await request.content.read(MAX_JSON_BODY + 1)
+        if len(raw) > MAX_JSON_BODY:
+            raise Unreadable("body too large")
+        try:
+            body = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise Unreadable("not JSON") from None
+        if isinstance(body, dict):
+            for name, value in body.items():
+                if isinstance(value, bool):
+                    merged[name.strip()] = "true" if value else "false"
+                elif isinstance(value, str | int | float) and str(value).strip():
+                    merged[name.strip()] = str(value).strip()
+    return merged
 
 
 def first(params: Params, *names: str) -> str | None:

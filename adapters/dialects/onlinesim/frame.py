@@ -3,7 +3,6 @@ dispatch, errors as `{"response":"<WORD>"}`."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -16,12 +15,11 @@ from proxy.errors import DomainError
 from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
-from ..base import Unreadable, json_response, read_params
+from ..base import Unreadable, json_response, read_any_params
 from ..codes import Vocabulary
 from .errors import word_for
 
 log = logging.getLogger("smsproxy.dialect.onlinesim")
-MAX_BODY = 16 * 1024
 
 
 class Word(Exception):
@@ -51,27 +49,6 @@ def refuse(word: str) -> web.Response:
     return json_response({"response": word})
 
 
-async def params_of(request: web.Request) -> dict[str, str]:
-    """Query and form (base.read_params), and a JSON body's scalars (the Python client
-    POSTs JSON): booleans as true/false, names trimmed, empty values dropped."""
-    merged = await read_params(request)
-    if request.method == "POST" and request.content_type == "application/json":
-        raw = await request.content.read(MAX_BODY + 1)
-        if len(raw) > MAX_BODY:
-            raise Unreadable("body too large")
-        try:
-            body = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise Unreadable("not JSON") from None
-        if isinstance(body, dict):
-            for name, value in body.items():
-                if isinstance(value, bool):
-                    merged[name.strip()] = "true" if value else "false"
-                elif isinstance(value, str | int | float) and str(value).strip():
-                    merged[name.strip()] = str(value).strip()
-    return merged
-
-
 def make_handler(
     methods: Mapping[str, Method], service: Service, vocab: Vocabulary
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -81,7 +58,7 @@ def make_handler(
         note["result"] = "ok"
         request[REQUEST_NOTE] = note
         try:
-            params = await params_of(request)
+            params = await read_any_params(request)
         except Unreadable:
             note["result"] = "bad_request"
             return refuse("ERROR_PARAMS")

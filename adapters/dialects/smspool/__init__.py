@@ -1,0 +1,22 @@
+"""SMSPool's API on the same core (docs/vendor/smspool-protocol.md): JSON answers, HTTP
+200, failures as `{"success":0,"message":…,"type":…}`."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from proxy.service import Service
+
+from ..codes import Vocabulary
+from .endpoints import ENDPOINTS
+from .frame import wrap
+
+PREFIXES = ("/smspool", "/api", "")  # its own prefix, a base ending in /api/, api.smspool.net
+
+
+def mount(app: web.Application, service: Service, vocab: Vocabulary) -> None:
+    for path, (endpoint, keyed) in ENDPOINTS.items():
+        handler = wrap(service, vocab, path, endpoint, keyed)
+        for prefix in PREFIXES:
+            app.router.add_route("GET", f"{prefix}/{path}", handler)
+            app.router.add_route("POST", f"{prefix}/{path}", handler)

@@ -1,0 +1,98 @@
+"""The frame of every SMSPool endpoint: parameters, the key, errors in SMSPool's shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from proxy import errors as e
+from proxy.domain import Tenant
+from proxy.keys import REQUEST_NOTE
+from proxy.service import Service
+
+from ..base import Unreadable, json_response, read_any_params
+from ..codes import Vocabulary
+
+log = logging.getLogger("smsproxy.dialect.smspool")
+
+# domain error -> (type, message); the most specific class wins
+ERRORS: Mapping[type[e.DomainError], tuple[str, str]] = {
+    e.AuthError: ("KEY_ERROR", "Invalid API key."),
+    e.NoNumbers: ("OUT_OF_STOCK", "This service is currently out of stock."),
+    e.CountryNotServed: ("COUNTRY_ERROR", "This country is not available."),
+    e.NoBalance: ("BALANCE_ERROR", "Insufficient balance."),
+    e.BadService: ("SERVICE_ERROR", "This service is not available."),
+    e.ServiceUnavailable: ("SERVICE_ERROR", "This service is not available."),
+    e.MaxPriceExceeded: ("PRICE_ERROR", "The price is above your maximum price."),
+    e.RentalLimit: ("LIMIT_ERROR", "You have too many active orders."),
+    e.NotFound: ("ORDER_ERROR", "Order not found."),
+    e.EarlyCancel: ("CANCEL_ERROR", "Your order cannot be cancelled yet."),
+    e.BadTransition: ("CANCEL_ERROR", "Your order cannot be cancelled."),
+    e.Expired: ("CANCEL_ERROR", "Your order has expired."),
+    e.DomainError: ("TRY_AGAIN", "Please try again later."),
+}
+
+
+class Failure(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+def failure(kind: str, message: str) -> web.Response:
+    return json_response({"success": 0, "message": message, "type": kind})
+
+
+def reply_for(error: e.DomainError) -> tuple[str, str]:
+    for cls in type(error).__mro__:
+        found = ERRORS.get(cls)
+        if found is not None:
+            return found
+    return ERRORS[e.DomainError]
+
+
+@dataclass(frozen=True)
+class Call:
+    service: Service
+    tenant: Tenant | None
+    params: Mapping[str, str]
+    vocab: Vocabulary
+
+    @property
+    def me(self) -> Tenant:
+        assert self.tenant is not None
+        return self.tenant
+
+
+Endpoint = Callable[[Call], Awaitable[web.Response]]
+
+
+def wrap(
+    service: Service, vocab: Vocabulary, path: str, endpoint: Endpoint, keyed: bool
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        note = {"dialect": "smspool", "action": path, "result": "ok"}
+        request[REQUEST_NOTE] = note
+        try:
+            params = await read_any_params(request)
+            key = params.get("key")
+            tenant = service.tenant(key) if keyed or key else None
+            return await endpoint(Call(service, tenant, params, vocab))
+        except Unreadable:
+            note["result"] = "bad_request"
+            return failure("PARAM_ERROR", "The request could not be read.")
+        except Failure as refused:
+            note["result"] = "bad_request"
+            return failure(refused.kind, refused.message)
+        except e.DomainError as error:
+            note["result"] = type(error).__name__
+            return failure(*reply_for(error))
+        except Exception:
+            note["result"] = "internal"
+            log.exception("smspool %s failed", path)
+            return failure(*ERRORS[e.DomainError])
+
+    return handle
