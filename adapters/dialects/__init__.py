@@ -6,7 +6,7 @@ from aiohttp import web
 
 from proxy.service import Service
 
-from . import fivesim, onlinesim, smspool, v1
+from . import fivesim, onlinesim, smspool, textverified, v1
 from .codes import Vocabulary
 from .getatext_legacy import GETATEXT_LEGACY
 from .sms_activate import SMS_ACTIVATE, Flavour, make_handler
@@ -34,6 +34,7 @@ def mount(
     fivesim.mount(app, service, guest_key)
     onlinesim.mount(app, service, vocab)
     smspool.mount(app, service, vocab)
+    textverified.mount(app, service)
     v1.mount(app, service)
     for prefix, flavour in DIALECTS.items():
         handler = make_handler(flavour, service, vocab)

@@ -1,0 +1,23 @@
+"""TextVerified's REST API v2 (`/api/pub/v2/*`) on the same core
+(docs/vendor/textverified-protocol.md): bearer tokens issued by the proxy, JSON answers,
+errors as `{"errorCode","errorDescription"}` with HTTP status codes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from proxy.service import Service
+
+from .frame import Tokens, wrap
+from .routes import ROUTES, authenticate
+
+PREFIXES = ("", "/textverified")
+
+
+def mount(app: web.Application, service: Service) -> None:
+    tokens = Tokens(service.clock.now)
+    for prefix in PREFIXES:
+        base = f"{prefix}/api/pub/v2"
+        app.router.add_post(base + "/auth", wrap(service, tokens, "auth", authenticate, auth=True))
+        for method, path, name, handler in ROUTES:
+            app.router.add_route(method, base + path, wrap(service, tokens, name, handler))

@@ -1,0 +1,133 @@
+"""The frame of every TextVerified call: the bearer token, the call, errors in
+TextVerified's shape."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+from cachetools import TTLCache
+
+from proxy import errors as e
+from proxy.domain import Tenant
+from proxy.keys import REQUEST_NOTE
+from proxy.service import Service
+
+from ..base import json_response
+
+log = logging.getLogger("smsproxy.dialect.textverified")
+TOKEN_SECONDS = 3600
+TOKENS = 10_000  # bounded: tokens of keys that stopped using it age out
+
+ERRORS: Mapping[type[e.DomainError], tuple[int, str, str]] = {
+    e.AuthError: (401, "Unauthorized", "Invalid credentials or token."),
+    e.NotFound: (404, "NotFound", "Verification not found."),
+    e.NoNumbers: (400, "OutOfStock", "No numbers are available for this service."),
+    e.NoBalance: (400, "InsufficientBalance", "Insufficient balance."),
+    e.BadService: (400, "InvalidServiceName", "Unknown service name."),
+    e.ServiceUnavailable: (400, "InvalidServiceName", "Unknown service name."),
+    e.MaxPriceExceeded: (400, "PriceTooHigh", "The price is above your maximum price."),
+    e.RentalLimit: (400, "TooManyUnfinishedVerifications", "Too many open verifications."),
+    e.EarlyCancel: (400, "CannotCancel", "This verification cannot be cancelled yet."),
+    e.BadTransition: (400, "CannotCancel", "This verification cannot be cancelled."),
+    e.Expired: (400, "CannotCancel", "This verification has ended."),
+    e.RateLimited: (429, "TooManyRequests", "Too many requests."),
+    e.DomainError: (500, "InternalServerError", "Please try again later."),
+}
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, code: str, description: str) -> None:
+        super().__init__(description)
+        self.reply = (status, code, description)
+
+
+def error(status: int, code: str, description: str) -> web.Response:
+    return json_response_status({"errorCode": code, "errorDescription": description}, status)
+
+
+def json_response_status(payload: object, status: int) -> web.Response:
+    answer = json_response(payload)
+    answer.set_status(status)
+    return answer
+
+
+def reply_for(failure: e.DomainError) -> tuple[int, str, str]:
+    for cls in type(failure).__mro__:
+        found = ERRORS.get(cls)
+        if found is not None:
+            return found
+    return ERRORS[e.DomainError]
+
+
+class Tokens:
+    """Bearer tokens the proxy issued, with the keys they stand for (memory only)."""
+
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+        self._keys: TTLCache[str, tuple[str, float]] = TTLCache(TOKENS, TOKEN_SECONDS)
+
+    def issue(self, key: str) -> tuple[str, float]:
+        token = secrets.token_urlsafe(32)
+        ends = self._now() + TOKEN_SECONDS
+        self._keys[token] = (key, ends)
+        return token, ends
+
+    def key(self, token: str) -> str | None:
+        found = self._keys.get(token)
+        if found is None or found[1] <= self._now():
+            return None
+        return found[0]
+
+
+@dataclass(frozen=True)
+class Call:
+    service: Service
+    tenant: Tenant | None
+    request: web.Request
+    tokens: Tokens
+
+    @property
+    def me(self) -> Tenant:
+        assert self.tenant is not None
+        return self.tenant
+
+
+Handler = Callable[[Call], Awaitable[web.Response]]
+
+
+def bearer(request: web.Request) -> str | None:
+    raw = request.headers.get("Authorization", "")
+    return raw[7:].strip() or None if raw.lower().startswith("bearer ") else None
+
+
+def wrap(
+    service: Service, tokens: Tokens, name: str, handler: Handler, *, auth: bool = False
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        note = {"dialect": "textverified", "action": name, "result": "ok"}
+        request[REQUEST_NOTE] = note
+        try:
+            tenant = None
+            if not auth:
+                token = bearer(request)
+                key = tokens.key(token) if token else None
+                if key is None:
+                    raise e.BadKey()
+                tenant = service.tenant(key)
+            return await handler(Call(service, tenant, request, tokens))
+        except Refusal as refused:
+            note["result"] = "bad_request"
+            return error(*refused.reply)
+        except e.DomainError as failure:
+            note["result"] = type(failure).__name__
+            return error(*reply_for(failure))
+        except Exception:
+            note["result"] = "internal"
+            log.exception("textverified %s failed", name)
+            return error(*ERRORS[e.DomainError])
+
+    return handle
