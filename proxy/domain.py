@@ -208,6 +208,7 @@ class RentedNumber:
     balance_after: Decimal | None = None  # the account balance the vendor reported
     returning_customer: bool = False
     carrier: str | None = None  # the carrier it was bought on, where the order insisted
+    country: str = "us"  # the order's country (the provider sells it: routing checked)
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,7 @@ class Activation:
     code_at: float | None = None
     checked_at: float = 0.0  # last time the upstream was asked about it
     carrier: str | None = None  # the carrier the client chose and got (None: any)
+    country: str = "us"  # ISO 3166 alpha-2 of the number
     receipt: Receipt | None = field(default=None, compare=False)  # only on a fresh purchase
 
     def evolve(self, **changes: object) -> Activation:

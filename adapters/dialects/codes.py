@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from . import countries
+
 # SMS-Activate code -> the vendor's api_name (docs/vendor/sms-activate-protocol.md §8.1).
 SERVICE_CODES: dict[str, str] = {
     "wa": "whatsapp",
@@ -49,19 +51,8 @@ SERVICE_CODES: dict[str, str] = {
 
 USA = 187
 USA_ALIASES = frozenset({"", "187", "any", "all", "12"})  # D1: 12 is "USA (virtual)"
-# SMS-Activate country ids -> ISO 3166 (docs/vendor/sms-activate-protocol.md); others
-# answer NO_NUMBERS as before (D1), unless a configured provider serves them
-SA_COUNTRIES: Mapping[str, str] = {
-    "0": "ru",
-    "1": "ua",
-    "2": "kz",
-    "6": "id",
-    "16": "gb",
-    "22": "in",
-    "36": "ca",
-    "43": "de",
-    "78": "fr",
-}
+# SMS-Activate country ids -> ISO 3166: adapters/dialects/countries.py (one table)
+SA_COUNTRIES: Mapping[str, str] = countries.BY_SMS_ACTIVATE
 
 # SMS-Activate operator names -> vendor carriers (D6)
 OPERATORS: dict[str, str] = {
@@ -113,20 +104,8 @@ class Vocabulary:
 
 # -- 5sim (docs/vendor/5sim-protocol.md §7, decisions F1, F2, F10) ----------------------
 FIVESIM_COUNTRY = "usa"
-# 5sim country slugs -> ISO 3166, for those a configured provider may sell (docs/routing.md)
-FIVESIM_ISO: Mapping[str, str] = {
-    "usa": "us",
-    "any": "us",
-    "england": "gb",
-    "germany": "de",
-    "france": "fr",
-    "russia": "ru",
-    "ukraine": "ua",
-    "kazakhstan": "kz",
-    "indonesia": "id",
-    "india": "in",
-    "canada": "ca",
-}
+# 5sim country slugs -> ISO 3166 (countries.py)
+FIVESIM_ISO: Mapping[str, str] = countries.BY_FIVESIM
 FIVESIM_COUNTRIES = frozenset(
     """
 any afghanistan albania algeria angola anguilla antiguaandbarbuda argentina armenia aruba

@@ -268,9 +268,9 @@ class Renter:
                 rented = await self._attempt(account, order, many)
         except NumberTaken:
             rented = await self._attempt(account, order, many)  # a second race is the answer
-        if order.carrier and order.keep_carrier:  # the vendor sold on that carrier or not at all
-            rented = [replace(r, carrier=order.carrier) for r in rented]
-        return rented
+        carrier = order.carrier if order.carrier and order.keep_carrier else None
+        # the vendor sold on that carrier or not at all; in the order's country, always
+        return [replace(r, carrier=carrier, country=order.country) for r in rented]
 
 
 async def keep(
@@ -296,6 +296,7 @@ async def keep(
         multiple_sms=bool(multiple_sms),
         checked_at=now,
         carrier=r.carrier,
+        country=r.country,
     )
     stored = await ctx.store.add(activation)
     if multiple_sms is None:

@@ -120,6 +120,7 @@ CREATE INDEX outbox_tenant ON outbox (tenant, state, id);
         "the carrier an activation was bought on",
         "ALTER TABLE activations ADD COLUMN carrier TEXT",
     ),
+    (3, "the country of an activation's number", "ALTER TABLE activations ADD COLUMN country TEXT"),
 )
 
 

@@ -44,6 +44,7 @@ COLUMNS = (
     "code_at",
     "checked_at",
     "carrier",
+    "country",
 )
 OPEN = tuple(s.value for s in ActivationStatus if s.is_open)
 
@@ -66,6 +67,7 @@ def activation_row(a: Activation) -> tuple[object, ...]:
         a.code_at,
         a.checked_at,
         a.carrier,
+        a.country,
     )
 
 
@@ -88,6 +90,7 @@ def activation_from(r: Row) -> Activation:
         code_at=r["code_at"],
         checked_at=r["checked_at"],
         carrier=r["carrier"],
+        country=r["country"] or "us",
     )
 
 

@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS activations (
     upstream_viewed INTEGER NOT NULL,
     code_at REAL,
     checked_at REAL NOT NULL,
-    carrier TEXT
+    carrier TEXT,
+    country TEXT
 );
 CREATE INDEX IF NOT EXISTS activations_owner_status ON activations (owner, status);
 DROP INDEX IF EXISTS activations_upstream;
@@ -215,6 +216,8 @@ class SqliteStore:
         activation_columns = {r[1] for r in self._db.execute("PRAGMA table_info(activations)")}
         if "carrier" not in activation_columns:  # a file from before carriers were kept
             self._db.execute("ALTER TABLE activations ADD COLUMN carrier TEXT")
+        if "country" not in activation_columns:  # a file from before countries were kept
+            self._db.execute("ALTER TABLE activations ADD COLUMN country TEXT")
         counted = self._db.execute(
             "SELECT 1 FROM sqlite_master WHERE name='activation_counts'"
         ).fetchone()

@@ -286,9 +286,12 @@ async def test_migrate_brings_the_schema_up_to_date_once(tmp_path: Path) -> None
             "SMSPROXY_POSTGRES_SCHEMA": schema,
         }
         first = run_cli(tmp_path, env, "migrate")
-        assert (first.returncode, first.stdout) == (0, "applied 1, 2; the schema is at version 2\n")
+        assert (first.returncode, first.stdout) == (
+            0,
+            "applied 1, 2, 3; the schema is at version 3\n",
+        )
         again = run_cli(tmp_path, env, "migrate")
-        assert again.stdout == "the schema is at version 2: nothing to apply\n"
+        assert again.stdout == "the schema is at version 3: nothing to apply\n"
     half = run_cli(tmp_path, {"SMSPROXY_REPLICAS": "2"}, "migrate")
     assert (half.returncode, half.stderr) == (
         2,

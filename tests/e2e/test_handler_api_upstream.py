@@ -263,7 +263,9 @@ async def test_a_country_only_one_provider_serves_is_routed_there(tmp_path: Path
             async def rentals(url: str) -> int:
                 return len((await http.get(url + "/_sandbox/rentals")).json()["rentals"])
 
-            assert (await buy("16")).startswith("ACCESS_NUMBER:")  # GB: only gamma sells it
+            gb = await buy("16")
+            assert gb.startswith("ACCESS_NUMBER:")  # GB: only gamma sells it
+            assert gb.split(":")[2].startswith("44")  # shown with the country's calling code
             assert (await rentals(us_url), await rentals(gb_url)) == (0, 1)
             assert (await buy("187")).startswith("ACCESS_NUMBER:")  # the USA: alpha first
             assert (await rentals(us_url), await rentals(gb_url)) == (1, 1)
@@ -273,9 +275,23 @@ async def test_a_country_only_one_provider_serves_is_routed_there(tmp_path: Path
             bearer = {"Authorization": f"Bearer {CLIENT}"}
             england = await http.get(five + "/england/any/whatsapp", headers=bearer)
             assert england.status_code == 200, england.text  # 5sim's slug, the same route
+            assert (england.json()["country"], england.json()["phone"][:3]) == ("england", "+44")
             germany = await http.get(five + "/germany/any/whatsapp", headers=bearer)
             assert (germany.status_code, germany.text) == (400, "no free phones")
             assert (await rentals(us_url), await rentals(gb_url)) == (1, 2)
+            onlinesim = str(proxy.make_url("/api/getNum.php"))
+            clock.advance(1)  # the GB vendor's rent window: two were bought this second
+            sim = await http.get(
+                onlinesim,
+                params={"apikey": CLIENT, "service": "whatsapp", "country": "44", "number": "1"},
+            )
+            assert sim.json().get("number", "").startswith("+44"), sim.text  # GB's calling code
+            state = await http.get(
+                str(proxy.make_url("/api/getState.php")),
+                params={"apikey": CLIENT, "tzid": str(sim.json()["tzid"])},
+            )
+            assert state.json()[0]["country"] == 44
+            assert (await rentals(us_url), await rentals(gb_url)) == (1, 3)
     finally:
         for server in (proxy, gb_server, gb_vendor, us_vendor):
             await server.close()

@@ -7,7 +7,7 @@ from typing import Any
 
 from proxy.domain import Activation, ActivationStatus
 
-from .. import codes
+from .. import codes, countries
 
 S = ActivationStatus
 
@@ -41,7 +41,7 @@ def sms_list(a: Activation) -> list[dict[str, Any]]:
 def order_json(a: Activation, now: float) -> dict[str, Any]:
     return {
         "id": a.id,
-        "phone": "+1" + a.number,
+        "phone": "+" + countries.international(a),
         "operator": codes.FIVESIM_OPERATOR_OF.get(a.carrier or "", "any"),  # F16
         "product": codes.fivesim_slug(a.service),
         "price": float(a.cost),
@@ -51,5 +51,5 @@ def order_json(a: Activation, now: float) -> dict[str, Any]:
         "created_at": rfc3339(a.created_at),
         "forwarding": False,
         "forwarding_number": "",
-        "country": codes.FIVESIM_COUNTRY,
+        "country": countries.of(a).fivesim,
     }

@@ -11,22 +11,13 @@ from aiohttp import web
 
 from proxy.domain import Activation, ActivationStatus, Order
 
+from .. import countries
 from ..base import TRUE, json_response, positive_int
 from .frame import Call, Method, Word, answer
 
 S = ActivationStatus
-# OnlineSIM names countries by their phone code
-PHONE_CODES: Mapping[str, str] = {
-    "1": "us",
-    "7": "ru",
-    "44": "gb",
-    "49": "de",
-    "33": "fr",
-    "380": "ua",
-    "62": "id",
-    "91": "in",
-}
-COUNTRY_NAMES = {"us": "USA"}
+# OnlineSIM names countries by their calling code (countries.py: one table)
+PHONE_CODES: Mapping[str, str] = countries.BY_CALLING_CODE
 
 
 def _money(value: Decimal) -> float:
@@ -61,10 +52,10 @@ def state_of(a: Activation) -> str:
 
 def operation(a: Activation, call: Call, now: float) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "country": 1,
+        "country": int(countries.of(a).calling_code),
         "sum": _money(a.cost),
         "service": a.service,
-        "number": "+1" + a.number,
+        "number": "+" + countries.international(a),
         "response": state_of(a),
         "tzid": a.id,
         "time": max(0, int(a.end_time - now)),
@@ -91,7 +82,7 @@ async def get_num(call: Call) -> web.Response:
     country = _country(call)
     a = await call.service.rent(call.tenant, Order((service,), country=country))
     if call.params.get("number", "").lower() in TRUE:
-        return answer(tzid=a.id, number="+1" + a.number)
+        return answer(tzid=a.id, number="+" + countries.international(a))
     return answer(tzid=a.id)
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 from proxy.domain import Activation, ActivationStatus, Offer
 from proxy.errors import NotFound
 
+from .. import countries
 from ..base import boolean, json_response, listing, text_response
 from ..codes import COUNTRIES, OPERATOR_NAMES, USA, USA_ALIASES
 from . import params as p
@@ -20,7 +21,7 @@ CURRENCY_USD = 840
 
 
 def phone(a: Activation) -> str:
-    return "1" + a.number
+    return countries.international(a)
 
 
 def money(value: Decimal) -> str:
@@ -58,7 +59,7 @@ async def get_number_v2(call: Call) -> web.Response:
             "phoneNumber": phone(a),
             "activationCost": money(a.cost),
             "currency": CURRENCY_USD,
-            "countryCode": str(USA),
+            "countryCode": str(countries.of(a).sms_activate),
             "canGetAnotherSms": a.multiple_sms,
             "activationTime": when(a.created_at),
             "activationOperator": order.carrier.replace("&", "") if order.carrier else "any",
@@ -149,8 +150,8 @@ async def get_active_activations_rows(call: Call) -> list[dict[str, object]]:
             "activationTime": when(a.created_at),
             "discount": "0.00",
             "repeated": "0",
-            "countryCode": str(USA),
-            "countryName": "USA",
+            "countryCode": str(countries.of(a).sms_activate),
+            "countryName": countries.of(a).short_name,
             "canGetAnotherSms": "1" if a.multiple_sms else "0",
             "currency": CURRENCY_USD,
         }

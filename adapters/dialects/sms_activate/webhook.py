@@ -8,7 +8,8 @@ from typing import Any
 
 from proxy.domain import Activation
 
-from ..codes import USA, Vocabulary
+from .. import countries
+from ..codes import Vocabulary
 
 
 def webhook_body(activation: Activation, vocab: Vocabulary) -> dict[str, Any]:
@@ -19,6 +20,6 @@ def webhook_body(activation: Activation, vocab: Vocabulary) -> dict[str, Any]:
         "service": vocab.code(activation.service),
         "text": activation.code,
         "code": activation.code,
-        "country": USA,
+        "country": countries.of(activation).sms_activate,
         "receivedAt": datetime.fromtimestamp(received, UTC).strftime("%Y-%m-%d %H:%M:%S"),
     }

@@ -12,17 +12,18 @@ from proxy import errors as e
 from proxy.domain import Activation, ActivationStatus, Offer, Order
 from proxy.inputs import parse_price
 
+from .. import countries
 from ..base import first, json_response, positive_int
 from .frame import Call, Endpoint, Failure
 
 S = ActivationStatus
 US = {"id": 1, "name": "United States", "short_name": "US", "cc": "1", "region": "Americas"}
-COUNTRIES: Mapping[str, str] = {"1": "us", "united states": "us", "us": "us", "usa": "us"}
+COUNTRIES: Mapping[str, str] = countries.BY_SMSPOOL  # ids, names and ISO codes
 
 
 def _country(call: Call) -> str:
     raw = (call.params.get("country") or "1").strip().lower()
-    iso = COUNTRIES.get(raw) or (raw if len(raw) == 2 and raw.isalpha() else None)
+    iso = COUNTRIES.get(raw)
     if iso is None:
         raise e.CountryNotServed()
     return iso
@@ -78,7 +79,7 @@ async def balance(call: Call) -> web.Response:
     return json_response({"balance": f"{await call.service.balance(call.me):.2f}"})
 
 
-async def countries(_call: Call) -> web.Response:
+async def country_list(_call: Call) -> web.Response:
     return json_response([{"ID": US["id"], **{k: v for k, v in US.items() if k != "id"}}])
 
 
@@ -112,12 +113,12 @@ async def purchase(call: Call) -> web.Response:
     return json_response(
         {
             "success": 1,
-            "number": "1" + a.number,
-            "cc": "1",
+            "number": countries.international(a),
+            "cc": countries.of(a).calling_code,
             "phonenumber": a.number,
             "order_id": str(a.id),
             "orderid": str(a.id),
-            "country": US["name"],
+            "country": countries.of(a).name,
             "service": name,
             "pool": 1,
             "expires_in": max(0, int(a.end_time - now)),
@@ -181,7 +182,7 @@ async def archive(call: Call) -> web.Response:
 # path -> (endpoint, whether it needs the key)
 ENDPOINTS: Mapping[str, tuple[Endpoint, bool]] = {
     "request/balance": (balance, True),
-    "country/retrieve_all": (countries, False),
+    "country/retrieve_all": (country_list, False),
     "service/retrieve_all": (services, False),
     "request/price": (price, True),
     "purchase/sms": (purchase, True),

@@ -154,4 +154,3 @@ ROUTES: tuple[tuple[str, str, str, Handler], ...] = (
     ("POST", "/verifications/{id}/cancel", "cancel", cancel),
     ("GET", "/sms", "sms", sms),
 )
-
