@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
 from aiohttp import web
 
 from proxy.service import Service
@@ -10,7 +13,7 @@ from . import fivesim, onlinesim, smspool, textverified, v1
 from .codes import Vocabulary
 from .getatext_legacy import GETATEXT_LEGACY
 from .sms_activate import SMS_ACTIVATE, Flavour, make_handler
-from .sms_activate.clones import families
+from .sms_activate.clones import daisy_multi_reserve, families
 
 HANDLER = "/stubs/handler_api.php"
 
@@ -22,6 +25,21 @@ DIALECTS: dict[str, Flavour] = {
     **{f"/{name}": flavour for name, flavour in CLONES.items()},
 }
 DEFAULT_HANDLER = {"sms-activate": SMS_ACTIVATE, "getatext": GETATEXT_LEGACY, **CLONES}
+
+
+def with_action(
+    handler: Callable[[web.Request], Awaitable[web.Response]], action: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A path that stands for one handler_api action (`/stubs/multi/reserve`); its key
+    may come as `apikey`, as DaisySMS spells it there."""
+
+    async def handle(request: web.Request) -> web.Response:
+        query = {"action": action}
+        if "apikey" in request.query and "api_key" not in request.query:
+            query["api_key"] = request.query["apikey"]
+        return await handler(request.clone(rel_url=request.rel_url.update_query(query)))
+
+    return handle
 
 
 def mount(
@@ -40,6 +58,11 @@ def mount(
         handler = make_handler(flavour, service, vocab)
         app.router.add_route("GET", prefix + HANDLER, handler)
         app.router.add_route("POST", prefix + HANDLER, handler)
+    daisy = CLONES["daisysms"]
+    reserve = make_handler(replace(daisy, actions={"reserve": daisy_multi_reserve}), service, vocab)
+    for path in ("/daisysms/stubs/multi/reserve", "/stubs/multi/reserve"):
+        app.router.add_route("GET", path, with_action(reserve, "reserve"))
+        app.router.add_route("POST", path, with_action(reserve, "reserve"))
     root = make_handler(DEFAULT_HANDLER[default_dialect], service, vocab)
     for path in (HANDLER, "/" + HANDLER):  # tolerate a doubled slash from base URLs ending in /
         app.router.add_route("GET", path, root)

@@ -120,3 +120,21 @@ async def test_a_family_can_be_the_default_handler(tmp_path: Path) -> None:
         assert await world.text(action="getNumber", service="wa", max_price="0.10") == (
             "MAX_PRICE_EXCEEDED"
         )
+
+
+async def test_daisysms_reserves_several_numbers_at_once(world: World) -> None:
+    r = await world.http.get(
+        world.proxy + "/daisysms/stubs/multi/reserve",
+        params={"apikey": DEMO, "service": "wa", "count": "2"},
+    )
+    rows = r.json()
+    assert [row["price"] for row in rows] == ["0.55", "0.55"]
+    assert len({row["phone"] for row in rows}) == 2
+    for row in rows:
+        assert await world.text(action="getStatus", id=row["id"]) == "STATUS_WAIT_CODE"
+    await world.tick(1)
+    refused = await world.http.get(
+        world.proxy + "/stubs/multi/reserve",
+        params={"apikey": DEMO, "service": "wa", "max_price": "0.10"},
+    )
+    assert refused.text == "MAX_PRICE_EXCEEDED"  # nothing bought: DaisySMS's own token

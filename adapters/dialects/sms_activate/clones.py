@@ -12,7 +12,7 @@ from aiohttp import web
 
 from proxy import errors as e
 
-from ..base import json_response, text_response
+from ..base import json_response, positive_int, text_response
 from . import actions as a
 from . import params as p
 from .frame import Action, Call, Flavour
@@ -46,6 +46,26 @@ async def daisy_get_number(call: Call) -> web.Response:
     answer = text_response(f"ACCESS_NUMBER:{bought.id}:{a.phone(bought)}")
     answer.headers["X-Price"] = a.money(bought.cost)
     return answer
+
+
+MULTI_RESERVE_MAX = 10
+
+
+async def daisy_multi_reserve(call: Call) -> web.Response:
+    """`/daisysms/stubs/multi/reserve?service=…&count=…`: several numbers, one purchase
+    each, in order; stops at the first refusal (its token when nothing was bought).
+    Shape Unconfirmed: `[{"id","phone","price"}]`."""
+    count = min(positive_int(call.params.get("count")) or 1, MULTI_RESERVE_MAX)
+    bought: list[dict[str, str]] = []
+    for _ in range(count):
+        try:
+            a_ = await call.service.rent(call.tenant, p.order(call.params, call.vocab))
+        except e.DomainError:
+            if not bought:
+                raise
+            break
+        bought.append({"id": str(a_.id), "phone": a.phone(a_), "price": a.money(a_.cost)})
+    return json_response(bought)
 
 
 DAISY_TOKENS: TokenTable = {
