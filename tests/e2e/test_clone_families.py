@@ -138,3 +138,13 @@ async def test_daisysms_reserves_several_numbers_at_once(world: World) -> None:
         params={"apikey": DEMO, "service": "wa", "max_price": "0.10"},
     )
     assert refused.text == "MAX_PRICE_EXCEEDED"  # nothing bought: DaisySMS's own token
+
+
+async def test_a_long_term_rental_is_refused_never_sold_short(world: World) -> None:
+    """DaisySMS's `ltr=1` asks for a number kept for days: an ordinary 20-minute
+    activation is not what was asked for, so nothing is bought."""
+    for family in ("daisysms", "sms-activate"):
+        answer = await text(world, family, action="getNumber", service="wa", ltr="1")
+        assert answer == "NO_NUMBERS"
+    rentals = (await world.http.get(world.sandbox + "/_sandbox/rentals")).json()["rentals"]
+    assert rentals == []

@@ -68,6 +68,8 @@ def order(
         raise NoNumbers("call forwarding not offered")
     if boolean(params.get("forward")) or params.get("activationType") in ("1", "2"):
         raise NoNumbers("only SMS activations are offered")
+    if boolean(params.get("ltr")):  # DaisySMS's long-term rental: refused, never downgraded
+        raise NoNumbers("long-term rentals are not offered here")
     for prefix in listing(params.get("phoneException")):
         if not PHONE_PREFIX.match(prefix):
             raise Answer("WRONG_EXCEPTION_PHONE")
