@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from decimal import Decimal
 from pathlib import Path
 
-from proxy.domain import Activation, ActivationStatus, Purchase, PurchaseState
+from proxy.domain import ActivationStatus, Purchase, PurchaseState
 from proxy.store.sqlite import SqliteStore
 
+from .test_store_contract import activation
+
 S = ActivationStatus
-
-
-def activation(owner: str = "owner-a", upstream_id: int = 1) -> Activation:
-    return Activation(
-        id=0,
-        provider="getatext",
-        upstream_id=upstream_id,
-        owner=owner,
-        number="2125550100",
-        service="whatsapp",
-        cost=Decimal("0.55"),
-        status=S.WAITING,
-        created_at=1000.0,
-        end_time=2200.0,
-    )
 
 
 async def test_counts_follow_every_write(tmp_path: Path) -> None:
