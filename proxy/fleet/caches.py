@@ -62,8 +62,9 @@ class SharedFlight(Generic[K, V]):
         base = f"{self._prefix}:{_digest(key)}"
         lease, result = f"{base}:lease", f"{base}:result"
         try:
-            await self._redis.delete(result)  # a result is for those who waited for it
             leader = await self._redis.set(lease, "1", nx=True, px=round(LEASE_SECONDS * 1000))
+            if leader:  # an earlier flight's result is not this one's
+                await self._redis.delete(result)
         except AWAY:
             return await work()
         if leader:
