@@ -25,9 +25,13 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.dialects import CLONES
 from adapters.dialects.fivesim import ROUTES as FIVESIM_ROUTES
 from adapters.dialects.getatext_legacy import ACTIONS as GAT_ACTIONS
+from adapters.dialects.onlinesim.methods import METHODS as ONLINESIM_METHODS
 from adapters.dialects.sms_activate import ACTIONS as SA_ACTIONS
+from adapters.dialects.smspool.endpoints import ENDPOINTS as SMSPOOL_ENDPOINTS
+from adapters.dialects.textverified.routes import ROUTES as TEXTVERIFIED_ROUTES
 from adapters.dialects.v1 import ROUTES as V1_ROUTES
 from proxy import config
 from proxy.app import build_app
@@ -382,3 +386,95 @@ def test_the_fuzzers_ran(stack: Stack) -> None:
     """Runs last in this module: the examples really reached the proxy."""
     assert stack.answers >= 4 * EXAMPLES
     assert len(stack.statuses) > 2  # a spread of answers, not one refusal repeated
+
+
+# -- the SMS-Activate clone families and the REST dialects added with them --------------------
+FEWER = settings(FUZZ, max_examples=300)
+
+
+@FEWER
+@given(
+    family=st.sampled_from(sorted(CLONES)),
+    request=st.data(),
+)
+def test_clone_families_fuzz(stack: Stack, family: str, request: st.DataObject) -> None:
+    actions = sorted(CLONES[family].actions) + sorted(CLONES[family].aliases)
+    drawn = request.draw(handler_api_requests(actions))
+    send_handler_api(stack, f"/{family}/stubs/handler_api.php", drawn)
+
+
+ONLINESIM_NAMES = ["service", "country", "tzid", "number", "ban", "msg_list", "message_to_code"]
+
+
+@FEWER
+@given(
+    method=st.sampled_from([*sorted(ONLINESIM_METHODS)] * 3) | segments,
+    key=keys,
+    params=st.dictionaries(st.sampled_from(ONLINESIM_NAMES), values, max_size=4),
+    as_json=st.booleans(),
+)
+def test_onlinesim_fuzz(
+    stack: Stack, method: str, key: str, params: dict[str, str], as_json: bool
+) -> None:
+    path = f"/api/{quote(method, safe='')}.php"
+    fields = {"apikey": key, **params}
+    r = stack.send("POST", path, json=fields) if as_json else stack.send("GET", path, params=fields)
+    if r.status_code == 200 and r.headers["Content-Type"].startswith("application/json"):
+        answer = r.json()
+        assert isinstance(answer, list) or answer.get("response") != "TRY_AGAIN_LATER", answer
+
+
+SMSPOOL_NAMES = ["country", "service", "orderid", "order_id", "max_price", "pool"]
+
+
+@FEWER
+@given(
+    path=st.sampled_from(sorted(SMSPOOL_ENDPOINTS)),
+    prefix=st.sampled_from(["/smspool/", "/api/", "/"]),
+    key=keys,
+    params=st.dictionaries(st.sampled_from(SMSPOOL_NAMES), values, max_size=4),
+    post=st.booleans(),
+)
+def test_smspool_fuzz(
+    stack: Stack, path: str, prefix: str, key: str, params: dict[str, str], post: bool
+) -> None:
+    fields = {"key": key, **params}
+    if post:
+        r = stack.send("POST", prefix + path, data=fields)
+    else:
+        r = stack.send("GET", prefix + path, params=fields)
+    if r.headers.get("Content-Type", "").startswith("application/json"):
+        answer = r.json()
+        assert not (isinstance(answer, dict) and answer.get("type") == "TRY_AGAIN"), answer
+
+
+@FEWER
+@given(
+    route=st.sampled_from(TEXTVERIFIED_ROUTES),
+    draw=st.data(),
+    authenticated=st.booleans(),
+    body=v1_bodies,
+)
+def test_textverified_fuzz(
+    stack: Stack,
+    route: tuple[str, str, str, Any],
+    draw: st.DataObject,
+    authenticated: bool,
+    body: bytes,
+) -> None:
+    method, pattern, *_ = route
+    path = "/api/pub/v2" + re.sub(
+        r"\{[^}]+\}", lambda _m: quote(draw.draw(segments), safe=""), pattern
+    )
+    headers = {"Content-Type": "application/json"}
+    if authenticated:
+        token = stack.send(
+            "POST", "/api/pub/v2/auth", headers={"X-API-KEY": DEMO, "X-API-USERNAME": "fuzz"}
+        ).json()["token"]
+        headers["Authorization"] = f"Bearer {token}"
+    else:
+        token = draw.draw(weird_text.filter(lambda t: t.isascii() and t.isprintable()))
+        headers["Authorization"] = f"Bearer {token.strip() or 'none'}"
+    r = stack.send(method, path, content=body, headers=headers)
+    if r.headers.get("Content-Type", "").startswith("application/json") and r.status_code >= 400:
+        assert r.json()["errorCode"] != "InternalServerError", r.text

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from proxy.service import Service
 
-from .frame import Tokens, wrap
+from .frame import Tokens, error, wrap
 from .routes import ROUTES, authenticate
 
 PREFIXES = ("", "/textverified")
@@ -21,3 +21,9 @@ def mount(app: web.Application, service: Service) -> None:
         app.router.add_post(base + "/auth", wrap(service, tokens, "auth", authenticate, auth=True))
         for method, path, name, handler in ROUTES:
             app.router.add_route(method, base + path, wrap(service, tokens, name, handler))
+        app.router.add_route("*", base + "/{tail:.*}", not_found)
+
+
+async def not_found(_request: web.Request) -> web.Response:
+    """A path or method this API does not have, in its own error shape."""
+    return error(404, "NotFound", "No such endpoint.")
