@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -23,6 +23,7 @@ from .config import Settings, fingerprint_secret
 from .domain import Timeouts
 from .errors import DomainError
 from .fleet.caches import RedisCaches
+from .fleet.cooldowns import SharedCooldowns
 from .fleet.pacer import RedisPacer
 from .keys import ACCESS_LOG, METRICS, SERVICE, SETTINGS
 from .metrics import Metrics
@@ -224,7 +225,13 @@ def build_app(
             await service.refresh_keys()
             keys = asyncio.create_task(upkeep(service))
         if redis is not None or isinstance(store, PostgresStore):
-            fleet = asyncio.create_task(fleet_upkeep(pacer, store, caches))
+            syncs = []
+            if caches is not None:
+                syncs.append(caches.sync)
+            if redis is not None:
+                shared = SharedCooldowns(redis, settings.redis_prefix, service.router)
+                syncs.append(lambda: shared.sync(service.clock.now()))
+            fleet = asyncio.create_task(fleet_upkeep(pacer, store, syncs))
         yield
         for task in (lag, keys, fleet):
             if task is not None:
@@ -267,17 +274,19 @@ async def upkeep(service: Service) -> None:
 
 
 async def fleet_upkeep(
-    pacer: Pacer | RedisPacer, store: ActivationStore, caches: RedisCaches | None
+    pacer: Pacer | RedisPacer,
+    store: ActivationStore,
+    syncs: Sequence[Callable[[], Awaitable[None]]],
 ) -> None:
-    """A replica's share of the fleet's work: say it is alive and take in the others'
-    negative cache entries (every HEARTBEAT_SECONDS), and mark pending purchases of
-    replicas that died as unknown (every minute)."""
+    """A replica's share of the fleet's work: say it is alive and take in what the
+    others shared (negative cache entries, routing cooldowns) every HEARTBEAT_SECONDS,
+    and mark pending purchases of replicas that died as unknown (every minute)."""
     beats = 0
     while True:
         if isinstance(pacer, RedisPacer):
             await pacer.heartbeat()
-        if caches is not None:
-            await caches.sync()
+        for sync in syncs:
+            await sync()
         if isinstance(store, PostgresStore) and beats % STALE_EVERY == 0:
             try:
                 await store.mark_stale()

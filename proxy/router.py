@@ -87,6 +87,8 @@ class Router:
         self._cool_until: dict[str, float] = {}  # account name -> when it may serve again
         self._outcomes: dict[str, deque[tuple[float, bool]]] = {}  # recent (time, ok)
         self._unfunded: dict[str, _Unfunded] = {}  # account name -> its balance watch
+        # told of every cooldown set or lifted (the fleet shares them: proxy/fleet)
+        self.listener: Callable[[str, float | None], None] | None = None
 
     def candidates(self, accounts: Sequence[UpstreamAccount]) -> list[UpstreamAccount]:
         """The accounts in priority order, those cooling down left out, unless all are:
@@ -118,7 +120,9 @@ class Router:
             # due at once: the first read after the refusal is the baseline
             self._unfunded[account.name] = _Unfunded(self._now() - FUNDS_PROBE_SECONDS)
         if seconds > 0:
-            self._cool_until[account.name] = self._now() + seconds
+            self._cool_until[account.name] = until = self._now() + seconds
+            if self.listener is not None:
+                self.listener(account.name, until)
             report = log.error if step.loud else log.warning
             report(
                 "provider %s cools down for %.0f s: %s",
@@ -129,9 +133,15 @@ class Router:
         return step.go_on
 
     def succeeded(self, account: UpstreamAccount) -> None:
-        self._cool_until.pop(account.name, None)
+        if self._cool_until.pop(account.name, None) is not None and self.listener is not None:
+            self.listener(account.name, None)
         self._unfunded.pop(account.name, None)
         self._record(account, ok=True)
+
+    def adopt(self, name: str, until: float) -> None:
+        """A cooldown another replica set: the later end wins."""
+        if until > self._cool_until.get(name, 0.0):
+            self._cool_until[name] = until
 
     def funds_seen(self, account: UpstreamAccount, balance: Decimal) -> None:
         """A balance read of the account. The first one after a no-funds refusal is the

@@ -123,7 +123,9 @@ class Service:
         tenant = self._identity.tenant(api_key)
         policy = tenant.policy
         if policy is not None and policy.rate_per_second:
-            wait = self._rates.admit(policy.tenant, policy.rate_per_second)
+            # replicas each allow their share: clients spread over them get the rate
+            share = policy.rate_per_second / max(getattr(self._ctx.pacer, "alive", 1), 1)
+            wait = self._rates.admit(policy.tenant, share)
             if wait:
                 self._ctx.observer.tenant_refused(policy.tenant, "rate")
                 raise TenantRateLimited(wait)

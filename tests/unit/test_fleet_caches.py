@@ -1,5 +1,5 @@
-"""The fleet's caches on a real Redis (the machine's, a key prefix of the test's own):
-two instances stand for two replicas."""
+"""The fleet's caches and routing cooldowns on a real Redis (the machine's, a key prefix
+of the test's own): two instances stand for two replicas."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from proxy import errors as e
+from proxy.domain import UpstreamAccount
 from proxy.fleet.caches import RedisCaches
+from proxy.fleet.cooldowns import SharedCooldowns
+from proxy.router import Router
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -108,3 +112,20 @@ async def test_redis_away_leaves_each_replica_its_own_caches() -> None:
     assert loads == 1  # the in-process cache took over
     assert await caches.flight("status").do(1, load) == 7
     await away.aclose()
+
+
+async def test_a_cooldown_reaches_the_other_replicas(redis: Redis) -> None:
+    clock = Wall()
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    here, there = Router(clock), Router(clock)
+    ours, theirs = SharedCooldowns(redis, prefix, here), SharedCooldowns(redis, prefix, there)
+    alpha = UpstreamAccount("alpha", "k", "", priority=1)
+    beta = UpstreamAccount("beta", "k", "", priority=2)
+    assert here.failed(alpha, e.Maintenance())  # 60 s of cooldown, here
+    await ours.settle()
+    assert there.candidates([alpha, beta]) == [alpha, beta]
+    await theirs.sync(clock.now)
+    assert there.candidates([alpha, beta]) == [beta]  # cooling on the other replica too
+    here.succeeded(alpha)  # it serves again: the shared entry goes
+    await ours.settle()
+    assert await redis.hgetall(f"{prefix}:cooldowns") == {}
