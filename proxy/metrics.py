@@ -36,7 +36,20 @@ log = logging.getLogger("smsproxy.metrics")
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no panel reads *_created
 VERSION = "0.1.0"
 
-DIALECTS = ("sms-activate", "getatext", "5sim", "v1")
+DIALECTS = (
+    "sms-activate",
+    "getatext",
+    "herosms",
+    "smshub",
+    "daisysms",
+    "grizzly",
+    "smsbower",
+    "5sim",
+    "v1",
+    "onlinesim",
+    "smspool",
+    "textverified",
+)
 RESULTS = (
     "ok",
     *sorted(
@@ -46,11 +59,16 @@ RESULTS = (
             errors.BadKey,
             errors.NoNumbers,
             errors.NoBalance,
+            errors.OverBudget,
+            errors.CountryNotAllowed,
+            errors.CountryNotServed,
             errors.BadService,
+            errors.ServiceNotAllowed,
             errors.ServiceUnavailable,
             errors.ApprovalRequired,
             errors.MaxPriceExceeded,
             errors.RentalLimit,
+            errors.TenantCap,
             errors.WrongCarrier,
             errors.NumberTaken,
             errors.CombinationFailed,
@@ -64,6 +82,8 @@ RESULTS = (
             errors.NotReRentable,
             errors.Maintenance,
             errors.RateLimited,
+            errors.TenantRateLimited,
+            errors.StoreUnavailable,
             errors.UpstreamUnavailable,
             errors.UpstreamRejected,
             errors.OutcomeUnknown,

@@ -144,6 +144,13 @@ async def test_fifty_concurrent_purchases_against_a_budget_for_ten_buy_ten(
         assert (five.status_code, five.text) == (400, "not enough user balance")
         assert (v1.status_code, v1.json()) == (400, {"errors": "Insufficient funds"})
         assert len(await f.vendor_rentals()) == 10
+        page = (await f.http.get(f.base + "/metrics")).text
+        refused = (
+            'smsproxy_client_requests_total{action="getNumber",dialect="sms-activate",'
+            'result="OverBudget",source="proxy"} 40.0'
+        )
+        assert refused in page  # counted as the refusal it is, not as a failure
+        assert 'smsproxy_tenant_refusals_total{reason="budget",tenant="burst"} 43.0' in page
         report = await f.usage(tenant="burst")
         assert report["tenants"] == [
             {

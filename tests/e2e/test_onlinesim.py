@@ -54,6 +54,8 @@ async def test_the_onlinesimru_client_flow(world: World) -> None:
     assert (await call(numbers.stateOne, second))["response"] == "TZ_OVER_EMPTY"
     rentals = (await world.http.get(world.sandbox + "/_sandbox/rentals")).json()["rentals"]
     assert sorted(r["status"] for r in rentals) == ["cancelled", "completed"]
+    page = (await world.http.get(world.proxy + "/metrics")).text
+    assert 'action="getNum",dialect="onlinesim",result="ok",source="upstream"} 2.0' in page
 
 
 async def test_errors_are_onlinesim_words(world: World) -> None:
