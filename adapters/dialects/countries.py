@@ -22,6 +22,8 @@ class Country:
     fivesim: str
     smspool: int | None = None  # SMSPool's own id, where its clients are seen to use one
     sms_activate_name: str = ""  # SMS-Activate's `countryName`, where it differs from `name`
+    russian: str = ""  # the Russian name SMS-Activate and 5sim listings carry
+    chinese: str = ""
 
     @property
     def short_name(self) -> str:
@@ -29,7 +31,7 @@ class Country:
 
 
 TABLE: tuple[Country, ...] = (
-    Country("us", "United States", "1", 187, "usa", 1, "USA"),
+    Country("us", "United States", "1", 187, "usa", 1, "USA", "США", "美国"),
     Country("gb", "United Kingdom", "44", 16, "england", 2),
     Country("ca", "Canada", "1", 36, "canada"),
     Country("de", "Germany", "49", 43, "germany"),
@@ -63,3 +65,9 @@ def of(activation: Activation) -> Country:
 def international(activation: Activation) -> str:
     """The number with its calling code, no +: `12125550100`."""
     return of(activation).calling_code + activation.number
+
+
+def sold(isos: list[str]) -> list[Country]:
+    """The table's rows for these countries, in its order (unknown codes left out)."""
+    wanted = set(isos)
+    return [c for c in TABLE if c.iso in wanted]

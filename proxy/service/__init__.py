@@ -422,6 +422,10 @@ class Service:
             self._ctx, self._gateway, self._catalog, self._journal, tenant, activation_id
         )
 
+    def countries_sold(self) -> list[str]:
+        """Every country (ISO 3166) some configured provider sells numbers of, sorted."""
+        return sorted({c for p in self._ctx.providers.values() for c in p.countries})
+
     def provider_names(self) -> list[str]:
         return list(self._ctx.providers)
 

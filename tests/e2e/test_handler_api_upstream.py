@@ -292,6 +292,12 @@ async def test_a_country_only_one_provider_serves_is_routed_there(tmp_path: Path
             )
             assert state.json()[0]["country"] == 44
             assert (await rentals(us_url), await rentals(gb_url)) == (1, 3)
+            listed = await http.get(base, params={"api_key": CLIENT, "action": "getCountries"})
+            assert sorted(listed.json()) == ["16", "187"]  # what the providers sell
+            assert listed.json()["16"]["eng"] == "United Kingdom"
+            five_countries = await http.get(str(proxy.make_url("/v1/guest/countries")))
+            assert list(five_countries.json()) == ["usa", "england"]
+            assert five_countries.json()["england"]["prefix"] == {"+44": 1}
     finally:
         for server in (proxy, gb_server, gb_vendor, us_vendor):
             await server.close()

@@ -79,3 +79,10 @@ async def test_an_order_is_an_activation_of_every_dialect(world: World) -> None:
     assert other["type"] == "ORDER_ERROR"  # another key's order: not found
     active = await call(client(world).get_active_orders)
     assert [a["order_code"] for a in active] == [order]
+
+
+async def test_countries_are_those_the_providers_sell(world: World) -> None:
+    listed = await call(client(world).get_countries)
+    assert listed == [
+        {"ID": 1, "name": "United States", "short_name": "US", "cc": "1", "region": "Americas"}
+    ]

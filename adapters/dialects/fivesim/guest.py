@@ -10,7 +10,7 @@ from aiohttp import web
 
 from proxy.domain import Offer
 
-from .. import codes
+from .. import codes, countries
 from .errors import Refusal
 from .frame import Call, ok
 from .params import carrier_of, check_country
@@ -75,17 +75,20 @@ async def guest_prices(call: Call) -> web.Response:
     return ok({"usa": table})
 
 
-async def guest_countries(_call: Call) -> web.Response:
+async def guest_countries(call: Call) -> web.Response:
+    """The countries the configured providers sell: the four fixed keys first (clients
+    read them by position), the operators after them."""
     operators = {name: {"activation": 1} for name in ("any", *codes.FIVESIM_OPERATOR_NAMES)}
     return ok(
         {
-            "usa": {
-                "iso": {"us": 1},
-                "prefix": {"+1": 1},
-                "text_en": "USA",
-                "text_ru": "США",
-                **operators,
+            c.fivesim: {
+                "iso": {c.iso: 1},
+                "prefix": {f"+{c.calling_code}": 1},
+                "text_en": c.short_name,
+                "text_ru": c.russian or c.name,
+                **(operators if c.iso == "us" else {"any": {"activation": 1}}),
             }
+            for c in countries.sold(call.service.countries_sold())
         }
     )
 

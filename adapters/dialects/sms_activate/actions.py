@@ -230,8 +230,22 @@ async def get_top_countries(call: Call) -> web.Response:
     return json_response({"0": row})
 
 
-async def get_countries(_call: Call) -> web.Response:
-    return json_response(COUNTRIES)
+async def get_countries(call: Call) -> web.Response:
+    """The countries the configured providers sell, in SMS-Activate's shape."""
+    listing = {}
+    for c in countries.sold(call.service.countries_sold()):
+        listing[str(c.sms_activate)] = {
+            **COUNTRIES.get(str(c.sms_activate), {}),
+            "id": c.sms_activate,
+            "rus": c.russian or c.name,
+            "eng": c.short_name,
+            "chn": c.chinese or c.name,
+            "visible": 1,
+            "retry": 1,
+            "rent": 0,
+            "multiService": 1,
+        }
+    return json_response(listing)
 
 
 async def get_operators(call: Call) -> web.Response:

@@ -17,7 +17,6 @@ from ..base import first, json_response, positive_int
 from .frame import Call, Endpoint, Failure
 
 S = ActivationStatus
-US = {"id": 1, "name": "United States", "short_name": "US", "cc": "1", "region": "Americas"}
 COUNTRIES: Mapping[str, str] = countries.BY_SMSPOOL  # ids, names and ISO codes
 
 
@@ -79,8 +78,22 @@ async def balance(call: Call) -> web.Response:
     return json_response({"balance": f"{await call.service.balance(call.me):.2f}"})
 
 
-async def country_list(_call: Call) -> web.Response:
-    return json_response([{"ID": US["id"], **{k: v for k, v in US.items() if k != "id"}}])
+async def country_list(call: Call) -> web.Response:
+    """The countries the providers sell that SMSPool has an id for (others are bought by
+    name or ISO code)."""
+    return json_response(
+        [
+            {
+                "ID": c.smspool,
+                "name": c.name,
+                "short_name": c.iso.upper(),
+                "cc": c.calling_code,
+                "region": "Americas" if c.calling_code == "1" else "",
+            }
+            for c in countries.sold(call.service.countries_sold())
+            if c.smspool is not None
+        ]
+    )
 
 
 async def services(call: Call) -> web.Response:
