@@ -18,6 +18,7 @@ from aiohttp import web
 
 from proxy.cli_keys import add_commands as add_keys_commands
 from proxy.cli_migrate import add_command as add_migrate_command
+from proxy.cli_tenants import add_commands as add_tenants_commands
 from proxy.cli_usage import add_command as add_usage_command
 from proxy.logs import log_from_a_thread
 
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_keys_commands(commands)
     add_usage_command(commands)
     add_migrate_command(commands)
+    add_tenants_commands(commands)
 
     hook = commands.add_parser(
         "webhook-url", help="the webhook URL of each upstream account (a client key on stdin)"

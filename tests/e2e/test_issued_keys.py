@@ -359,5 +359,27 @@ async def test_the_walk_through_from_keys_create_to_a_budget_refusal(served: Ser
         "webhook=https://tools.example/hooks/sms; net spend 1.10"
     )
     assert key not in "".join(shown)
+
+    def tenants(*args: str) -> tuple[int, str]:
+        done = smsproxy("tenants", "--config", str(served.config), *args, cwd=served.cwd)
+        return done.returncode, done.stdout.strip() or done.stderr.strip()
+
+    assert tenants("adjust", "fleet-a", "-0.55", "--note", "goodwill") == (
+        0,
+        "tenant fleet-a: adjusted by -0.55",
+    )
+    assert await served.sa(key, action="getBalance") == "ACCESS_BALANCE:0.55"  # at once
+    assert tenants("set", "fleet-a", "--daily-budget", "2.20")[0] == 0
+
+    async def raised() -> None:
+        while await served.sa(key, action="getBalance") != "ACCESS_BALANCE:1.65":
+            await asyncio.sleep(0.05)  # a condition polled: policies are read each second
+
+    await asyncio.wait_for(raised(), 10)
+    assert tenants("list") == (
+        0,
+        "tenant fleet-a: daily_budget=2.20, rate=5/s, max_prices=whatsapp=0.60, "
+        "webhook=https://tools.example/hooks/sms",
+    )
     bad = served.keys("create", "--tenant", "x", "--daily-budget", "-5")
     assert (bad[0], bad[2].strip()) == (2, "keys: daily_budget must be an amount from 0 to 1000000")

@@ -1,0 +1,78 @@
+"""`smsproxy tenants …`: the policies of issued tenants, and adjustments to their ledger,
+on the store in `data_dir` (beside a running proxy, which reads policies every second).
+
+    smsproxy tenants set fleet-a --daily-budget 50 --rate 5/s
+    smsproxy tenants list
+    smsproxy tenants adjust fleet-a -2.50 --note "goodwill"
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from .cli_keys import add_policy_flags, money, policy_from_args, policy_lines
+from .config import Settings, load
+from .domain import LedgerEntry, LedgerReason
+from .routing_config import ConfigError
+from .service import keys as issued
+from .store.sqlite import SqliteStore
+
+ADJUST_LIMIT = 1_000_000
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tenants = commands.add_parser("tenants", help="issued tenants' limits and ledger")
+    tenants.add_argument("--config", default=None, help="TOML settings file")
+    actions = tenants.add_subparsers(dest="tenants_action", metavar="ACTION", required=True)
+    change = actions.add_parser("set", help="change a tenant's limits (the flags given)")
+    change.add_argument("tenant")
+    add_policy_flags(change)
+    actions.add_parser("list", help="every tenant with limits")
+    adjust = actions.add_parser("adjust", help="a correction in the tenant's ledger")
+    adjust.add_argument("tenant")
+    adjust.add_argument("amount", type=money, help="spend; negative credits the budget")
+    adjust.add_argument("--note", default="", help="why, for the ledger")
+    tenants.set_defaults(func=run_tenants)
+
+
+def run_tenants(args: argparse.Namespace) -> int:
+    try:
+        settings = load(Path(args.config) if args.config else None)
+        if not settings.managed_keys:
+            raise ConfigError("set managed_keys = true to keep tenants")
+    except (ConfigError, ValueError, OSError) as bad:
+        print(f"tenants: {bad}", file=sys.stderr)
+        return 2
+    return asyncio.run(_run(args, settings))
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    store = SqliteStore(settings.data_dir / "smsproxy.db")
+    try:
+        if args.tenants_action == "set":
+            try:
+                policy = await issued.set_policy(store, args.tenant, policy_from_args(args))
+            except ValueError as bad:
+                print(f"tenants: {bad}", file=sys.stderr)
+                return 2
+            print(f"tenant {policy.tenant}: " + ", ".join(policy_lines(policy)))
+            return 0
+        if args.tenants_action == "adjust":
+            if abs(args.amount) > ADJUST_LIMIT:
+                print(f"tenants: amount must be within ±{ADJUST_LIMIT}", file=sys.stderr)
+                return 2
+            entry = LedgerEntry(
+                args.tenant, LedgerReason.ADJUST, args.amount, time.time(), note=args.note[:200]
+            )
+            await store.ledger_add(entry)
+            print(f"tenant {args.tenant}: adjusted by {args.amount}")
+            return 0
+        for name, policy in sorted((await store.policies()).items()):
+            print(f"tenant {name}: " + ", ".join(policy_lines(policy)))
+        return 0
+    finally:
+        await store.close()
