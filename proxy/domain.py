@@ -318,6 +318,47 @@ class Activation:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+class LongRentalState(StrEnum):
+    """A long rental: a number kept for days, for one service or for any."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # its time ran out and it was not renewed
+
+
+@dataclass(frozen=True)
+class LongMessage:
+    """One SMS a long rental received."""
+
+    text: str
+    sender: str
+    received_at: float
+
+
+@dataclass(frozen=True)
+class LongRental:
+    """A long rental the proxy holds: its own id, the vendor's, and what it received."""
+
+    id: int
+    provider: str
+    upstream_id: int
+    owner: str
+    number: str  # national digits
+    service: str | None  # api_name; None: the whole number, for any service
+    period: str  # the vendor's period code (`1w`, `7d`, …)
+    cost: Decimal  # what one period costs
+    state: LongRentalState
+    created_at: float
+    end_time: float
+    auto_renew: bool = False
+    country: str = "us"
+    messages: tuple[LongMessage, ...] = ()
+    checked_at: float = 0.0  # last time the vendor was asked about it
+
+    def evolve(self, **changes: object) -> LongRental:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class LimitGroup:
     """A vendor rate limit shared by some operations of one account."""

@@ -11,6 +11,7 @@ from .domain import (
     Delivery,
     LedgerEntry,
     LimitGroup,
+    LongRental,
     ManagedKey,
     Offer,
     Order,
@@ -270,7 +271,25 @@ class OutboxStore(Protocol):
         ...
 
 
-class ActivationStore(LedgerStore, OutboxStore, Protocol):
+class LongRentalStore(Protocol):
+    """Long rentals (numbers kept for days): their ids are the proxy's own."""
+
+    async def long_add(self, rental: LongRental) -> LongRental:
+        """Persist a new long rental and assign its id."""
+        ...
+
+    async def long_get(self, rental_id: int) -> LongRental | None: ...
+
+    async def long_put(self, rental: LongRental) -> None: ...
+
+    async def long_for(self, owner: str) -> list[LongRental]:
+        """The owner's long rentals, newest first."""
+        ...
+
+    async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None: ...
+
+
+class ActivationStore(LedgerStore, OutboxStore, LongRentalStore, Protocol):
     """Durable activations. `add` assigns the proxy id (below 2^31) and persists first."""
 
     async def add(self, activation: Activation) -> Activation: ...

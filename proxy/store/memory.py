@@ -11,11 +11,13 @@ from ..domain import (
     Delivery,
     LedgerEntry,
     LedgerReason,
+    LongRental,
     ManagedKey,
     Purchase,
     PurchaseState,
     TenantPolicy,
 )
+from .rows import LONG_FIRST_ID
 
 ONCE = (LedgerReason.CHARGE, LedgerReason.REFUND)
 
@@ -33,6 +35,8 @@ class MemoryStore:
         self._ledger: list[LedgerEntry] = []
         self._holds: dict[int, LedgerEntry] = {}  # purchase id -> its reservation
         self._outbox: dict[int, Delivery] = {}
+        self._long: dict[int, LongRental] = {}
+        self._next_long = LONG_FIRST_ID
 
     async def add(self, activation: Activation) -> Activation:
         stored = replace(activation, id=self._next)
@@ -275,6 +279,28 @@ class MemoryStore:
         for d in self._outbox.values():
             result[d.state] = result.get(d.state, 0) + 1
         return result
+
+    # -- long rentals -----------------------------------------------------------------------
+    async def long_add(self, rental: LongRental) -> LongRental:
+        stored = rental.evolve(id=self._next_long)
+        self._next_long += 1
+        self._long[stored.id] = stored
+        return stored
+
+    async def long_get(self, rental_id: int) -> LongRental | None:
+        return self._long.get(rental_id)
+
+    async def long_put(self, rental: LongRental) -> None:
+        self._long[rental.id] = rental
+
+    async def long_for(self, owner: str) -> list[LongRental]:
+        return sorted((r for r in self._long.values() if r.owner == owner), key=lambda r: -r.id)
+
+    async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None:
+        found = [
+            r for r in self._long.values() if (r.provider, r.upstream_id) == (provider, upstream_id)
+        ]
+        return max(found, key=lambda r: r.id) if found else None
 
     async def max_upstream_id(self, provider: str) -> int:
         held = [u for (p, u) in self._by_upstream if p == provider]

@@ -121,6 +121,32 @@ CREATE INDEX outbox_tenant ON outbox (tenant, state, id);
         "ALTER TABLE activations ADD COLUMN carrier TEXT",
     ),
     (3, "the country of an activation's number", "ALTER TABLE activations ADD COLUMN country TEXT"),
+    (
+        4,
+        "long rentals",
+        """
+CREATE TABLE long_rentals (
+    id BIGSERIAL PRIMARY KEY,
+    provider TEXT NOT NULL,
+    upstream_id BIGINT NOT NULL,
+    owner TEXT NOT NULL,
+    number TEXT NOT NULL,
+    service TEXT,
+    period TEXT NOT NULL,
+    cost TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    auto_renew INTEGER NOT NULL,
+    country TEXT NOT NULL,
+    messages TEXT NOT NULL,
+    checked_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX long_rentals_owner ON long_rentals (owner, id);
+CREATE INDEX long_rentals_upstream ON long_rentals (provider, upstream_id, id);
+ALTER SEQUENCE long_rentals_id_seq RESTART WITH 5000000;
+""",
+    ),
 )
 
 

@@ -34,6 +34,7 @@ from ..domain import (
     Activation,
     Delivery,
     LedgerEntry,
+    LongRental,
     ManagedKey,
     Purchase,
     PurchaseState,
@@ -45,6 +46,7 @@ from .policies import policy_document, policy_from
 from .rows import (
     COLUMNS,
     LEDGER_COLUMNS,
+    LONG_COLUMNS,
     OPEN,
     OUTBOX_COLUMNS,
     PURCHASE_COLUMNS,
@@ -55,6 +57,8 @@ from .rows import (
     key_row,
     ledger_entry_from,
     ledger_row,
+    long_from,
+    long_row,
     micros,
     outbox_row,
     purchase_from,
@@ -497,6 +501,35 @@ class PostgresStore:
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._fetch("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
         return {r["state"]: int(r["n"]) for r in rows}
+
+    # -- long rentals -----------------------------------------------------------------------
+    async def long_add(self, rental: LongRental) -> LongRental:
+        sql = _insert_sql("long_rentals", LONG_COLUMNS) + " RETURNING id"
+        async with self._conn() as conn:
+            new_id = await conn.fetchval(sql, *long_row(rental))
+        return rental.evolve(id=int(new_id))
+
+    async def long_get(self, rental_id: int) -> LongRental | None:
+        rows = await self._fetch("SELECT * FROM long_rentals WHERE id=$1", rental_id)
+        return long_from(rows[0]) if rows else None
+
+    async def long_put(self, rental: LongRental) -> None:
+        await self._execute(_update_sql("long_rentals", LONG_COLUMNS), *long_row(rental), rental.id)
+
+    async def long_for(self, owner: str) -> list[LongRental]:
+        rows = await self._fetch(
+            "SELECT * FROM long_rentals WHERE owner=$1 ORDER BY id DESC", owner
+        )
+        return [long_from(r) for r in rows]
+
+    async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None:
+        rows = await self._fetch(
+            "SELECT * FROM long_rentals WHERE provider=$1 AND upstream_id=$2 ORDER BY id DESC "
+            "LIMIT 1",
+            provider,
+            upstream_id,
+        )
+        return long_from(rows[0]) if rows else None
 
     async def close(self) -> None:
         if self._pool is not None:

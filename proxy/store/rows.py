@@ -6,6 +6,7 @@ sums in SQL stay exact); times as seconds since the epoch.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -15,6 +16,9 @@ from ..domain import (
     Delivery,
     LedgerEntry,
     LedgerReason,
+    LongMessage,
+    LongRental,
+    LongRentalState,
     ManagedKey,
     Purchase,
     PurchaseState,
@@ -258,4 +262,63 @@ def delivery_from(r: Row) -> Delivery:
         next_at=r["next_at"],
         state=r["state"],
         last_error=r["last_error"],
+    )
+
+
+LONG_FIRST_ID = 5_000_000  # long rentals' ids: apart from activations', below 2^31
+LONG_COLUMNS = (
+    "provider",
+    "upstream_id",
+    "owner",
+    "number",
+    "service",
+    "period",
+    "cost",
+    "state",
+    "created_at",
+    "end_time",
+    "auto_renew",
+    "country",
+    "messages",
+    "checked_at",
+)
+
+
+def long_row(r: LongRental) -> tuple[object, ...]:
+    messages = [[m.text, m.sender, m.received_at] for m in r.messages]
+    return (
+        r.provider,
+        r.upstream_id,
+        r.owner,
+        r.number,
+        r.service,
+        r.period,
+        str(r.cost),
+        r.state.value,
+        r.created_at,
+        r.end_time,
+        int(r.auto_renew),
+        r.country,
+        json.dumps(messages, separators=(",", ":")),
+        r.checked_at,
+    )
+
+
+def long_from(r: Row) -> LongRental:
+    return LongRental(
+        id=r["id"],
+        provider=r["provider"],
+        upstream_id=r["upstream_id"],
+        owner=r["owner"],
+        number=r["number"],
+        service=r["service"],
+        period=r["period"],
+        cost=Decimal(r["cost"]),
+        state=LongRentalState(r["state"]),
+        created_at=r["created_at"],
+        end_time=r["end_time"],
+        auto_renew=bool(r["auto_renew"]),
+        country=r["country"],
+        messages=tuple(LongMessage(t, s, float(at)) for t, s, at in json.loads(r["messages"])),
+        checked_at=r["checked_at"],
     )

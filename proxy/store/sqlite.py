@@ -29,6 +29,7 @@ from ..domain import (
     Activation,
     Delivery,
     LedgerEntry,
+    LongRental,
     ManagedKey,
     Purchase,
     PurchaseState,
@@ -38,6 +39,8 @@ from .policies import policy_document, policy_from
 from .rows import (
     COLUMNS,
     LEDGER_COLUMNS,
+    LONG_COLUMNS,
+    LONG_FIRST_ID,
     OPEN,
     OUTBOX_COLUMNS,
     PURCHASE_COLUMNS,
@@ -48,6 +51,8 @@ from .rows import (
     key_row,
     ledger_entry_from,
     ledger_row,
+    long_from,
+    long_row,
     micros,
     outbox_row,
     purchase_from,
@@ -159,6 +164,25 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_at);
 CREATE INDEX IF NOT EXISTS outbox_tenant ON outbox (tenant, state, id);
+CREATE TABLE IF NOT EXISTS long_rentals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL,
+    upstream_id INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    number TEXT NOT NULL,
+    service TEXT,
+    period TEXT NOT NULL,
+    cost TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    end_time REAL NOT NULL,
+    auto_renew INTEGER NOT NULL,
+    country TEXT NOT NULL,
+    messages TEXT NOT NULL,
+    checked_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS long_rentals_owner ON long_rentals (owner, id);
+CREATE INDEX IF NOT EXISTS long_rentals_upstream ON long_rentals (provider, upstream_id, id);
 CREATE TABLE IF NOT EXISTS max_prices (
     owner TEXT NOT NULL,
     service TEXT NOT NULL,
@@ -223,6 +247,14 @@ class SqliteStore:
         ).fetchone()
         if counted is None:
             self._db.executescript(f"BEGIN; {COUNTERS} COMMIT;")
+        long_seeded = self._db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name='long_rentals'"
+        ).fetchone()
+        if long_seeded is None:
+            self._db.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('long_rentals', ?)",
+                (LONG_FIRST_ID - 1,),
+            )
         seeded = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='activations'")
         if seeded.fetchone() is None:
             self._db.execute(
@@ -628,6 +660,30 @@ class SqliteStore:
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._query("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {state: n for state, n in rows}
+
+    # -- long rentals -----------------------------------------------------------------------
+    async def long_add(self, rental: LongRental) -> LongRental:
+        return rental.evolve(id=await self._insert("long_rentals", LONG_COLUMNS, long_row(rental)))
+
+    async def long_get(self, rental_id: int) -> LongRental | None:
+        rows = await self._query("SELECT * FROM long_rentals WHERE id=?", rental_id)
+        return long_from(rows[0]) if rows else None
+
+    async def long_put(self, rental: LongRental) -> None:
+        await self._update("long_rentals", LONG_COLUMNS, long_row(rental), rental.id)
+
+    async def long_for(self, owner: str) -> list[LongRental]:
+        rows = await self._query("SELECT * FROM long_rentals WHERE owner=? ORDER BY id DESC", owner)
+        return [long_from(r) for r in rows]
+
+    async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None:
+        rows = await self._query(
+            "SELECT * FROM long_rentals WHERE provider=? AND upstream_id=? ORDER BY id DESC "
+            "LIMIT 1",
+            provider,
+            upstream_id,
+        )
+        return long_from(rows[0]) if rows else None
 
     async def max_upstream_id(self, provider: str) -> int:
         rows = await self._query(

@@ -10,6 +10,7 @@ from ..domain import (
     Activation,
     Delivery,
     LedgerEntry,
+    LongRental,
     ManagedKey,
     Purchase,
     PurchaseState,
@@ -190,6 +191,21 @@ class TimedStore:
 
     async def outbox_counts(self) -> dict[str, int]:
         return await self._inner.outbox_counts()
+
+    async def long_add(self, rental: LongRental) -> LongRental:
+        return await self._inner.long_add(rental)
+
+    async def long_get(self, rental_id: int) -> LongRental | None:
+        return await self._inner.long_get(rental_id)
+
+    async def long_put(self, rental: LongRental) -> None:
+        await self._inner.long_put(rental)
+
+    async def long_for(self, owner: str) -> list[LongRental]:
+        return await self._inner.long_for(owner)
+
+    async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None:
+        return await self._inner.long_by_upstream(provider, upstream_id)
 
     async def max_upstream_id(self, provider: str) -> int:
         return await self._inner.max_upstream_id(provider)

@@ -288,10 +288,10 @@ async def test_migrate_brings_the_schema_up_to_date_once(tmp_path: Path) -> None
         first = run_cli(tmp_path, env, "migrate")
         assert (first.returncode, first.stdout) == (
             0,
-            "applied 1, 2, 3; the schema is at version 3\n",
+            "applied 1, 2, 3, 4; the schema is at version 4\n",
         )
         again = run_cli(tmp_path, env, "migrate")
-        assert again.stdout == "the schema is at version 3: nothing to apply\n"
+        assert again.stdout == "the schema is at version 4: nothing to apply\n"
     half = run_cli(tmp_path, {"SMSPROXY_REPLICAS": "2"}, "migrate")
     assert (half.returncode, half.stderr) == (
         2,

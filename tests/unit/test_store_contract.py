@@ -18,6 +18,9 @@ from proxy.domain import (
     Delivery,
     LedgerEntry,
     LedgerReason,
+    LongMessage,
+    LongRental,
+    LongRentalState,
     ManagedKey,
     Purchase,
     PurchaseState,
@@ -224,3 +227,33 @@ async def test_keys_are_kept_as_fingerprints(store: ActivationStore) -> None:
 async def test_concurrent_adds_get_distinct_ids(store: ActivationStore) -> None:
     made = await asyncio.gather(*(store.add(activation(upstream_id=i)) for i in range(40)))
     assert len({a.id for a in made}) == 40
+
+
+async def test_long_rentals_keep_their_messages(store: ActivationStore) -> None:
+    whole = LongRental(
+        0,
+        "getatext",
+        7,
+        "o",
+        "2125550100",
+        None,
+        "1w",
+        Decimal("10.99"),
+        LongRentalState.ACTIVE,
+        1000.0,
+        1000.0 + 7 * 86400,
+        auto_renew=True,
+    )
+    first = await store.long_add(whole)
+    second = await store.long_add(whole.evolve(upstream_id=8, service="whatsapp", period="7d"))
+    assert first.id >= 5_000_000 and second.id == first.id + 1
+    assert await store.long_get(first.id) == first
+    heard = first.evolve(
+        messages=(LongMessage("Your code: 1234", "8888", 1500.0),), checked_at=1500.0
+    )
+    await store.long_put(heard)
+    assert await store.long_get(first.id) == heard
+    assert [r.id for r in await store.long_for("o")] == [second.id, first.id]
+    assert await store.long_for("p") == []
+    assert await store.long_by_upstream("getatext", 8) == second
+    assert await store.long_by_upstream("getatext", 9) is None
