@@ -336,6 +336,47 @@ class LongMessage:
 
 
 @dataclass(frozen=True)
+class LongOffer:
+    """A long rental a vendor sells: for one service, or the whole number (None)."""
+
+    service: str | None
+    period: str  # the vendor's period code
+    seconds: float  # how long one period lasts
+    cost: Decimal
+    stock: int | None = None  # None: the vendor does not say
+
+
+@dataclass(frozen=True)
+class LongOrder:
+    service: str | None  # None: the whole number, for any service
+    period: str
+    auto_renew: bool = False
+    area_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LongSnapshot:
+    """The vendor's view of one long rental; `messages` None when not read this time."""
+
+    upstream_id: int
+    number: str
+    service: str | None
+    period: str
+    cost: Decimal
+    state: LongRentalState
+    end_time: float
+    auto_renew: bool
+    messages: tuple[LongMessage, ...] | None = None
+
+
+class LongChange(StrEnum):
+    RENEW = "renew"
+    CANCEL = "cancel"
+    AUTO_RENEW_ON = "auto_renew_on"
+    AUTO_RENEW_OFF = "auto_renew_off"
+
+
+@dataclass(frozen=True)
 class LongRental:
     """A long rental the proxy holds: its own id, the vendor's, and what it received."""
 

@@ -11,7 +11,11 @@ from .domain import (
     Delivery,
     LedgerEntry,
     LimitGroup,
+    LongChange,
+    LongOffer,
+    LongOrder,
     LongRental,
+    LongSnapshot,
     ManagedKey,
     Offer,
     Order,
@@ -147,6 +151,23 @@ class Provider(Protocol):
     async def rent_specific(
         self, key: str, number: str, service: str, max_price: Decimal | None = None
     ) -> RentedNumber: ...
+
+    # -- long rentals (numbers kept for days) ----------------------------------------------
+    async def long_offers(self, key: str) -> Sequence[LongOffer]:
+        """The long rentals the vendor sells; `ServiceUnavailable` where it sells none."""
+        ...
+
+    async def rent_long(self, key: str, order: LongOrder) -> LongSnapshot:
+        """A purchase: its outcome may be unknown (`OutcomeUnknown`), as any purchase."""
+        ...
+
+    async def long_status(self, key: str, rental: LongRental) -> LongSnapshot:
+        """The rental as the vendor sees it now, with its messages."""
+        ...
+
+    async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
+        """Renew (a purchase too), cancel, or switch auto-renewal."""
+        ...
 
     async def forward(
         self, key: str, method: str, path: str, body: dict[str, Any] | None

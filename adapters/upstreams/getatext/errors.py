@@ -68,6 +68,18 @@ ERRORS: tuple[tuple[int, str, Factory], ...] = (
     (404, "This number does not exist in our system", _const(lambda: e.NoNumbers("number"))),
     (400, "This number is unavailable for you", _const(lambda: e.NoNumbers("number"))),
     (400, "Invalid price for this service", _const(e.ServiceUnavailable)),
+    # long rentals (getatext-api.txt)
+    (422, "No available pool number for service long rental", _const(e.NoNumbers)),
+    (422, "This service is not available for long rental", _const(e.ServiceUnavailable)),
+    (422, "Invalid period", _const(e.BadService)),
+    (403, "Service long rentals are not enabled", _const(e.ServiceUnavailable)),
+    (404, "Service long rental not found", _const(e.NotFound)),
+    (
+        422,
+        "Service long rental cannot be cancelled",
+        _const(e.BadTransition),
+    ),
+    (400, "Period is not presented on the request", _const(e.BadService)),
     # (sandbox) texts for endpoints the vendor document gives no errors for
     (400, "No number is available for all the requested services", _const(e.CombinationFailed)),
     (400, "This combination of services failed recently", _const(e.CombinationFailed)),

@@ -8,6 +8,11 @@ from typing import Any
 
 from proxy.domain import (
     LimitGroup,
+    LongChange,
+    LongOffer,
+    LongOrder,
+    LongRental,
+    LongSnapshot,
     Offer,
     Order,
     PushedCode,
@@ -19,7 +24,7 @@ from proxy.errors import Maintenance, OutcomeUnknown, UpstreamUnavailable
 from proxy.ports import Observer
 
 from ..http import Answer, Http, send
-from . import parse
+from . import long_rentals, parse
 from .errors import to_domain_error
 from .limits import ENDPOINTS, LIMITS, RULES
 
@@ -81,6 +86,19 @@ class GetatextProvider:
                 raise OutcomeUnknown(f"HTTP {answer.status} to a purchase") from None
             raise error
         return answer.body
+
+    # -- long rentals (long_rentals.py) ---------------------------------------------------
+    async def long_offers(self, key: str) -> Sequence[LongOffer]:
+        return await long_rentals.offers(self._call, key, self._t.listing)
+
+    async def rent_long(self, key: str, order: LongOrder) -> LongSnapshot:
+        return await long_rentals.rent(self._call, key, order, self._t.purchase)
+
+    async def long_status(self, key: str, rental: LongRental) -> LongSnapshot:
+        return await long_rentals.status(self._call, key, rental, self._t.read)
+
+    async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
+        return await long_rentals.change(self._call, key, rental, change, self._t.purchase)
 
     async def balance(self, key: str) -> Decimal:
         body = parse.obj(await self._call("GET", "/balance", key, self._t.read))

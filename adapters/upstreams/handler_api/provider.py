@@ -18,6 +18,11 @@ from typing import Any
 from proxy import errors as e
 from proxy.domain import (
     LimitGroup,
+    LongChange,
+    LongOffer,
+    LongOrder,
+    LongRental,
+    LongSnapshot,
     Offer,
     Order,
     PushedCode,
@@ -302,6 +307,19 @@ class HandlerApiProvider:
         answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="6")
         if not answer.startswith("ACCESS_ACTIVATION"):
             raise e.UpstreamUnavailable("unreadable answer to a completion")
+
+    # -- long rentals: this family's rent API is not spoken to vendors yet ----------------
+    async def long_offers(self, key: str) -> Sequence[LongOffer]:
+        raise e.ServiceUnavailable("long rentals are not bought from this vendor")
+
+    async def rent_long(self, key: str, order: LongOrder) -> LongSnapshot:
+        raise e.ServiceUnavailable("long rentals are not bought from this vendor")
+
+    async def long_status(self, key: str, rental: LongRental) -> LongSnapshot:
+        raise e.NotFound()
+
+    async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
+        raise e.NotFound()
 
     async def forward(
         self, key: str, method: str, path: str, body: dict[str, Any] | None
