@@ -167,6 +167,18 @@ def key_row(k: ManagedKey) -> tuple[object, ...]:
     )
 
 
+def key_from(r: Row) -> ManagedKey:
+    return ManagedKey(
+        r["id"],
+        r["tenant"],
+        r["fingerprint"],
+        tuple(p for p in r["providers"].split(",") if p),
+        r["created_at"],
+        r["expires_at"],
+        r["revoked_at"],
+    )
+
+
 LEDGER_COLUMNS = (
     "tenant",
     "reason",

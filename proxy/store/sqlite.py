@@ -48,6 +48,7 @@ from .rows import (
     activation_row,
     delivery_from,
     from_micros,
+    key_from,
     key_row,
     ledger_entry_from,
     ledger_row,
@@ -468,18 +469,7 @@ class SqliteStore:
 
     async def keys(self) -> list[ManagedKey]:
         rows = await self._query("SELECT * FROM managed_keys ORDER BY created_at, id")
-        return [
-            ManagedKey(
-                r["id"],
-                r["tenant"],
-                r["fingerprint"],
-                tuple(p for p in r["providers"].split(",") if p),
-                r["created_at"],
-                r["expires_at"],
-                r["revoked_at"],
-            )
-            for r in rows
-        ]
+        return [key_from(r) for r in rows]
 
     async def policy_put(self, policy: TenantPolicy) -> None:
         await self._execute(
