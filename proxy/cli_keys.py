@@ -13,16 +13,16 @@ import sys
 import time
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
-from .config import Settings, fingerprint_secret, load
+from .cli_common import open_store, settings_for
+from .config import Settings, fingerprint_secret
 from .domain import ManagedKey, TenantPolicy
+from .ports import ActivationStore
 from .routing_config import ConfigError
 from .service import keys as issued
 from .service.identity import Identity
 from .service.keys import PolicyChange
 from .service.usage import usage
-from .store.sqlite import SqliteStore
 
 UNITS = {"m": 60, "h": 3600, "d": 86400}
 
@@ -117,19 +117,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     keys.set_defaults(func=run_keys)
 
 
+def _issuing(settings: Settings) -> None:
+    if not settings.managed_keys or not settings.providers:
+        raise ConfigError("set managed_keys = true, with [[providers]], to issue keys")
+
+
 def run_keys(args: argparse.Namespace) -> int:
-    try:
-        settings = load(Path(args.config) if args.config else None)
-        if not settings.managed_keys or not settings.providers:
-            raise ConfigError("set managed_keys = true, with [[providers]], to issue keys")
-    except (ConfigError, ValueError, OSError) as bad:
-        print(f"keys: {bad}", file=sys.stderr)
-        return 2
-    return asyncio.run(_run(args, settings))
+    settings = settings_for(args, "keys", _issuing)
+    return 2 if settings is None else asyncio.run(_run(args, settings))
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    store = SqliteStore(settings.data_dir / "smsproxy.db")
+    store = open_store(settings)
     try:
         if args.keys_action == "create":
             return await _create(args, settings, store)
@@ -158,7 +157,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await store.close()
 
 
-async def _create(args: argparse.Namespace, settings: Settings, store: SqliteStore) -> int:
+async def _create(args: argparse.Namespace, settings: Settings, store: ActivationStore) -> int:
     try:
         key, made = await issued.create(
             store,
@@ -181,7 +180,7 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqliteSto
     return 0
 
 
-async def _show(key_id: str, store: SqliteStore) -> int:
+async def _show(key_id: str, store: ActivationStore) -> int:
     found = next((k for k in await store.keys() if k.id == key_id), None)
     if found is None:
         print(f"keys: no key {key_id}", file=sys.stderr)

@@ -12,14 +12,13 @@ import argparse
 import asyncio
 import sys
 import time
-from pathlib import Path
 
+from .cli_common import open_store, settings_for
 from .cli_keys import add_policy_flags, money, policy_from_args, policy_lines
-from .config import Settings, load
+from .config import Settings
 from .domain import LedgerEntry, LedgerReason
 from .routing_config import ConfigError
 from .service import keys as issued
-from .store.sqlite import SqliteStore
 
 ADJUST_LIMIT = 1_000_000
 
@@ -39,19 +38,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     tenants.set_defaults(func=run_tenants)
 
 
+def _managed(settings: Settings) -> None:
+    if not settings.managed_keys:
+        raise ConfigError("set managed_keys = true to keep tenants")
+
+
 def run_tenants(args: argparse.Namespace) -> int:
-    try:
-        settings = load(Path(args.config) if args.config else None)
-        if not settings.managed_keys:
-            raise ConfigError("set managed_keys = true to keep tenants")
-    except (ConfigError, ValueError, OSError) as bad:
-        print(f"tenants: {bad}", file=sys.stderr)
-        return 2
-    return asyncio.run(_run(args, settings))
+    settings = settings_for(args, "tenants", _managed)
+    return 2 if settings is None else asyncio.run(_run(args, settings))
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    store = SqliteStore(settings.data_dir / "smsproxy.db")
+    store = open_store(settings)
     try:
         if args.tenants_action == "set":
             try:

@@ -6,12 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
-from .config import load
-from .routing_config import ConfigError
+from .cli_common import open_store, settings_for
 from .service.usage import check, usage
-from .store.sqlite import SqliteStore
 from .usage_report import FORMATS, render, since_date
 
 
@@ -25,15 +22,17 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_usage(args: argparse.Namespace) -> int:
+    settings = settings_for(args, "usage")
+    if settings is None:
+        return 2
     try:
-        settings = load(Path(args.config) if args.config else None)
         since = since_date(args.since) if args.since else None
-    except (ConfigError, ValueError, OSError) as bad:
+    except ValueError as bad:
         print(f"usage: {bad}", file=sys.stderr)
         return 2
 
     async def read() -> str:
-        store = SqliteStore(settings.data_dir / "smsproxy.db")
+        store = open_store(settings)
         try:
             entries = await store.ledger_entries(args.tenant, since)
         finally:

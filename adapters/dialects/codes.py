@@ -103,7 +103,6 @@ class Vocabulary:
 
 
 # -- 5sim (docs/vendor/5sim-protocol.md §7, decisions F1, F2, F10) ----------------------
-FIVESIM_COUNTRY = "usa"
 # 5sim country slugs -> ISO 3166 (countries.py)
 FIVESIM_ISO: Mapping[str, str] = countries.BY_FIVESIM
 FIVESIM_COUNTRIES = frozenset(

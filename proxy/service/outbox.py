@@ -93,10 +93,6 @@ class Outbox:
             self._start(delivery)
         return len(started)
 
-    async def settle(self) -> None:
-        """Wait for the deliveries under way (tests, shutdown)."""
-        await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
-
     def _start(self, delivery: Delivery) -> None:
         if self._sender is None or delivery.id in self._in_flight:
             return

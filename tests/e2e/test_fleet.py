@@ -21,6 +21,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+from proxy.store.postgres import PostgresStore
 
 from ..backends import POSTGRES_URL, pg_schema
 from .test_durability import ProxyProcess, free_port
@@ -292,6 +293,24 @@ async def test_migrate_brings_the_schema_up_to_date_once(tmp_path: Path) -> None
         )
         again = run_cli(tmp_path, env, "migrate")
         assert again.stdout == "the schema is at version 4: nothing to apply\n"
+        # the store commands beside a fleet work on its PostgreSQL, not a local file
+        fleet_config = tmp_path / "fleet.toml"
+        fleet_config.write_text(
+            f'managed_keys = true\nstore = "postgres"\npostgres_url = "{POSTGRES_URL}"\n'
+            f'postgres_schema = "{schema}"\nsecret = "one-fleet"\n\n[[providers]]\n'
+            'name = "alpha"\nkind = "getatext"\nbase_url = "http://127.0.0.1:9"\n'
+            'key_env = "HOME"\n'
+        )
+        made = run_cli(
+            tmp_path, {}, "keys", "--config", str(fleet_config), "create", "--tenant", "f"
+        )
+        assert made.returncode == 0, made.stderr
+        shared = PostgresStore(POSTGRES_URL, schema=schema)
+        try:
+            assert [k.tenant for k in await shared.keys()] == ["f"]
+        finally:
+            await shared.close()
+        assert not (tmp_path / "var" / "smsproxy.db").exists()
     half = run_cli(tmp_path, {"SMSPROXY_REPLICAS": "2"}, "migrate")
     assert (half.returncode, half.stderr) == (
         2,
