@@ -324,6 +324,7 @@ class LongRentalState(StrEnum):
     ACTIVE = "active"
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # its time ran out and it was not renewed
+    FINISHED = "finished"  # the client let it go: paid to its end, never renewed
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,7 @@ class LongOrder:
     period: str
     auto_renew: bool = False
     area_codes: tuple[str, ...] = ()
+    country: str = "us"  # ISO 3166
 
 
 @dataclass(frozen=True)
@@ -367,6 +369,7 @@ class LongSnapshot:
     end_time: float
     auto_renew: bool
     messages: tuple[LongMessage, ...] | None = None
+    rented_at: float = 0.0  # when the vendor dates it (to the day)
 
 
 class LongChange(StrEnum):
@@ -422,6 +425,9 @@ class VendorRules:
     carrier_surcharge: Decimal = Decimal(0)  # a carrier asked for
     area_code_surcharge: Decimal = Decimal(0)  # area codes asked for
     specific_number_surcharge: Decimal = Decimal(0)  # a number chosen by the client
+    # a long rental cancelled this soon after it was rented, before any message, is
+    # refunded; later or after a message it ends unrefunded (0: never refunded)
+    long_cancel_refund_seconds: float = 0.0
 
 
 @dataclass(frozen=True)

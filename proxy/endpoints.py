@@ -68,6 +68,7 @@ async def metrics(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     counts, purchases = await service.activation_counts(), await service.purchase_counts()
     registry.tenants.show(*await service.tenant_gauges())
+    registry.show_long_rentals(await service.long_rental_counts())
     pacer = service.pacer
     registry.show_fleet(getattr(pacer, "alive", 1), getattr(pacer, "degraded", None) is not None)
     # rendering ~600 samples takes milliseconds of pure Python: in a thread, the loop gets

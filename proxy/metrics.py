@@ -28,7 +28,7 @@ from prometheus_client.registry import Collector
 
 from . import errors
 from .caching import CacheStats
-from .domain import ActivationStatus, PurchaseState
+from .domain import ActivationStatus, LongRentalState, PurchaseState
 from .pacing import PacingStats
 from .tenant_metrics import TenantMetrics
 
@@ -99,6 +99,7 @@ CACHE_RESULTS = ("hit", "miss", "stale", "negative_hit", "coalesced")
 CACHES = ("offers", "balance", "status", "combinations", "out_of_stock")
 DEFAULT_GROUP = "default"  # the proxy's own group for calls a vendor sets no limit for
 PURCHASE_STATES = tuple(s.value for s in PurchaseState)
+LONG_EVENTS = ("rented", "renewed", "cancelled", "finished")
 ROUTES = ("first", "failover")  # sold by the first provider tried, or after a refusal
 STORE_OPERATIONS = (
     "journal_add",
@@ -295,6 +296,26 @@ class Metrics:
             "1 while Redis is away and this replica paces alone on its share of each limit",
             registry=r,
         )
+        self.long_rentals = Gauge(
+            "smsproxy_long_rentals",
+            "Long rentals in the store by state (active: the number is held)",
+            ["state"],
+            registry=r,
+        )
+        self.long_events = Counter(
+            "smsproxy_long_rental_events",
+            "Long rentals rented, renewed, cancelled or let go (finished)",
+            ["provider", "event"],
+            registry=r,
+        )
+        self.long_spend = Counter(
+            "smsproxy_long_rental_spend_dollars",
+            "Money spent on long rentals and their renewals",
+            ["provider"],
+            registry=r,
+        )
+        for held in LongRentalState:
+            self.long_rentals.labels(held.value).set(0)
         self.replicas.set(1)
         self.degraded.set(0)
         self.pacing_wait.labels(DEFAULT_GROUP)
@@ -397,6 +418,18 @@ class Metrics:
 
     def tenants_known(self, names: Sequence[str]) -> None:
         self.tenants.know(names)
+
+    def show_long_rentals(self, counts: dict[str, int]) -> None:
+        for state in LongRentalState:
+            self.long_rentals.labels(state.value).set(counts.get(state.value, 0))
+
+    def long_rental(self, provider: str, event: str, amount: Decimal) -> None:
+        try:
+            self.long_events.labels(provider, closed_label(event, LONG_EVENTS, "other")).inc()
+            if amount:
+                self.long_spend.labels(provider).inc(float(amount))
+        except Exception:
+            log.exception("metrics hook failed")
 
     def watch_cooldowns(self, cooling: Any) -> None:
         """`cooling()` -> {provider: seconds left}, read when scraped."""

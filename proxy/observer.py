@@ -45,3 +45,6 @@ class NullObserver:
 
     def tenants_known(self, names: Sequence[str]) -> None:
         return None
+
+    def long_rental(self, provider: str, event: str, amount: Decimal) -> None:
+        return None

@@ -165,6 +165,11 @@ class Provider(Protocol):
         """The rental as the vendor sees it now, with its messages."""
         ...
 
+    async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
+        """The account's long rentals of one kind (whole numbers, or for one service), as
+        the vendor lists them, without messages: what reconciles an unknown purchase."""
+        ...
+
     async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
         """Renew (a purchase too), cancel, or switch auto-renewal."""
         ...
@@ -226,6 +231,11 @@ class Observer(Protocol):
 
     def tenants_known(self, names: Sequence[str]) -> None:
         """The issued tenants there are (their series start at zero)."""
+        ...
+
+    def long_rental(self, provider: str, event: str, amount: Decimal) -> None:
+        """A long rental was `rented`, `renewed` (each paying `amount`), `cancelled` or
+        `finished`."""
         ...
 
 
@@ -308,6 +318,10 @@ class LongRentalStore(Protocol):
         ...
 
     async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None: ...
+
+    async def long_counts(self) -> dict[str, int]:
+        """Long rentals by state (for the metrics page)."""
+        ...
 
 
 class ActivationStore(LedgerStore, OutboxStore, LongRentalStore, Protocol):

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from proxy.domain import Activation
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,21 @@ BY_SMSPOOL: Mapping[str, str] = {
 }
 
 
-def of(activation: Activation) -> Country:
+class Located(Protocol):
+    """A rented number and its country (an activation, a long rental)."""
+
+    @property
+    def country(self) -> str: ...
+
+    @property
+    def number(self) -> str: ...
+
+
+def of(activation: Located) -> Country:
     return BY_ISO.get(activation.country, TABLE[0])
 
 
-def international(activation: Activation) -> str:
+def international(activation: Located) -> str:
     """The number with its calling code, no +: `12125550100`."""
     return of(activation).calling_code + activation.number
 

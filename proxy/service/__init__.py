@@ -42,6 +42,7 @@ from .catalog import Catalog
 from .context import Context, ServiceSettings
 from .identity import Identity, webhook_token
 from .journal import Intent, Journal
+from .long_rentals import LongRentals
 from .outbox import Outbox
 from .rates import TenantRates
 from .reconcile import Reconciler
@@ -98,6 +99,7 @@ class Service:
         self._renter = Renter(
             self._ctx, self._gateway, self._catalog, self._journal, self.router, self.budgets
         )
+        self.long_rentals = LongRentals(self._ctx, self._gateway, self.budgets)
         self._recent_balances: Cache[str, Decimal] = self._ctx.caches.cache(
             "balance", ttl=BALANCE_HINT_SECONDS
         )
@@ -117,6 +119,9 @@ class Service:
 
     async def activation_counts(self) -> dict[str, int]:
         return await self._ctx.store.counts()
+
+    async def long_rental_counts(self) -> dict[str, int]:
+        return await self._ctx.store.long_counts()
 
     def tenant(self, api_key: str | None) -> Tenant:
         """Who calls; `TenantRateLimited` past an issued tenant's request rate."""

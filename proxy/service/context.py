@@ -19,6 +19,7 @@ from ..ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider
 class ServiceSettings:
     cancel_lock_seconds: float | None = None  # None: each vendor's own rule
     poll_interval_seconds: float = 2.0  # at most one upstream status call per activation
+    long_poll_seconds: float = 10.0  # at most one upstream read per long rental
     reconcile_interval_seconds: float = 30.0  # the poll interval once webhooks bring codes
     # webhooks on: each upstream account has its own webhook URL token derived from it
     webhook_secret: str | None = field(default=None, repr=False)

@@ -302,6 +302,12 @@ class MemoryStore:
         ]
         return max(found, key=lambda r: r.id) if found else None
 
+    async def long_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for rental in self._long.values():
+            counts[rental.state.value] = counts.get(rental.state.value, 0) + 1
+        return counts
+
     async def max_upstream_id(self, provider: str) -> int:
         held = [u for (p, u) in self._by_upstream if p == provider]
         return max(held, default=0)

@@ -521,6 +521,10 @@ class PostgresStore:
         )
         return long_from(rows[0]) if rows else None
 
+    async def long_counts(self) -> dict[str, int]:
+        rows = await self._fetch("SELECT state, COUNT(*) FROM long_rentals GROUP BY state")
+        return {str(r[0]): int(r[1]) for r in rows}
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

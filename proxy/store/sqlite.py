@@ -675,6 +675,10 @@ class SqliteStore:
         )
         return long_from(rows[0]) if rows else None
 
+    async def long_counts(self) -> dict[str, int]:
+        rows = await self._query("SELECT state, COUNT(*) FROM long_rentals GROUP BY state")
+        return {str(r[0]): int(r[1]) for r in rows}
+
     async def max_upstream_id(self, provider: str) -> int:
         rows = await self._query(
             "SELECT MAX(upstream_id) FROM activations WHERE provider=?", provider

@@ -207,6 +207,9 @@ class TimedStore:
     async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None:
         return await self._inner.long_by_upstream(provider, upstream_id)
 
+    async def long_counts(self) -> dict[str, int]:
+        return await self._inner.long_counts()
+
     async def max_upstream_id(self, provider: str) -> int:
         return await self._inner.max_upstream_id(provider)
 

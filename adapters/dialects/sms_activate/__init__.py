@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import actions as a
 from . import history as h
+from . import rent
 from .frame import Action, Flavour, make_handler
 from .tokens import BY_ACTION, TOKENS
 
@@ -32,6 +33,7 @@ ACTIONS: dict[str, Action] = {
     "getHistory": h.get_history,
     "getIncomingCallStatus": h.get_incoming_call_status,
     "getListOfActiveActivations": h.get_list_of_active_activations,
+    **rent.ACTIONS,
 }
 
 SMS_ACTIVATE = Flavour(

@@ -42,7 +42,7 @@ def _max_price(params: Params) -> Decimal | None:
     return price if price is not None and price > 0 else None
 
 
-def _country(raw: str) -> str:
+def country(raw: str) -> str:
     if raw.lower() in USA_ALIASES:
         return "us"
     # 5sim's API1 spoke this protocol with its own country slugs (`country=usa`)
@@ -59,7 +59,7 @@ def _area_code(value: str) -> bool:
 def order(
     params: Params, vocab: Vocabulary, *, many: bool = False, check_country: bool = True
 ) -> Order:
-    country = _country(params.get("country", "")) if check_country else "us"
+    iso = country(params.get("country", "")) if check_country else "us"
     names = listing(params.get("multiService")) if many else [params.get("service") or ""]
     services = [vocab.api_name(n) for n in names]
     if not services or any(s is None for s in services):
@@ -85,5 +85,5 @@ def order(
         area_codes=tuple(areas),
         lock_area_code=boolean(params.get("lock_area_code")),
         max_price=_max_price(params),
-        country=country,
+        country=iso,
     )

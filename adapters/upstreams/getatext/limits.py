@@ -20,6 +20,7 @@ RULES = VendorRules(
     carrier_surcharge=Decimal("0.2"),
     area_code_surcharge=Decimal("0.2"),
     specific_number_surcharge=Decimal("0.2"),
+    long_cancel_refund_seconds=3600.0,  # the service long rentals' cancellation window
 )
 
 # provider operation -> its group; operations not listed use the proxy's default group

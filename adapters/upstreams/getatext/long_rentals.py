@@ -75,6 +75,7 @@ def _snapshot(row: Any, service: str | None) -> LongSnapshot:
         state=STATES.get(str(row.get("status")).lower(), LongRentalState.EXPIRED),
         end_time=_day(row.get("end_time")),
         auto_renew=row.get("auto_renew") is True,
+        rented_at=_day(row["rented_at"]) if row.get("rented_at") else 0.0,
     )
 
 
@@ -132,6 +133,21 @@ async def rent(call: Call, key: str, order: LongOrder, timeout: float) -> LongSn
         return _snapshot(parse.obj(answer).get(field), order.service)
     except UpstreamUnavailable as unreadable:
         raise OutcomeUnknown(f"unreadable long rental answer: {unreadable}") from None
+
+
+async def listed(call: Call, key: str, read: float, service_rentals: bool) -> list[LongSnapshot]:
+    """Every long rental of the account of one kind, as the vendor lists it (no messages)."""
+    if service_rentals:
+        rows = parse.obj(await call("GET", "/service-long-rentals", key, read)).get(
+            "service_long_rentals"
+        )
+    else:
+        rows = parse.obj(await call("GET", "/long-rentals", key, read)).get("long_rentals")
+    return [
+        _snapshot(r, str(r.get("api_name")) if service_rentals else None)
+        for r in rows or ()
+        if isinstance(r, dict)
+    ]
 
 
 async def status(call: Call, key: str, rental: LongRental, read: float) -> LongSnapshot:

@@ -97,6 +97,9 @@ class GetatextProvider:
     async def long_status(self, key: str, rental: LongRental) -> LongSnapshot:
         return await long_rentals.status(self._call, key, rental, self._t.read)
 
+    async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
+        return await long_rentals.listed(self._call, key, self._t.read, service_rentals)
+
     async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
         return await long_rentals.change(self._call, key, rental, change, self._t.purchase)
 

@@ -318,6 +318,9 @@ class HandlerApiProvider:
     async def long_status(self, key: str, rental: LongRental) -> LongSnapshot:
         raise e.NotFound()
 
+    async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
+        return []
+
     async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
         raise e.NotFound()
 

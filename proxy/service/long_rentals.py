@@ -1,0 +1,560 @@
+"""Long rentals: numbers kept for days, bought, read, renewed and cancelled for every
+dialect from one record in the store.
+
+    rent ──► journal entry (pending) ──► vendor ──► stored, charged     (bought)
+                    │                        ├────► refused, released  (refused)
+                    │                        └────► unknown ──► found in the vendor's
+                    │                                  list ─► adopted  │ not there ─►
+                    │                                  unknown until the hold passes,
+                    └ never sent again blind           then void
+
+A rental's messages come from the vendor's list when a client reads the rental and the
+last read is older than the poll interval, each read a paced call: many clients polling
+one rental cost one vendor call per interval. A renewal is a purchase too: journaled,
+held against the tenant's budget and, when its outcome is unknown, settled by reading
+the rental's end time back, never sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+
+from ..domain import (
+    LedgerEntry,
+    LedgerReason,
+    LongChange,
+    LongOffer,
+    LongOrder,
+    LongRental,
+    LongRentalState,
+    LongSnapshot,
+    Purchase,
+    PurchaseState,
+    Tenant,
+    UpstreamAccount,
+    VendorRules,
+)
+from ..errors import (
+    BadService,
+    BadTransition,
+    CountryNotServed,
+    DomainError,
+    NotFound,
+    OutcomeUnknown,
+    PurchaseInDoubt,
+    ServiceNotAllowed,
+    ServiceUnavailable,
+    UpstreamError,
+)
+from .budget import Budgets
+from .context import Context
+from .journal import Intent
+from .upstream import Gateway
+
+log = logging.getLogger("smsproxy.long_rentals")
+LISTING_WAIT = 0.03  # a listing waits this long for the vendor, then answers from the store
+RECENT_ENTRIES = 20
+WHOLE = "full"  # the journal's service name for a whole-number rental
+R = LedgerReason
+
+
+def matches(offer: LongOffer, order: LongOrder) -> bool:
+    return offer.service == order.service and offer.period == order.period
+
+
+class LongRentals:
+    def __init__(self, ctx: Context, gateway: Gateway, budgets: Budgets) -> None:
+        self._ctx = ctx
+        self._gateway = gateway
+        self._budgets = budgets
+        self._offers = ctx.caches.cache("long_offers", ttl=ctx.settings.offers_ttl_seconds)
+        self._reads: dict[int, asyncio.Future[LongRental]] = {}  # one vendor read per rental
+
+    # -- offers ------------------------------------------------------------------------------
+    async def offers(self, tenant: Tenant, country: str = "us") -> Sequence[LongOffer]:
+        """What the tenant's first account that sells long rentals of the country sells
+        (cached); `CountryNotServed` when no account sells numbers of it."""
+        for account in self._accounts(tenant, country):
+            try:
+                return await self._account_offers(account)
+            except ServiceUnavailable:
+                continue
+        raise ServiceUnavailable("no provider sells long rentals")
+
+    async def _account_offers(self, account: UpstreamAccount) -> Sequence[LongOffer]:
+        async def load() -> Sequence[LongOffer]:
+            return await self._gateway.call(
+                account, "long_offers", lambda p, key: p.long_offers(key)
+            )
+
+        found: Sequence[LongOffer] = await self._offers.get(account.name, load)
+        return found
+
+    def _accounts(self, tenant: Tenant, country: str) -> list[UpstreamAccount]:
+        providers = self._ctx.providers
+        sellers = [a for a in tenant.accounts if a.provider in providers]
+        found = [a for a in sellers if country in providers[a.provider].countries]
+        if not found:
+            raise CountryNotServed()
+        return found
+
+    # -- rent --------------------------------------------------------------------------------
+    async def rent(self, tenant: Tenant, order: LongOrder) -> LongRental:
+        """Bought at the first account whose provider sells this rental; a refusal there
+        is the answer (a long rental is not shopped around once it was asked for)."""
+        service = order.service or WHOLE
+        if tenant.services is not None and service not in tenant.services:
+            # a whole number serves any service: only a tenant allowed `full` gets one
+            if tenant.name is not None:
+                self._ctx.observer.tenant_refused(tenant.name, "service")
+            raise ServiceNotAllowed()
+        account, offer = await self._seller(tenant, order)
+        intent = Intent("rent_long", (service,), (order.period, order.area_codes))
+        earlier = await self._earlier(tenant, intent, order)
+        if earlier is not None:
+            return earlier
+        entry = await self._begin(tenant, account, intent)
+        surcharge = self._rules(account).area_code_surcharge if order.area_codes else 0
+        price = (offer.cost * (1 + surcharge)).quantize(Decimal("0.01"))
+        try:
+            await self._budgets.hold(tenant, entry, price)
+            snap = await self._gateway.call(
+                account, "rent_long", lambda p, key: p.rent_long(key, order)
+            )
+        except OutcomeUnknown as unknown:
+            entry = await self._settle(entry, PurchaseState.UNKNOWN, note=str(unknown))
+            log.error("long rental purchase %s outcome unknown: %s; reconciling", entry.id, unknown)
+            found = await self._reconcile(tenant, entry, order)
+            if found is not None:
+                return found
+            raise
+        except DomainError as refused:
+            await self._settle(entry, PurchaseState.REFUSED, note=type(refused).__name__)
+            await self._budgets.settle(entry, (), None)
+            raise
+        except BaseException as broken:
+            await self._settle(entry, PurchaseState.UNKNOWN, note=type(broken).__name__)
+            raise
+        return await self._keep(tenant, account, entry, snap, order, answered=True)
+
+    async def _seller(self, tenant: Tenant, order: LongOrder) -> tuple[UpstreamAccount, LongOffer]:
+        unsold: DomainError = ServiceUnavailable("no provider sells long rentals")
+        for account in self._accounts(tenant, order.country):
+            try:
+                offers = await self._account_offers(account)
+            except ServiceUnavailable as refused:
+                unsold = refused
+                continue
+            offer = next((o for o in offers if matches(o, order)), None)
+            if offer is not None:
+                return account, offer
+            unsold = BadService("this long rental is not sold")
+        raise unsold
+
+    def _rules(self, account: UpstreamAccount) -> VendorRules:
+        return self._ctx.providers[account.provider].rules
+
+    async def _keep(
+        self,
+        tenant: Tenant,
+        account: UpstreamAccount,
+        entry: Purchase,
+        snap: LongSnapshot,
+        order: LongOrder,
+        *,
+        answered: bool,
+    ) -> LongRental:
+        now = self._ctx.clock.now()
+        try:
+            rental = await self._ctx.store.long_add(
+                LongRental(
+                    id=0,
+                    provider=account.provider,
+                    upstream_id=snap.upstream_id,
+                    owner=tenant.owner,
+                    number=snap.number,
+                    service=order.service,
+                    period=snap.period,
+                    cost=snap.cost,
+                    state=snap.state,
+                    created_at=now,
+                    end_time=snap.end_time,
+                    auto_renew=snap.auto_renew,
+                    country=order.country,
+                    checked_at=now,
+                )
+            )
+        except BaseException:
+            await self._settle(
+                entry, PurchaseState.UNKNOWN, note=f"bought {snap.upstream_id}, not stored"
+            )
+            log.exception("long rental %s bought but not stored", snap.upstream_id)
+            raise
+        state = PurchaseState.BOUGHT if answered else PurchaseState.ADOPTED
+        await self._settle(entry, state, ids=(rental.id,), answered=answered)
+        await self._charge(entry, rental, rental.cost)
+        self._ctx.observer.long_rental(account.provider, "rented", rental.cost)
+        return rental
+
+    async def _charge(self, entry: Purchase, rental: LongRental, amount: Decimal) -> None:
+        """The hold becomes a charge: the first one carries the rental's id (its refund
+        finds it), a renewal's charge names the rental in its note."""
+        store, now = self._ctx.store, self._ctx.clock.now()
+        hold = await store.ledger_hold_of(entry.id)
+        if hold is None:
+            return
+        first = entry.operation == "rent_long"
+        charged = LedgerEntry(
+            hold.tenant,
+            R.CHARGE,
+            amount,
+            now,
+            key_id=hold.key_id,
+            provider=rental.provider,
+            activation_id=rental.id if first else None,
+            purchase_id=entry.id,
+            note=f"{'long' if first else 'renew'} {rental.service or WHOLE} {rental.period}",
+        )
+        if await store.ledger_add(charged):
+            self._ctx.observer.tenant_charged(hold.tenant, amount)
+        await store.ledger_release(
+            LedgerEntry(
+                hold.tenant,
+                R.RELEASE,
+                Decimal(0),
+                now,
+                key_id=hold.key_id,
+                provider=rental.provider,
+                purchase_id=entry.id,
+                note="bought",
+            )
+        )
+
+    # -- the journal -------------------------------------------------------------------------
+    async def _begin(self, tenant: Tenant, account: UpstreamAccount, intent: Intent) -> Purchase:
+        return await self._ctx.store.journal_add(
+            Purchase(
+                id=0,
+                owner=tenant.owner,
+                provider=account.provider,
+                operation=intent.operation,
+                services=intent.services,
+                order_key=intent.key,
+                created_at=self._ctx.clock.now(),
+            )
+        )
+
+    async def _settle(
+        self,
+        entry: Purchase,
+        state: PurchaseState,
+        *,
+        ids: tuple[int, ...] = (),
+        note: str = "",
+        answered: bool = False,
+    ) -> Purchase:
+        settled = entry.evolve(
+            state=state,
+            settled_at=self._ctx.clock.now(),
+            activation_ids=ids,
+            note=note,
+            answered=answered,
+        )
+        await self._ctx.store.journal_put(settled)
+        self._ctx.observer.purchase_settled(entry.provider, state.value)
+        return settled
+
+    async def _earlier(self, tenant: Tenant, intent: Intent, order: LongOrder) -> LongRental | None:
+        """A retry of an order whose outcome is unknown is never bought blind: the earlier
+        attempt is looked for at the vendor first; found, it is the answer."""
+        now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
+        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        for entry in recent:
+            if entry.order_key != intent.key or now - entry.created_at > hold:
+                continue
+            if entry.state is PurchaseState.UNKNOWN:
+                found = await self._reconcile(tenant, entry, order)
+                if found is not None:
+                    return found
+                raise PurchaseInDoubt(f"long rental purchase {entry.id} is unresolved")
+            if entry.state is PurchaseState.ADOPTED and not entry.answered:
+                await self._ctx.store.journal_put(entry.evolve(answered=True))
+                return await self._ctx.store.long_get(entry.activation_ids[0])
+        return None
+
+    async def _reconcile(
+        self, tenant: Tenant, entry: Purchase, order: LongOrder
+    ) -> LongRental | None:
+        """The vendor lists every long rental of the account: one it sold that the store
+        does not hold, of this order's kind and made since the attempt, is the attempt's
+        (adopted and charged). Until one shows, the entry stays unknown; when the hold
+        has passed with none, it was never sold (void) and its budget hold released."""
+        account = self._gateway.account_at(tenant, entry.provider)
+        try:
+            listed = await self._gateway.call(
+                account,
+                "long_status",
+                lambda p, key: p.long_list(key, service_rentals=order.service is not None),
+            )
+        except UpstreamError:
+            return None  # still unknown: asked again on the next retry
+        since = entry.created_at - 86400.0  # the vendor dates rentals to the day
+        store = self._ctx.store
+        for snap in listed:
+            if snap.service != order.service or snap.period != order.period:
+                continue
+            if snap.rented_at < since or snap.state is not LongRentalState.ACTIVE:
+                continue
+            if await store.long_by_upstream(entry.provider, snap.upstream_id) is not None:
+                continue
+            log.warning(
+                "long rental purchase %s found at the vendor: %s", entry.id, snap.upstream_id
+            )
+            return await self._keep(tenant, account, entry, snap, order, answered=True)
+        if self._lapsed(entry):
+            await self._settle(entry, PurchaseState.VOID, note="not in the vendor's list")
+            await self._budgets.settle(entry, (), None)
+        return None
+
+    def _lapsed(self, entry: Purchase) -> bool:
+        """Past the hold, a purchase nobody found was never made (a late one would show)."""
+        hold = self._ctx.settings.unknown_purchase_hold_seconds
+        return self._ctx.clock.now() - entry.created_at > hold
+
+    # -- reads -------------------------------------------------------------------------------
+    async def get(self, tenant: Tenant, rental_id: int | None) -> LongRental:
+        """The tenant's rental from the store, as last read (no vendor call)."""
+        rental = await self._ctx.store.long_get(rental_id) if rental_id is not None else None
+        if rental is None or rental.owner != tenant.owner:
+            raise NotFound()
+        return rental
+
+    async def by_number(self, tenant: Tenant, number: str, service: str | None) -> LongRental:
+        """The tenant's active service rental on `number` (of `service` when named)."""
+        held = [
+            r
+            for r in await self._ctx.store.long_for(tenant.owner)
+            if r.number == number
+            and r.service is not None
+            and (service is None or r.service == service)
+        ]
+        active = [r for r in held if r.state is LongRentalState.ACTIVE] or held
+        if not active:
+            raise NotFound()
+        return active[0]
+
+    async def status(self, tenant: Tenant, rental_id: int | None) -> LongRental:
+        """The rental with its messages: read from the vendor when the last read is older
+        than the poll interval (one read at a time per rental), else from the store."""
+        rental = await self.get(tenant, rental_id)
+        if not self._due(rental):
+            return rental
+        try:
+            return await self._refresh(tenant, rental)
+        except UpstreamError:
+            return rental  # the vendor is away: the store's word, as last read
+
+    def _due(self, rental: LongRental) -> bool:
+        if rental.state is not LongRentalState.ACTIVE:
+            return False  # cancelled, expired or let go: nothing more will arrive for it
+        return self._ctx.clock.now() - rental.checked_at >= self._ctx.settings.long_poll_seconds
+
+    async def _refresh(self, tenant: Tenant, rental: LongRental) -> LongRental:
+        running = self._reads.get(rental.id)
+        if running is None:
+            running = asyncio.ensure_future(self._read(tenant, rental))
+            self._reads[rental.id] = running
+            running.add_done_callback(lambda _f: self._reads.pop(rental.id, None))
+        return await asyncio.shield(running)
+
+    async def _read(self, tenant: Tenant, rental: LongRental) -> LongRental:
+        account = self._gateway.account_at(tenant, rental.provider)
+        try:
+            snap = await self._gateway.call(
+                account,
+                "long_status",
+                lambda p, key: p.long_status(key, rental),
+                max_wait=self._ctx.settings.poll_wait_seconds,
+            )
+        except NotFound:
+            # gone from the vendor's list of current rentals: its time is over
+            snap = None
+        latest = await self._ctx.store.long_get(rental.id) or rental
+        updated = self._apply(latest, snap)
+        await self._ctx.store.long_put(updated)
+        return updated
+
+    def _apply(self, rental: LongRental, snap: LongSnapshot | None) -> LongRental:
+        now = self._ctx.clock.now()
+        if snap is None:
+            ended = (
+                LongRentalState.EXPIRED if rental.state is LongRentalState.ACTIVE else rental.state
+            )
+            return rental.evolve(state=ended, checked_at=now)
+        state = snap.state
+        if rental.state is LongRentalState.FINISHED and state is LongRentalState.ACTIVE:
+            state = rental.state  # the client let it go: it stays finished to it
+        messages = rental.messages if snap.messages is None else snap.messages
+        return rental.evolve(
+            state=state,
+            end_time=snap.end_time,
+            auto_renew=snap.auto_renew,
+            messages=messages,
+            checked_at=now,
+        )
+
+    async def listing(self, tenant: Tenant, *, active_only: bool = False) -> list[LongRental]:
+        """The tenant's rentals, newest first, from the store within LISTING_WAIT whatever
+        the vendor does (those due are read behind the answer)."""
+        held = await self._ctx.store.long_for(tenant.owner)
+        if active_only:
+            held = [r for r in held if r.state is LongRentalState.ACTIVE]
+        due = [r for r in held if r.state is LongRentalState.ACTIVE and self._due(r)]
+        if due:
+            reading = self._ctx.spawn(self._refresh_all(tenant, due))
+            await asyncio.wait({reading}, timeout=LISTING_WAIT)
+            fresh = {r.id: r for r in await self._ctx.store.long_for(tenant.owner)}
+            held = [fresh.get(r.id, r) for r in held]
+            if active_only:
+                held = [r for r in held if r.state is LongRentalState.ACTIVE]
+        return held
+
+    async def _refresh_all(self, tenant: Tenant, due: list[LongRental]) -> None:
+        await asyncio.gather(*(self._refresh(tenant, r) for r in due), return_exceptions=True)
+
+    # -- changes -----------------------------------------------------------------------------
+    async def change(self, tenant: Tenant, rental_id: int | None, what: LongChange) -> LongRental:
+        rental = await self.get(tenant, rental_id)
+        if rental.state is not LongRentalState.ACTIVE:
+            raise NotFound() if what is not LongChange.CANCEL else _ended(rental)
+        if what is LongChange.RENEW:
+            return await self._renew(tenant, rental)
+        account = self._gateway.account_at(tenant, rental.provider)
+        snap = await self._gateway.call(
+            account, "change_long", lambda p, key: p.change_long(key, rental, what)
+        )
+        latest = await self._ctx.store.long_get(rental.id) or rental
+        updated = self._apply(latest, snap).evolve(messages=latest.messages)
+        await self._ctx.store.long_put(updated)
+        if what is LongChange.CANCEL and updated.state is LongRentalState.CANCELLED:
+            window = self._ctx.providers[rental.provider].rules.long_cancel_refund_seconds
+            if not latest.messages and self._ctx.clock.now() - rental.created_at < window:
+                await self._refund(updated)
+            self._ctx.observer.long_rental(rental.provider, "cancelled", Decimal(0))
+        return updated
+
+    async def finish(self, tenant: Tenant, rental_id: int | None) -> LongRental:
+        """The client is done with it: auto-renewal off at the vendor (the number stays
+        paid until its end), and to every dialect it reads finished from now on."""
+        rental = await self.get(tenant, rental_id)
+        if rental.state is not LongRentalState.ACTIVE:
+            raise _ended(rental)
+        if rental.auto_renew:
+            rental = await self.change(tenant, rental.id, LongChange.AUTO_RENEW_OFF)
+        finished = rental.evolve(state=LongRentalState.FINISHED)
+        await self._ctx.store.long_put(finished)
+        self._ctx.observer.long_rental(rental.provider, "finished", Decimal(0))
+        return finished
+
+    async def _renew(self, tenant: Tenant, rental: LongRental) -> LongRental:
+        account = self._gateway.account_at(tenant, rental.provider)
+        service = rental.service or WHOLE
+        # the end time makes each renewal its own order: a retry of this one is the same
+        intent = Intent("renew_long", (service,), (rental.id, rental.end_time))
+        earlier = await self._earlier_renewal(tenant, intent, rental)
+        if earlier is not None:
+            return earlier
+        entry = await self._begin(tenant, account, intent)
+        try:
+            await self._budgets.hold(tenant, entry, rental.cost)
+            snap = await self._gateway.call(
+                account, "change_long", lambda p, key: p.change_long(key, rental, LongChange.RENEW)
+            )
+        except OutcomeUnknown as unknown:
+            await self._settle(entry, PurchaseState.UNKNOWN, note=str(unknown))
+            log.error(
+                "renewal %s of long rental %s outcome unknown: %s", entry.id, rental.id, unknown
+            )
+            settled = await self._settle_renewal(tenant, entry, rental)
+            if settled is not None:
+                return settled
+            raise
+        except DomainError as refused:
+            await self._settle(entry, PurchaseState.REFUSED, note=type(refused).__name__)
+            await self._budgets.settle(entry, (), None)
+            raise
+        except BaseException as broken:
+            await self._settle(entry, PurchaseState.UNKNOWN, note=type(broken).__name__)
+            raise
+        return await self._renewed(entry, rental, snap, PurchaseState.BOUGHT)
+
+    async def _renewed(
+        self, entry: Purchase, rental: LongRental, snap: LongSnapshot, state: PurchaseState
+    ) -> LongRental:
+        latest = await self._ctx.store.long_get(rental.id) or rental
+        updated = self._apply(latest, snap).evolve(messages=latest.messages)
+        await self._ctx.store.long_put(updated)
+        await self._settle(entry, state, ids=(rental.id,), answered=True)
+        await self._charge(entry, updated, rental.cost)
+        self._ctx.observer.long_rental(rental.provider, "renewed", rental.cost)
+        return updated
+
+    async def _earlier_renewal(
+        self, tenant: Tenant, intent: Intent, rental: LongRental
+    ) -> LongRental | None:
+        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        for entry in recent:
+            if entry.order_key == intent.key and entry.state is PurchaseState.UNKNOWN:
+                settled = await self._settle_renewal(tenant, entry, rental)
+                if settled is not None:
+                    return settled
+                raise PurchaseInDoubt(f"renewal {entry.id} is unresolved")
+        return None
+
+    async def _settle_renewal(
+        self, tenant: Tenant, entry: Purchase, rental: LongRental
+    ) -> LongRental | None:
+        """A renewal whose outcome is unknown moved the end time, or it did not: the
+        rental read back says which. Not moved yet, it stays unknown until the hold has
+        passed (a late renewal would still show), then it is void."""
+        account = self._gateway.account_at(tenant, rental.provider)
+        try:
+            snap = await self._gateway.call(
+                account, "long_status", lambda p, key: p.long_status(key, rental)
+            )
+        except DomainError:
+            return None
+        if snap.end_time > rental.end_time:
+            return await self._renewed(entry, rental, snap, PurchaseState.ADOPTED)
+        if self._lapsed(entry):
+            await self._settle(entry, PurchaseState.VOID, note="end time unchanged")
+            await self._budgets.settle(entry, (), None)
+        return None
+
+    async def _refund(self, rental: LongRental) -> None:
+        """Refunded by the vendor (cancelled early, before any message): so is the
+        tenant's first charge. The messages are the store's: a message that arrived since
+        the last read is missed, and shows as drift in the usage check."""
+        charge = await self._ctx.store.ledger_charge_of(rental.id)
+        if charge is None:
+            return
+        refund = LedgerEntry(
+            charge.tenant,
+            R.REFUND,
+            -charge.amount,
+            self._ctx.clock.now(),
+            key_id=charge.key_id,
+            provider=charge.provider,
+            activation_id=rental.id,
+            purchase_id=charge.purchase_id,
+            note="cancelled long rental",
+        )
+        if await self._ctx.store.ledger_add(refund):
+            self._ctx.observer.tenant_refunded(charge.tenant, charge.amount)
+
+
+def _ended(rental: LongRental) -> DomainError:
+    return BadTransition(f"long rental is {rental.state.value}")

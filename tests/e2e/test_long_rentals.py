@@ -1,0 +1,140 @@
+"""Long rentals through the dialects (issue 15): the official SMS-Activate module's rent
+methods, the rent API's exact answers and errors, and one rental read by every dialect
+that has the concept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import DEMO, World
+from .test_official_client import call, client
+
+DAY = 86400
+
+
+async def sa_json(world: World, **params: str) -> Any:
+    r = await world.sa(**params)
+    assert r.headers["Content-Type"].startswith("application/json"), r.text
+    return r.json()
+
+
+async def vendor_get(world: World, path: str) -> Any:
+    """The vendor's own answer, asked directly (what the proxy must agree with)."""
+    return await world.http.get(world.sandbox + "/api/v1" + path, headers={"Auth": DEMO})
+
+
+async def enable_service_rentals(world: World) -> None:
+    await world.control("POST", "/accounts", {"api_key": DEMO, "service_long_rentals": True})
+
+
+async def test_official_module_rents_reads_continues_and_cancels(world: World) -> None:
+    sa = client(world)
+    vendor = (await vendor_get(world, "/long-rentals/prices")).json()
+    offered = await call(sa.getRentServicesAndCountries, time=4, country=187)
+    assert offered["countries"] == {"0": 187} and offered["currency"] == 840
+    week = {"cost": vendor["prices"]["1w"], "quant": vendor["stock"]}
+    assert offered["services"]["full"] == week  # 4 h buys the shortest period, a week (R1)
+
+    rented = await call(sa.getRentNumber, service="full", time=4, country=187)
+    assert rented["status"] == "success"
+    phone = rented["phone"]
+    rent_id, number = phone["id"], phone["number"]
+    assert rent_id >= 5_000_000 and number.startswith("1") and len(number) == 11
+    assert phone["endDate"].endswith("T00:00:00")
+
+    waiting = await sa_json(world, action="getRentStatus", id=str(rent_id))
+    assert waiting == {"status": "error", "message": "STATUS_WAIT_CODE"}
+
+    await world.control(
+        "POST", "/sms", {"number": number[1:], "text": "Your code is 775533", "sender": "4242"}
+    )
+    await world.tick(11)  # past the long-rental poll interval
+    status = await call(sa.getRentStatus, id=rent_id)
+    assert status["status"] == "success" and status["quantity"] == "1"
+    sms = status["values"]["0"]
+    assert (sms["phoneFrom"], sms["text"], sms["service"]) == (
+        "4242",
+        "Your code is 775533",
+        "full",
+    )
+
+    assert await call(sa.getRentList) == {
+        "status": "success",
+        "values": {"0": {"id": str(rent_id), "phone": number}},
+    }
+    price = await call(sa.getContinueRentPriceNumber, id=rent_id)
+    assert price == {"status": "success", "price": 10.99, "currency": 840}
+    continued = await call(sa.continueRentNumber, id=rent_id, time=168)
+    assert continued["status"] == "success" and continued["phone"]["id"] == rent_id
+    assert continued["phone"]["endDate"] > phone["endDate"]
+
+    assert await call(sa.setRentStatus, id=rent_id, status=2) == {"status": "success"}
+    assert await sa_json(world, action="getRentStatus", id=str(rent_id)) == {
+        "status": "error",
+        "message": "STATUS_CANCEL",
+    }
+    # two weeks paid: the vendor's balance moved by exactly that
+    assert await world.text(action="getBalance") == "ACCESS_BALANCE:78.02"
+
+
+RENT_ERRORS = [
+    ({"action": "getRentNumber"}, {"status": "error", "message": "BAD_SERVICE"}),
+    ({"action": "getRentNumber", "service": "full", "rent_time": "9000"}, None),
+    ({"action": "getRentNumber", "service": "full", "country": "16"}, "NO_NUMBERS"),
+    ({"action": "getRentNumber", "service": "full", "rent_time": "x"}, "INVALID_TIME"),
+    ({"action": "getRentStatus"}, "NO_ID_RENT"),
+    ({"action": "getRentStatus", "id": "4"}, "INVALID_PHONE"),
+    ({"action": "setRentStatus", "id": "4", "status": "1"}, "INVALID_PHONE"),
+    ({"action": "setRentStatus", "id": "4"}, "INCORECT_STATUS"),
+    ({"action": "continueRentNumber"}, "NO_ID_RENT"),
+    ({"action": "continueRentNumber", "id": "5000000"}, "INVALID_PHONE"),
+    ({"action": "getRentList"}, "NO_NUMBERS"),
+    ({"action": "getRentServicesAndCountries", "country": "16"}, "OUT_OF_STOCK"),
+]
+
+
+@pytest.mark.parametrize(("params", "expected"), RENT_ERRORS)
+async def test_rent_api_errors_are_its_json_envelope(
+    world: World, params: dict[str, str], expected: Any
+) -> None:
+    if expected is None:  # the longest whole-number period is a year
+        expected = {"status": "error", "message": "MAX_HOURS_EXCEED", "info": {"max": 8760}}
+    elif isinstance(expected, str):
+        expected = {"status": "error", "message": expected}
+    assert await sa_json(world, **params) == expected
+
+
+async def test_bad_key_stays_plain_text(world: World) -> None:
+    assert await world.text(key="sk_nope", action="getRentServicesAndCountries") == "BAD_KEY"
+
+
+async def test_a_service_rental_rounds_hours_up_and_cannot_cancel_after_a_message(
+    world: World,
+) -> None:
+    await enable_service_rentals(world)
+    vendor = (await vendor_get(world, "/service-long-rentals/prices")).json()
+    listed = next(r for r in vendor["service_long_rental_prices"] if r["api_name"] == "whatsapp")
+    three_days = next(float(p["cost"]) for p in listed["prices"] if p["period"] == "3d")
+    offered = await sa_json(world, action="getRentServicesAndCountries", rent_time="30")
+    assert offered["services"]["wa"]["cost"] == three_days  # 30 h: the 3-day period (R1)
+    rented = await sa_json(world, action="getRentNumber", service="wa", rent_time="30")
+    rent_id, number = rented["phone"]["id"], rented["phone"]["number"]
+    await world.control("POST", "/sms", {"number": number[1:], "service": "whatsapp", "code": "1"})
+    await world.tick(11)
+    assert await sa_json(world, action="setRentStatus", id=str(rent_id), status="2") == {
+        "status": "error",
+        "message": "CANT_CANCEL",
+    }
+    too_long = await sa_json(world, action="continueRentNumber", id=str(rent_id), rent_time="73")
+    assert too_long == {"status": "error", "message": "MAX_HOURS_EXCEED", "info": {"max": 72}}
+    assert await sa_json(world, action="setRentStatus", id=str(rent_id), status="1") == {
+        "status": "success"
+    }
+    again = await sa_json(world, action="setRentStatus", id=str(rent_id), status="1")
+    assert again == {"status": "error", "message": "ALREADY_FINISH"}
+    assert await sa_json(world, action="getRentList") == {
+        "status": "error",
+        "message": "NO_NUMBERS",
+    }
