@@ -138,7 +138,7 @@ class LongRentals:
         except BaseException as broken:
             await self._settle(entry, PurchaseState.UNKNOWN, note=type(broken).__name__)
             raise
-        return await self._keep(tenant, account, entry, snap, order, answered=True)
+        return await self._keep(tenant, account, entry, snap, order, PurchaseState.BOUGHT)
 
     async def _seller(self, tenant: Tenant, order: LongOrder) -> tuple[UpstreamAccount, LongOffer]:
         unsold: DomainError = ServiceUnavailable("no provider sells long rentals")
@@ -164,9 +164,10 @@ class LongRentals:
         entry: Purchase,
         snap: LongSnapshot,
         order: LongOrder,
-        *,
-        answered: bool,
+        state: PurchaseState,
     ) -> LongRental:
+        """Stored and charged; the client is given it now (bought, or adopted by the
+        reconciliation of its own request or of its retry)."""
         now = self._ctx.clock.now()
         try:
             rental = await self._ctx.store.long_add(
@@ -193,8 +194,7 @@ class LongRentals:
             )
             log.exception("long rental %s bought but not stored", snap.upstream_id)
             raise
-        state = PurchaseState.BOUGHT if answered else PurchaseState.ADOPTED
-        await self._settle(entry, state, ids=(rental.id,), answered=answered)
+        await self._settle(entry, state, ids=(rental.id,), answered=True)
         await self._charge(entry, rental, rental.cost)
         self._ctx.observer.long_rental(account.provider, "rented", rental.cost)
         return rental
@@ -280,9 +280,6 @@ class LongRentals:
                 if found is not None:
                     return found
                 raise PurchaseInDoubt(f"long rental purchase {entry.id} is unresolved")
-            if entry.state is PurchaseState.ADOPTED and not entry.answered:
-                await self._ctx.store.journal_put(entry.evolve(answered=True))
-                return await self._ctx.store.long_get(entry.activation_ids[0])
         return None
 
     async def _reconcile(
@@ -313,7 +310,7 @@ class LongRentals:
             log.warning(
                 "long rental purchase %s found at the vendor: %s", entry.id, snap.upstream_id
             )
-            return await self._keep(tenant, account, entry, snap, order, answered=True)
+            return await self._keep(tenant, account, entry, snap, order, PurchaseState.ADOPTED)
         if self._lapsed(entry):
             await self._settle(entry, PurchaseState.VOID, note="not in the vendor's list")
             await self._budgets.settle(entry, (), None)

@@ -4,14 +4,24 @@ that has the concept."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import DEMO, World
+from .conftest import DEMO, World, start_world
 from .test_official_client import call, client
 
 DAY = 86400
+ADMIN = "admin-token"
+
+
+@pytest.fixture
+async def shop(tmp_path: Path) -> AsyncIterator[World]:
+    """A proxy whose purchase journal can be read (admin API)."""
+    async for w in start_world(tmp_path, admin_token=ADMIN):
+        yield w
 
 
 async def sa_json(world: World, **params: str) -> Any:
@@ -138,3 +148,48 @@ async def test_a_service_rental_rounds_hours_up_and_cannot_cancel_after_a_messag
         "status": "error",
         "message": "NO_NUMBERS",
     }
+
+
+async def vendor_rentals(world: World) -> list[dict[str, Any]]:
+    listed = (await vendor_get(world, "/long-rentals")).json()["long_rentals"]
+    assert isinstance(listed, list)
+    return listed
+
+
+async def test_a_rental_sold_without_an_answer_is_found_and_answered_once(shop: World) -> None:
+    world = shop
+    await world.control("POST", "/faults", {"endpoint": "long-rentals-create", "reset_rate": 1})
+    found = await sa_json(world, action="getRentNumber", service="full")
+    await world.control("DELETE", "/faults")
+    sold = await vendor_rentals(world)
+    assert len(sold) == 1  # the vendor sold it though the answer was lost
+    assert found["status"] == "success"
+    assert found["phone"]["number"] == "1" + sold[0]["number"]
+    listed = await sa_json(world, action="getRentList")
+    assert listed["values"] == {
+        "0": {"id": str(found["phone"]["id"]), "phone": "1" + sold[0]["number"]}
+    }
+    purchases = await world.http.get(
+        world.proxy + "/admin/purchases", headers={"X-Admin-Token": ADMIN}
+    )
+    assert [(p["operation"], p["state"]) for p in purchases.json()["purchases"]] == [
+        ("rent_long", "adopted")
+    ]
+
+
+async def test_an_unknown_rental_is_never_bought_again_until_it_is_known_unsold(
+    world: World,
+) -> None:
+    # a gateway error on a purchase: the vendor may have sold it (here it did not)
+    fault = {"endpoint": "long-rentals-create", "error_rate": 1, "error_status": 502}
+    await world.control("POST", "/faults", fault)
+    first = await sa_json(world, action="getRentNumber", service="full")
+    await world.control("DELETE", "/faults")
+    assert first == {"status": "error", "message": "SERVER_ERROR"}
+    retry = await sa_json(world, action="getRentNumber", service="full")
+    assert retry == {"status": "error", "message": "SERVER_ERROR"}  # in doubt: not bought
+    assert await vendor_rentals(world) == []
+    await world.tick(1201)  # past the hold: a late sale would show in the vendor's list
+    bought = await sa_json(world, action="getRentNumber", service="full")
+    assert bought["status"] == "success"
+    assert len(await vendor_rentals(world)) == 1
