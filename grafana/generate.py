@@ -129,6 +129,16 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
             (f"max by (instance) (smsproxy_fleet_replicas{{{INST}}})", "{{instance}} sees"),
             (f"sum(smsproxy_fleet_degraded{{{INST}}})", "replicas pacing alone")]),
     ]),
+    ("Long rentals", [
+        ("Long rentals held, by state", "timeseries", "short", [
+            (f"max by (state) (smsproxy_long_rentals{{{INST}}})", "{{state}}")]),
+        ("Long rentals rented, renewed, cancelled, let go (last hour)", "timeseries", "short", [
+            (f"sum by (provider, event) (increase(smsproxy_long_rental_events_total{{{INST},{PROV}}}[1h]))",
+             "{{provider}} {{event}}")]),
+        ("Long-rental spend (last hour, USD)", "timeseries", "currencyUSD", [
+            (f"sum by (provider) (increase(smsproxy_long_rental_spend_dollars_total{{{INST},{PROV}}}[1h]))",
+             "{{provider}}")]),
+    ]),
     ("Money safety", [
         ("Purchases whose outcome is unknown (unmatched now)", "stat", "short", [
             (f'sum(smsproxy_purchase_journal_entries{{{INST},state="unknown"}})', "unknown")]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -318,6 +319,9 @@ class Activation:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+CODE_IN_TEXT = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
+
+
 class LongRentalState(StrEnum):
     """A long rental: a number kept for days, for one service or for any."""
 
@@ -334,6 +338,12 @@ class LongMessage:
     text: str
     sender: str
     received_at: float
+
+    @property
+    def code(self) -> str | None:
+        """The first run of 4-8 digits in the text: what the dialects show as its code."""
+        found = CODE_IN_TEXT.search(self.text)
+        return found.group(1) if found else None
 
 
 @dataclass(frozen=True)
@@ -353,6 +363,7 @@ class LongOrder:
     period: str
     auto_renew: bool = False
     area_codes: tuple[str, ...] = ()
+    lock_area_code: bool = False  # refused rather than sold outside the area codes
     country: str = "us"  # ISO 3166
 
 

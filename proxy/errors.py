@@ -11,6 +11,7 @@ DomainError
 │   ├── BadService                    unknown or missing service
 │   ├── ServiceUnavailable ─ ApprovalRequired
 │   ├── MaxPriceExceeded (actual)
+│   ├── PeriodTooLong (longest)       a long rental longer than any period sold
 │   ├── RentalLimit (scope)           per-account or global cap on open rentals
 │   │   └── TenantCap                  the tenant's own cap (issued keys' policy)
 │   ├── WrongCarrier
@@ -118,6 +119,15 @@ class MaxPriceExceeded(OrderRejected):
     def __init__(self, actual: Decimal) -> None:
         super().__init__(f"actual price is {actual}")
         self.actual = actual
+
+
+class PeriodTooLong(OrderRejected):
+    """No period of the long rental lasts as long as asked; `longest` is the longest
+    sold, in seconds."""
+
+    def __init__(self, longest: float) -> None:
+        super().__init__(f"the longest period is {longest:.0f} s")
+        self.longest = longest
 
 
 class RentalLimit(OrderRejected):

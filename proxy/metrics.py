@@ -350,6 +350,9 @@ class Metrics:
         for route in ROUTES:
             self.provider_purchases.labels(provider, route)
         self.failovers.labels(provider, "NoNumbers")
+        for event in LONG_EVENTS:
+            self.long_events.labels(provider, event)
+        self.long_spend.labels(provider)
         self.cooldown.labels(provider).set(0)
         self._providers.append(provider)
         for endpoint in endpoints:

@@ -44,6 +44,7 @@ from ..errors import (
     DomainError,
     NotFound,
     OutcomeUnknown,
+    PeriodTooLong,
     PurchaseInDoubt,
     ServiceNotAllowed,
     ServiceUnavailable,
@@ -84,6 +85,31 @@ class LongRentals:
                 continue
         raise ServiceUnavailable("no provider sells long rentals")
 
+    async def period_for(
+        self, tenant: Tenant, service: str | None, seconds: float, country: str = "us"
+    ) -> LongOffer:
+        """The shortest period sold for the service (None: the whole number) that lasts
+        `seconds`: a client's hours or days buy at least that long (vendors sell fixed
+        periods). `BadService` when none is sold, `PeriodTooLong` when none lasts so long."""
+        periods = sorted(
+            (o for o in await self.offers(tenant, country) if o.service == service),
+            key=lambda o: o.seconds,
+        )
+        if not periods:
+            raise BadService("this long rental is not sold")
+        for offer in periods:
+            if offer.seconds >= seconds:
+                return offer
+        raise PeriodTooLong(periods[-1].seconds)
+
+    async def period_of(self, tenant: Tenant, rental: LongRental) -> LongOffer:
+        """The offer a rental renews at (its own period); `BadTransition` when it is no
+        longer sold, so it cannot be prolonged."""
+        for offer in await self.offers(tenant, rental.country):
+            if offer.service == rental.service and offer.period == rental.period:
+                return offer
+        raise BadTransition("this period is no longer sold")
+
     async def _account_offers(self, account: UpstreamAccount) -> Sequence[LongOffer]:
         async def load() -> Sequence[LongOffer]:
             return await self._gateway.call(
@@ -117,8 +143,7 @@ class LongRentals:
         if earlier is not None:
             return earlier
         entry = await self._begin(tenant, account, intent)
-        surcharge = self._rules(account).area_code_surcharge if order.area_codes else 0
-        price = (offer.cost * (1 + surcharge)).quantize(Decimal("0.01"))
+        price = self._ceiling(account, offer, order)
         try:
             await self._budgets.hold(tenant, entry, price)
             snap = await self._gateway.call(
@@ -140,8 +165,14 @@ class LongRentals:
             raise
         return await self._keep(tenant, account, entry, snap, order, PurchaseState.BOUGHT)
 
-    async def _seller(self, tenant: Tenant, order: LongOrder) -> tuple[UpstreamAccount, LongOffer]:
+    async def _seller(
+        self, tenant: Tenant, order: LongOrder
+    ) -> tuple[UpstreamAccount, LongOffer | None]:
+        """The first account whose price list has the order, with its offer. When none
+        lists it, the first account that sells long rentals at all is asked anyway (its
+        refusal says why, in its own words) unless a budget needs the price first."""
         unsold: DomainError = ServiceUnavailable("no provider sells long rentals")
+        fallback: UpstreamAccount | None = None
         for account in self._accounts(tenant, order.country):
             try:
                 offers = await self._account_offers(account)
@@ -151,11 +182,25 @@ class LongRentals:
             offer = next((o for o in offers if matches(o, order)), None)
             if offer is not None:
                 return account, offer
-            unsold = BadService("this long rental is not sold")
-        raise unsold
+            fallback = fallback or account
+        budgeted = tenant.policy is not None and tenant.policy.budgeted
+        if fallback is None or budgeted:
+            raise (
+                unsold
+                if fallback is None
+                else BadService("no price listed: a budget cannot hold it")
+            )
+        return fallback, None
 
-    def _rules(self, account: UpstreamAccount) -> VendorRules:
-        return self._ctx.providers[account.provider].rules
+    def _ceiling(
+        self, account: UpstreamAccount, offer: LongOffer | None, order: LongOrder
+    ) -> Decimal | None:
+        """The most the rental can cost: its price with the vendor's area-code surcharge."""
+        if offer is None:
+            return None
+        rules: VendorRules = self._ctx.providers[account.provider].rules
+        surcharge = rules.area_code_surcharge if order.area_codes else Decimal(0)
+        return (offer.cost * (1 + surcharge)).quantize(Decimal("0.01"))
 
     async def _keep(
         self,
@@ -329,19 +374,16 @@ class LongRentals:
             raise NotFound()
         return rental
 
-    async def by_number(self, tenant: Tenant, number: str, service: str | None) -> LongRental:
-        """The tenant's active service rental on `number` (of `service` when named)."""
-        held = [
+    async def on_number(self, tenant: Tenant, number: str, service: str | None) -> list[LongRental]:
+        """The tenant's service rentals on `number` (of `service` when named), newest
+        first: a number may serve several services, each its own rental."""
+        return [
             r
             for r in await self._ctx.store.long_for(tenant.owner)
             if r.number == number
             and r.service is not None
             and (service is None or r.service == service)
         ]
-        active = [r for r in held if r.state is LongRentalState.ACTIVE] or held
-        if not active:
-            raise NotFound()
-        return active[0]
 
     async def status(self, tenant: Tenant, rental_id: int | None) -> LongRental:
         """The rental with its messages: read from the vendor when the last read is older
@@ -426,7 +468,7 @@ class LongRentals:
     async def change(self, tenant: Tenant, rental_id: int | None, what: LongChange) -> LongRental:
         rental = await self.get(tenant, rental_id)
         if rental.state is not LongRentalState.ACTIVE:
-            raise NotFound() if what is not LongChange.CANCEL else _ended(rental)
+            raise _ended(rental)
         if what is LongChange.RENEW:
             return await self._renew(tenant, rental)
         account = self._gateway.account_at(tenant, rental.provider)

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 from fivesim import FiveSim
-from fivesim.enums import ActivationProduct, Country, Operator, OrderAction, Status
+from fivesim.enums import (
+    ActivationProduct,
+    Country,
+    HostingProduct,
+    Operator,
+    OrderAction,
+    Status,
+)
 from fivesim.errors import ErrorType, FiveSimError
 
 from .conftest import DEMO, World, start_world
@@ -158,7 +165,8 @@ async def test_operator_is_a_strict_carrier_with_its_surcharge(world5: World) ->
         ("/v1/user/buy/activation/usa/any/nosuchproduct", 400, "no product"),
         ("/v1/user/buy/activation/usa/any/BAD!", 400, "no product"),
         ("/v1/user/buy/activation/usa/any/whatsapp?forwarding=true", 400, "no free phones"),
-        ("/v1/user/buy/hosting/usa/any/1month", 400, "no product"),
+        ("/v1/user/buy/hosting/usa/any/2years", 400, "no product"),
+        ("/v1/user/buy/hosting/england/any/1day", 400, "no free phones"),
         ("/v1/user/check/abc", 400, "order not found"),
         ("/v1/user/check/123", 400, "order not found"),
         ("/v1/user/finish/123", 400, "order not found"),
@@ -381,3 +389,34 @@ async def test_api1_country_slugs_buy_as_ids_do(world5: World) -> None:
     assert answer.startswith("ACCESS_NUMBER:"), answer
     await world5.tick(1)
     assert await world5.text(action="getNumbers", country="atlantis", service="tg") == "NO_NUMBERS"
+
+
+async def test_fivesim_client_hosting_order_with_an_sms(world5: World) -> None:
+    five = client(world5)
+    order = await call(
+        five.user.buy_number, Country.USA, Operator.ANY_OPERATOR, HostingProduct.ONE_DAY
+    )
+    assert order.status == Status.PENDING and order.phone.startswith("+1")
+    assert order.product == HostingProduct.ONE_DAY  # a week bought: the day it covers (F19)
+    vendor = await world5.http.get(world5.sandbox + "/api/v1/long-rentals", headers={"Auth": DEMO})
+    (sold,) = vendor.json()["long_rentals"]
+    assert (sold["number"], sold["period"]) == (order.phone[2:], "1 Week")
+    assert order.price == float(sold["price"])
+
+    await world5.control(
+        "POST", "/sms", {"number": order.phone[2:], "text": "Your code is 605040", "sender": "77"}
+    )
+    await world5.tick(11)
+    checked = await call(five.user.order, OrderAction.CHECK, order)
+    assert checked.status == Status.RECEIVED
+    inbox = await call(five.user.get_sms_inbox_list, order)
+    assert [(s.sender, s.text, s.activation_code) for s in inbox] == [
+        ("77", "Your code is 605040", "605040")
+    ]
+    with pytest.raises(FiveSimError) as refused:
+        await call(five.user.order, OrderAction.FINISH, order)
+    assert refused.value.get_error() == ErrorType.HOSTING_ORDER
+    listed = (await get(world5, "/v1/user/orders", category="hosting")).json()
+    assert listed["Total"] == 1 and listed["Data"][0]["id"] == order.id
+    activations = (await get(world5, "/v1/user/orders", category="activation")).json()
+    assert activations["Total"] == 0

@@ -68,9 +68,14 @@ async def test_early_cancel_is_answered_without_the_vendor(world: World) -> None
     assert "cancel-rental" not in (await world.stats())["by_endpoint"]
 
 
-async def test_only_plain_ids_are_forwarded(world: World) -> None:
+async def test_a_path_id_that_is_no_id_reaches_no_vendor(world: World) -> None:
     r = await world.http.get(
         world.proxy + "/api/v1/long-rentals/..%2F..%2Fbalance/messages", headers={"Auth": DEMO}
     )
-    assert (r.status_code, r.json()) == (404, {"errors": "Not Found"})
-    assert "long-rentals-messages" not in (await world.stats())["by_endpoint"]
+    assert (r.status_code, r.json()) == (404, {"errors": "Long rental not found"})
+    bid = await world.http.post(
+        world.proxy + "/api/v1/auctions/..%2F..%2Fbalance/bid", headers={"Auth": DEMO}, json={}
+    )
+    assert (bid.status_code, bid.json()) == (404, {"errors": "Not Found"})  # not forwarded
+    by_endpoint = (await world.stats())["by_endpoint"]
+    assert "long-rentals-messages" not in by_endpoint and "balance" not in by_endpoint

@@ -9,15 +9,16 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from proxy.domain import Activation, Order, Tenant
+from proxy.domain import Activation, LongRental, Order, Tenant
 from proxy.inputs import BodyError, ascii_digits, load_json, parse_id
 from proxy.service import Service
 
 from .. import codes
 from ..base import TRUE
+from . import hosting
 from .errors import Refusal
 from .frame import Call, Handler, ok
-from .params import api_name_of, carrier_of, check_country, country_of, positive_price
+from .params import api_name_of, carrier_of, country_of, positive_price
 from .views import order_json, rfc3339, sms_list
 
 
@@ -70,10 +71,10 @@ def _int(value: str | None, default: int, limit: int) -> int:
 async def orders(call: Call) -> web.Response:
     if call.query("category") not in ("activation", "hosting"):
         raise Refusal(400, "select category")  # decided: the category is required
-    if call.query("category") == "hosting":
-        return ok({"Data": [], "ProductNames": [], "Statuses": [], "Total": 0})
     limit, offset = _int(call.query("limit"), 50, 500), _int(call.query("offset"), 0, 10**9)
     newest_first = (call.query("reverse") or "true").lower() in TRUE
+    if call.query("category") == "hosting":
+        return await hosting.orders(call, limit, offset, newest_first)
     found, total = await call.service.history(call.me, limit, offset, newest_first)
     now = call.service.clock.now()
     return ok(
@@ -110,10 +111,7 @@ async def buy_activation(call: Call) -> web.Response:
     return ok(order_json(a, call.service.clock.now()))
 
 
-async def buy_hosting(call: Call) -> web.Response:
-    check_country(call.path("country"))
-    carrier_of(call.path("operator"))
-    raise Refusal(400, "no product")  # F7: hosting is not offered by this proxy yet
+buy_hosting = hosting.buy_hosting
 
 
 async def reuse(call: Call) -> web.Response:
@@ -129,24 +127,40 @@ async def reuse(call: Call) -> web.Response:
 OrderMethod = Callable[[Service, Tenant, int | None], Awaitable[Activation]]
 
 
-def order_action(method: OrderMethod) -> Handler:
-    """check, finish, cancel, ban: one core call on the order, the order as the answer."""
+HostingAction = Callable[[Call, LongRental], Awaitable[web.Response]]
+
+
+async def refuse_hosting(_call: Call, _rental: LongRental) -> web.Response:
+    raise Refusal(400, "hosting order")  # §2.5: finish, cancel and ban
+
+
+def order_action(method: OrderMethod, on_hosting: HostingAction = refuse_hosting) -> Handler:
+    """check, finish, cancel, ban: one core call on the order, the order as the answer;
+    a hosting order's id goes to `on_hosting`."""
 
     async def act(call: Call) -> web.Response:
-        a = await method(call.service, call.me, order_id(call))
+        wanted = order_id(call)
+        rental = await hosting.held(call, wanted)
+        if rental is not None:
+            return await on_hosting(call, rental)
+        a = await method(call.service, call.me, wanted)
         return ok(order_json(a, call.service.clock.now()))
 
     return act
 
 
-check = order_action(Service.status)
+check = order_action(Service.status, hosting.check)
 finish = order_action(Service.complete)
 cancel = order_action(Service.cancel)
 ban = order_action(Service.ban)
 
 
 async def inbox(call: Call) -> web.Response:
-    a = await call.service.status(call.me, order_id(call))
+    wanted = order_id(call)
+    rental = await hosting.held(call, wanted)
+    if rental is not None:
+        return await hosting.inbox(call, rental)
+    a = await call.service.status(call.me, wanted)
     rows = [
         {"ID": i + 1, **sms, "is_wave": False, "wave_uuid": ""} for i, sms in enumerate(sms_list(a))
     ]

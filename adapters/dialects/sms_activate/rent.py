@@ -83,6 +83,9 @@ def rent_action(work: Callable[[Call], Awaitable[web.Response]]) -> Action:
             raise  # BAD_KEY stays plain text, as for every action
         except Refused as refused:
             raise Answered(refusal(refused.token, refused.info), "bad_request") from None
+        except e.PeriodTooLong as too_long:  # R1, R4: the longest period, in hours
+            info = {"max": int(too_long.longest // HOUR)}
+            raise Answered(refusal("MAX_HOURS_EXCEED", info), "PeriodTooLong") from None
         except DomainError as error:
             raise Answered(refusal(token_for(error, call.action)), type(error).__name__) from None
 
@@ -125,17 +128,6 @@ def wanted_service(call: Call) -> str | None:
     return name
 
 
-def covering(offers: Sequence[LongOffer], service: str | None, wanted: int) -> LongOffer:
-    """R1: the shortest period of the service that lasts `wanted` hours."""
-    periods = sorted((o for o in offers if o.service == service), key=lambda o: o.seconds)
-    if not periods:
-        raise e.BadService()
-    for offer in periods:
-        if offer.seconds >= wanted * HOUR:
-            return offer
-    raise Refused("MAX_HOURS_EXCEED", {"max": int(periods[-1].seconds // HOUR)})
-
-
 def end_date(rental: LongRental) -> str:
     return datetime.fromtimestamp(rental.end_time, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -160,9 +152,9 @@ async def get_rent_services_and_countries(call: Call) -> web.Response:
     stock = {o.service: o.stock for o in await call.service.offers(call.tenant)}
     services: dict[str, dict[str, Any]] = {}
     for service in dict.fromkeys(o.service for o in offers):
-        try:
-            offer = covering(offers, service, wanted)
-        except Refused:
+        lasting = sorted((o for o in offers if o.service == service), key=lambda o: o.seconds)
+        offer = next((o for o in lasting if o.seconds >= wanted * HOUR), None)
+        if offer is None:
             continue  # not sold that long
         code = FULL if service is None else call.vocab.code(service)
         quant = offer.stock if offer.stock is not None else stock.get(service or "", 0)
@@ -183,10 +175,10 @@ async def get_rent_services_and_countries(call: Call) -> web.Response:
 async def get_rent_number(call: Call) -> web.Response:
     country = country_asked(call)
     service = wanted_service(call)
-    offers = await call.service.long_rentals.offers(call.tenant, country)
-    offer = covering(offers, service, hours(call))
+    rentals = call.service.long_rentals
+    offer = await rentals.period_for(call.tenant, service, hours(call) * HOUR, country)
     order = LongOrder(service, offer.period, country=country)
-    rental = await call.service.long_rentals.rent(call.tenant, order)
+    rental = await rentals.rent(call.tenant, order)
     return json_response({"status": "success", "phone": phone(rental)})
 
 
@@ -254,14 +246,9 @@ async def _renewable(call: Call) -> tuple[LongRental, LongOffer]:
     rental = await call.service.long_rentals.get(call.tenant, rent_id(call))
     if rental.state is not S.ACTIVE:
         raise Refused("RENT_DIE")
-    offers = await call.service.long_rentals.offers(call.tenant)
-    period = next(
-        (o for o in offers if o.service == rental.service and o.period == rental.period), None
-    )
-    if period is None:
-        raise Refused("RENT_DIE")  # no longer sold: it cannot be prolonged
-    if hours(call) > period.seconds // HOUR:
-        raise Refused("MAX_HOURS_EXCEED", {"max": int(period.seconds // HOUR)})
+    period = await call.service.long_rentals.period_of(call.tenant, rental)
+    if hours(call) * HOUR > period.seconds:
+        raise e.PeriodTooLong(period.seconds)
     return rental, period
 
 

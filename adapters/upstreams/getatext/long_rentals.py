@@ -126,6 +126,7 @@ async def rent(call: Call, key: str, order: LongOrder, timeout: float) -> LongSn
             "period": order.period,
             "auto_renew": order.auto_renew,
             **area,
+            **({"lock_area_code": True} if order.lock_area_code else {}),
         }
         answer = await call("POST", "/service-long-rentals", key, timeout, body, purchase=True)
         field = "service_long_rental"
