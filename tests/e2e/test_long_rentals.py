@@ -193,3 +193,67 @@ async def test_an_unknown_rental_is_never_bought_again_until_it_is_known_unsold(
     bought = await sa_json(world, action="getRentNumber", service="full")
     assert bought["status"] == "success"
     assert len(await vendor_rentals(world)) == 1
+
+
+async def fivesim_get(world: World, path: str) -> Any:
+    r = await world.http.get(world.proxy + path, headers={"Authorization": f"Bearer {DEMO}"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def v1_call(world: World, method: str, path: str, body: Any = None) -> Any:
+    r = await world.http.request(
+        method, world.proxy + "/api/v1" + path, json=body, headers={"Auth": DEMO}
+    )
+    assert r.status_code < 300, r.text
+    return r.json()
+
+
+async def test_one_long_rental_is_read_by_every_dialect_that_has_the_concept(
+    world: World,
+) -> None:
+    by_sa = (await sa_json(world, action="getRentNumber", service="full", rent_time="24"))["phone"]
+    await world.tick(1)
+    by_5sim = await fivesim_get(world, "/v1/user/buy/hosting/usa/any/10days")
+    await world.tick(1)
+    by_v1 = (await v1_call(world, "POST", "/long-rentals", {"rental_time": "1m"}))["long_rental"]
+    ids = [by_sa["id"], by_5sim["id"], by_v1["id"]]
+    numbers = [by_sa["number"][1:], by_5sim["phone"][2:], by_v1["number"]]
+
+    # SMS-Activate lists all three, newest first
+    listed = await sa_json(world, action="getRentList")
+    assert [(int(v["id"]), v["phone"][1:]) for v in listed["values"].values()] == list(
+        zip(reversed(ids), reversed(numbers), strict=True)
+    )
+    # 5sim shows them as hosting orders; v1 as the vendor's long rentals, oldest first
+    hosting = await fivesim_get(world, "/v1/user/orders?category=hosting")
+    assert [o["id"] for o in hosting["Data"]] == list(reversed(ids))
+    assert [o["product"] for o in hosting["Data"]] == ["1month", "10days", "1day"]
+    native = (await v1_call(world, "GET", "/long-rentals"))["long_rentals"]
+    assert [(r["id"], r["number"], r["period"]) for r in native] == [
+        (ids[0], numbers[0], "1 Week"),
+        (ids[1], numbers[1], "2 Weeks"),
+        (ids[2], numbers[2], "1 Month"),
+    ]
+
+    # one message on the 5sim rental reaches every dialect from the store
+    await world.control("POST", "/sms", {"number": numbers[1], "text": "Code 246813"})
+    await world.tick(11)
+    status = await sa_json(world, action="getRentStatus", id=str(ids[1]))
+    assert status["values"]["0"]["text"] == "Code 246813"
+    calls = (await world.stats())["by_endpoint"].get("long-rentals-messages", 0)
+    assert calls >= 1  # that read asked the vendor
+    check = await fivesim_get(world, f"/v1/user/check/{ids[1]}")
+    assert (check["status"], check["sms"][0]["code"]) == ("RECEIVED", "246813")
+    messages = await v1_call(world, "GET", f"/long-rentals/{ids[1]}/messages")
+    assert [m["message"] for m in messages["messages"]] == ["Code 246813"]
+    # read within the poll interval: from the store, no further vendor call
+    assert (await world.stats())["by_endpoint"].get("long-rentals-messages", 0) == calls
+
+    # cancelled through v1, the SMS-Activate rental reads cancelled everywhere
+    await v1_call(world, "POST", f"/long-rentals/{ids[0]}/update", {"action": "cancel"})
+    assert await sa_json(world, action="getRentStatus", id=str(ids[0])) == {
+        "status": "error",
+        "message": "STATUS_CANCEL",
+    }
+    assert (await fivesim_get(world, f"/v1/user/check/{ids[0]}"))["status"] == "CANCELED"
