@@ -73,6 +73,7 @@ class LongRentals:
         self._budgets = budgets
         self._offers = ctx.caches.cache("long_offers", ttl=ctx.settings.offers_ttl_seconds)
         self._reads: dict[int, asyncio.Future[LongRental]] = {}  # one vendor read per rental
+        self._renewing: set[int] = set()  # rentals this process is renewing right now
 
     # -- offers ------------------------------------------------------------------------------
     async def offers(self, tenant: Tenant, country: str = "us") -> Sequence[LongOffer]:
@@ -424,7 +425,37 @@ class LongRentals:
         latest = await self._ctx.store.long_get(rental.id) or rental
         updated = self._apply(latest, snap)
         await self._ctx.store.long_put(updated)
+        if snap is not None and snap.end_time > latest.end_time and rental.id not in self._renewing:
+            await self._renewal_seen(tenant, latest, updated)
         return updated
+
+    async def _renewal_seen(self, tenant: Tenant, before: LongRental, after: LongRental) -> None:
+        """The end time moved with no renewal of this process under way: a renewal whose
+        outcome was unknown went through (adopted and charged), or the vendor renewed it
+        by itself (auto-renewal): charged to the tenant when seen, no hold went before."""
+        key = self._renewal(before).key
+        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        entry = next((e for e in recent if e.order_key == key and e.state.unresolved), None)
+        if entry is not None:
+            await self._settle(entry, PurchaseState.ADOPTED, ids=(after.id,), answered=True)
+            await self._charge(entry, after, before.cost)
+            self._ctx.observer.long_rental(after.provider, "renewed", before.cost)
+            return
+        rental = after
+        self._ctx.observer.long_rental(rental.provider, "renewed", rental.cost)
+        if tenant.name is None:
+            return
+        charged = LedgerEntry(
+            tenant.name,
+            R.CHARGE,
+            rental.cost,
+            self._ctx.clock.now(),
+            key_id=tenant.key_id,
+            provider=rental.provider,
+            note=f"auto-renew {rental.service or WHOLE} {rental.period} #{rental.id}",
+        )
+        if await self._ctx.store.ledger_add(charged):
+            self._ctx.observer.tenant_charged(tenant.name, rental.cost)
 
     def _apply(self, rental: LongRental, snap: LongSnapshot | None) -> LongRental:
         now = self._ctx.clock.now()
@@ -498,11 +529,21 @@ class LongRentals:
         self._ctx.observer.long_rental(rental.provider, "finished", Decimal(0))
         return finished
 
-    async def _renew(self, tenant: Tenant, rental: LongRental) -> LongRental:
-        account = self._gateway.account_at(tenant, rental.provider)
-        service = rental.service or WHOLE
+    @staticmethod
+    def _renewal(rental: LongRental) -> Intent:
         # the end time makes each renewal its own order: a retry of this one is the same
-        intent = Intent("renew_long", (service,), (rental.id, rental.end_time))
+        return Intent("renew_long", (rental.service or WHOLE,), (rental.id, rental.end_time))
+
+    async def _renew(self, tenant: Tenant, rental: LongRental) -> LongRental:
+        self._renewing.add(rental.id)
+        try:
+            return await self._renew_once(tenant, rental)
+        finally:
+            self._renewing.discard(rental.id)
+
+    async def _renew_once(self, tenant: Tenant, rental: LongRental) -> LongRental:
+        account = self._gateway.account_at(tenant, rental.provider)
+        intent = self._renewal(rental)
         earlier = await self._earlier_renewal(tenant, intent, rental)
         if earlier is not None:
             return earlier

@@ -288,3 +288,48 @@ async def test_per_tenant_limits_refuse_before_the_vendor(tmp_path: Path) -> Non
             ("limited", {"whatsapp": "0.50"})
         ]
         assert json.dumps(listed).find(key) == -1
+
+
+async def test_long_rentals_are_held_charged_refunded_and_auto_renewals_seen(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path) as f:
+        start = await f.vendor_balance()
+        key = await f.key(tenant="long", daily_budget="30")
+        week = await f.http.get(
+            f.vendor + "/api/v1/long-rentals/prices", headers={"Auth": VENDOR_KEY}
+        )
+        price = Decimal(str(week.json()["prices"]["1w"]))
+
+        def rent_json(text: str) -> dict[str, Any]:
+            return dict(json.loads(text))
+
+        first = rent_json(await f.sa(key, action="getRentNumber", service="full"))
+        second = rent_json(await f.sa(key, action="getRentNumber", service="full"))
+        assert first["status"] == second["status"] == "success"
+        left = Decimal(30) - 2 * price
+        assert await f.sa(key, action="getBalance") == f"ACCESS_BALANCE:{left:.2f}"
+        third = rent_json(await f.sa(key, action="getRentNumber", service="full"))
+        assert third == {"status": "error", "message": "NO_BALANCE"}  # held, never sent
+
+        # cancelled at once, before any message: the vendor refunds, so does the ledger
+        cancel = await f.sa(key, action="setRentStatus", id=str(first["phone"]["id"]), status="2")
+        assert rent_json(cancel) == {"status": "success"}
+        assert await f.sa(key, action="getBalance") == f"ACCESS_BALANCE:{30 - price:.2f}"
+
+        # the vendor renews the other by itself at its end: charged when the proxy sees it
+        changed = await f.http.post(
+            f"{f.base}/api/v1/long-rentals/{second['phone']['id']}/update",
+            json={"action": "auto_renew", "auto_renew": True},
+            headers={"Auth": key},
+        )
+        assert changed.status_code == 200, changed.text
+        await f.tick(7 * 86400 + 1)
+        status = await f.sa(key, action="getRentStatus", id=str(second["phone"]["id"]))
+        assert rent_json(status) == {"status": "error", "message": "STATUS_WAIT_CODE"}
+        report = await f.usage(tenant="long")
+        assert report["tenants"][0]["charged"] == f"{3 * price:.2f}"
+        assert Decimal(report["tenants"][0]["net"]) == start - await f.vendor_balance()
+        page = (await f.http.get(f.base + "/metrics")).text
+        assert 'smsproxy_long_rental_events_total{event="renewed",provider="alpha"} 1.0' in page
+        assert 'smsproxy_long_rentals{state="cancelled"} 1.0' in page
