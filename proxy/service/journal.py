@@ -95,6 +95,24 @@ class BalanceWitness:
             self._seen[account] = balance_after
 
 
+async def settle(
+    ctx: Context,
+    entry: Purchase,
+    state: PurchaseState,
+    *,
+    ids: tuple[int, ...] = (),
+    note: str = "",
+    answered: bool = False,
+) -> Purchase:
+    """A journal entry's outcome, durable, and counted."""
+    settled = entry.evolve(
+        state=state, settled_at=ctx.clock.now(), activation_ids=ids, note=note, answered=answered
+    )
+    await ctx.store.journal_put(settled)
+    ctx.observer.purchase_settled(entry.provider, state.value)
+    return settled
+
+
 class Journal:
     def __init__(self, ctx: Context, reconciler: Reconciler, budgets: Budgets) -> None:
         self._ctx = ctx
@@ -231,16 +249,7 @@ class Journal:
         note: str = "",
         answered: bool = False,
     ) -> Purchase:
-        settled = entry.evolve(
-            state=state,
-            settled_at=self._ctx.clock.now(),
-            activation_ids=ids,
-            note=note,
-            answered=answered,
-        )
-        await self._ctx.store.journal_put(settled)
-        self._ctx.observer.purchase_settled(entry.provider, state.value)
-        return settled
+        return await settle(self._ctx, entry, state, ids=ids, note=note, answered=answered)
 
     async def _unknown(
         self, tenant: Tenant, entry: Purchase, cause: OutcomeUnknown

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 
 from ..domain import (
@@ -52,7 +52,7 @@ from ..errors import (
 )
 from .budget import Budgets
 from .context import Context
-from .journal import Intent
+from .journal import Intent, settle
 from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.long_rentals")
@@ -144,16 +144,37 @@ class LongRentals:
         if earlier is not None:
             return earlier
         entry = await self._begin(tenant, account, intent)
-        price = self._ceiling(account, offer, order)
+        sent = await self._paid_call(
+            tenant,
+            entry,
+            self._ceiling(account, offer, order),
+            lambda: self._gateway.call(
+                account, "rent_long", lambda p, key: p.rent_long(key, order)
+            ),
+            lambda unknown: self._reconcile(tenant, unknown, order),
+        )
+        if isinstance(sent, LongRental):
+            return sent  # the vendor sold it without telling: found in its list
+        return await self._keep(tenant, account, entry, sent, order, PurchaseState.BOUGHT)
+
+    async def _paid_call(
+        self,
+        tenant: Tenant,
+        entry: Purchase,
+        price: Decimal | None,
+        send: Callable[[], Awaitable[LongSnapshot]],
+        reconcile: Callable[[Purchase], Awaitable[LongRental | None]],
+    ) -> LongSnapshot | LongRental:
+        """One journaled purchase call: held against the budget and sent once. Refused,
+        it is released; its outcome unknown, it is reconciled: the rental found, or the
+        error raised (never sent again)."""
         try:
             await self._budgets.hold(tenant, entry, price)
-            snap = await self._gateway.call(
-                account, "rent_long", lambda p, key: p.rent_long(key, order)
-            )
+            return await send()
         except OutcomeUnknown as unknown:
             entry = await self._settle(entry, PurchaseState.UNKNOWN, note=str(unknown))
-            log.error("long rental purchase %s outcome unknown: %s; reconciling", entry.id, unknown)
-            found = await self._reconcile(tenant, entry, order)
+            log.error("%s %s outcome unknown: %s; reconciling", entry.operation, entry.id, unknown)
+            found = await reconcile(entry)
             if found is not None:
                 return found
             raise
@@ -164,7 +185,6 @@ class LongRentals:
         except BaseException as broken:
             await self._settle(entry, PurchaseState.UNKNOWN, note=type(broken).__name__)
             raise
-        return await self._keep(tenant, account, entry, snap, order, PurchaseState.BOUGHT)
 
     async def _seller(
         self, tenant: Tenant, order: LongOrder
@@ -302,16 +322,7 @@ class LongRentals:
         note: str = "",
         answered: bool = False,
     ) -> Purchase:
-        settled = entry.evolve(
-            state=state,
-            settled_at=self._ctx.clock.now(),
-            activation_ids=ids,
-            note=note,
-            answered=answered,
-        )
-        await self._ctx.store.journal_put(settled)
-        self._ctx.observer.purchase_settled(entry.provider, state.value)
-        return settled
+        return await settle(self._ctx, entry, state, ids=ids, note=note, answered=answered)
 
     async def _earlier(self, tenant: Tenant, intent: Intent, order: LongOrder) -> LongRental | None:
         """A retry of an order whose outcome is unknown is never bought blind: the earlier
@@ -548,28 +559,18 @@ class LongRentals:
         if earlier is not None:
             return earlier
         entry = await self._begin(tenant, account, intent)
-        try:
-            await self._budgets.hold(tenant, entry, rental.cost)
-            snap = await self._gateway.call(
+        sent = await self._paid_call(
+            tenant,
+            entry,
+            rental.cost,
+            lambda: self._gateway.call(
                 account, "change_long", lambda p, key: p.change_long(key, rental, LongChange.RENEW)
-            )
-        except OutcomeUnknown as unknown:
-            await self._settle(entry, PurchaseState.UNKNOWN, note=str(unknown))
-            log.error(
-                "renewal %s of long rental %s outcome unknown: %s", entry.id, rental.id, unknown
-            )
-            settled = await self._settle_renewal(tenant, entry, rental)
-            if settled is not None:
-                return settled
-            raise
-        except DomainError as refused:
-            await self._settle(entry, PurchaseState.REFUSED, note=type(refused).__name__)
-            await self._budgets.settle(entry, (), None)
-            raise
-        except BaseException as broken:
-            await self._settle(entry, PurchaseState.UNKNOWN, note=type(broken).__name__)
-            raise
-        return await self._renewed(entry, rental, snap, PurchaseState.BOUGHT)
+            ),
+            lambda unknown: self._settle_renewal(tenant, unknown, rental),
+        )
+        if isinstance(sent, LongRental):
+            return sent  # it went through: the end time moved
+        return await self._renewed(entry, rental, sent, PurchaseState.BOUGHT)
 
     async def _renewed(
         self, entry: Purchase, rental: LongRental, snap: LongSnapshot, state: PurchaseState

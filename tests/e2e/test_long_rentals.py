@@ -257,3 +257,35 @@ async def test_one_long_rental_is_read_by_every_dialect_that_has_the_concept(
         "message": "STATUS_CANCEL",
     }
     assert (await fivesim_get(world, f"/v1/user/check/{ids[0]}"))["status"] == "CANCELED"
+
+
+async def test_a_renewal_without_an_answer_is_read_back_and_never_sent_twice(
+    shop: World,
+) -> None:
+    world = shop
+    rented = (await sa_json(world, action="getRentNumber", service="full"))["phone"]
+    await world.tick(1)
+    before = (await vendor_get(world, "/balance")).json()["balance"]
+    await world.control("POST", "/faults", {"endpoint": "long-rentals-update", "reset_rate": 1})
+    renewed = await sa_json(world, action="continueRentNumber", id=str(rented["id"]))
+    await world.control("DELETE", "/faults")
+    (sold,) = await vendor_rentals(world)
+    assert renewed == {
+        "status": "success",
+        "phone": {
+            "id": rented["id"],
+            "endDate": sold["end_time"] + "T00:00:00",
+            "number": rented["number"],
+        },
+    }
+    assert renewed["phone"]["endDate"] > rented["endDate"]
+    price = (await vendor_get(world, "/long-rentals/prices")).json()["prices"]["1w"]
+    after = (await vendor_get(world, "/balance")).json()["balance"]
+    assert round(float(before) - float(after), 2) == price  # one renewal, paid once
+    purchases = await world.http.get(
+        world.proxy + "/admin/purchases", headers={"X-Admin-Token": ADMIN}
+    )
+    assert [(p["operation"], p["state"]) for p in purchases.json()["purchases"]] == [
+        ("renew_long", "adopted"),
+        ("rent_long", "bought"),
+    ]
