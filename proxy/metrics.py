@@ -281,6 +281,7 @@ class Metrics:
         )
         self._request_children: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
         self._store_children: dict[str, Any] = {}
+        self._upstream_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self.last_upstream_answer: float | None = None
         self.last_upstream_failure: float | None = None
         self.limit_groups: set[str] = {DEFAULT_GROUP}  # and each provider's, when wired
@@ -366,8 +367,16 @@ class Metrics:
     # -- hooks (never raise into a request path) ---------------------------------------
     def upstream_call(self, provider: str, endpoint: str, outcome: str, seconds: float) -> None:
         try:
-            self.upstream.labels(provider, endpoint, outcome).inc()
-            self.upstream_duration.labels(provider, endpoint).observe(seconds)
+            key = (provider, endpoint, outcome)
+            children = self._upstream_children.get(key)
+            if children is None:  # labels() costs more than the sample: look it up once
+                children = (
+                    self.upstream.labels(provider, endpoint, outcome),
+                    self.upstream_duration.labels(provider, endpoint),
+                )
+                self._upstream_children[key] = children
+            children[0].inc()
+            children[1].observe(seconds)
             if outcome in ("2xx", "4xx", "429"):
                 self.last_upstream_answer = time.monotonic()
             else:

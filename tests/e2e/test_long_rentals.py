@@ -4,11 +4,14 @@ that has the concept."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from adapters.upstreams.getatext.limits import ENDPOINTS
 
 from .conftest import DEMO, World, start_world
 from .test_official_client import call, client
@@ -289,3 +292,17 @@ async def test_a_renewal_without_an_answer_is_read_back_and_never_sent_twice(
         ("renew_long", "adopted"),
         ("rent_long", "bought"),
     ]
+
+
+async def test_upstream_metric_labels_name_endpoints_never_rentals(world: World) -> None:
+    await enable_service_rentals(world)
+    rented = (await sa_json(world, action="getRentNumber", service="wa", rent_time="24"))["phone"]
+    await world.tick(11)
+    await sa_json(world, action="getRentStatus", id=str(rented["id"]))
+    await sa_json(world, action="continueRentNumber", id=str(rented["id"]))
+    await sa_json(world, action="setRentStatus", id=str(rented["id"]), status="2")
+    page = (await world.http.get(world.proxy + "/metrics")).text
+    labels = set(re.findall(r'smsproxy_upstream_requests_total\{endpoint="([^"]+)"', page))
+    assert {"service-long-rentals", "service-long-rentals-messages"} <= labels
+    assert "service-long-rentals-renew" in labels and "service-long-rentals-cancel" in labels
+    assert labels <= set(ENDPOINTS), labels - set(ENDPOINTS)

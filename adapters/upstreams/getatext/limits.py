@@ -42,5 +42,16 @@ ENDPOINTS = (
     "re-rent",
     "balance",
     "prices-info",
-    "native",  # long rentals and auctions, forwarded as they are
+    "native",  # auctions, forwarded as they are
+    # long rentals: one label per endpoint, never one per rental (ids and numbers)
+    "long-rentals/prices",
+    "long-rentals",
+    "long-rentals-update",
+    "long-rentals-messages",
+    "service-long-rentals/prices",
+    "service-long-rentals",
+    "service-long-rentals-cancel",
+    "service-long-rentals-renew",
+    "service-long-rentals-auto-renew",
+    "service-long-rentals-messages",
 )

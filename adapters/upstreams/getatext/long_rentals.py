@@ -169,7 +169,10 @@ async def status(call: Call, key: str, rental: LongRental, read: float) -> LongS
     if row is None:
         raise NotFound()
     snap = _snapshot(row, rental.service)
-    messages = _messages(await call("GET", path, key, read), stamp)
+    endpoint = (
+        "long-rentals-messages" if rental.service is None else "service-long-rentals-messages"
+    )
+    messages = _messages(await call("GET", path, key, read, endpoint=endpoint), stamp)
     return LongSnapshot(**{**snap.__dict__, "messages": messages})
 
 
@@ -191,6 +194,7 @@ async def change(
             timeout,
             action,
             purchase=renew,
+            endpoint="long-rentals-update",
         )
         return _snapshot(parse.obj(answer).get("long_rental"), None)
     verb = {
@@ -209,5 +213,6 @@ async def change(
         timeout,
         body,
         purchase=renew,
+        endpoint=f"service-long-rentals-{verb}",
     )
     return _snapshot(parse.obj(answer).get("service_long_rental"), rental.service)
