@@ -13,6 +13,7 @@ call httpx cost the proxy several times the CPU, most of it in httpcore's pool.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -86,6 +87,12 @@ def status_class(status: int) -> str:
     return f"{min(status // 100, 5)}xx"
 
 
+@functools.lru_cache(maxsize=64)
+def _limits(timeout: float) -> aiohttp.ClientTimeout:
+    """A few distinct timeouts (one per kind of call): each built once."""
+    return aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
+
+
 async def send(
     http: Http,
     method: str,
@@ -106,7 +113,7 @@ async def send(
         if report is not None:
             report(outcome, time.perf_counter() - started)
 
-    limits = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
+    limits = _limits(timeout)
     try:
         async with http.session.request(
             method, url, json=json_body, params=params, headers=headers, timeout=limits
