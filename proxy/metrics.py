@@ -202,6 +202,8 @@ class Metrics:
         self.in_flight = Gauge(
             "smsproxy_client_requests_in_flight", "Client requests being served", registry=r
         )
+        self.serving = 0  # a plain count on the hot path, read when scraped
+        self.in_flight.set_function(lambda: self.serving)
         self.upstream = Counter(
             "smsproxy_upstream_requests",
             "Upstream attempts",

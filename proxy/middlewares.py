@@ -23,17 +23,6 @@ _ID_PREFIX = secrets.token_hex(4)
 _ids = itertools.count(1)
 
 
-async def no_tracebacks(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except web.HTTPException:
-        raise
-    except Exception:
-        # the route's pattern, not the path: a path can carry a secret (the webhook's)
-        log.exception("unhandled error on %s", _route(request))
-        return web.Response(status=500, text="Internal Server Error")
-
-
 def _route(request: web.Request) -> str:
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "(no route)"
@@ -55,10 +44,17 @@ def observe_requests(
         token = upstream_calls.set(calls)
         started = time.perf_counter()
         if metrics is not None:
-            metrics.in_flight.inc()
+            metrics.serving += 1
         status = 500
         try:
-            response = await no_tracebacks(request, handler)
+            try:  # no traceback ever reaches a client (inline: one coroutine less)
+                response = await handler(request)
+            except web.HTTPException:
+                raise
+            except Exception:
+                # the route's pattern, not the path: a path can carry a secret (the webhook's)
+                log.exception("unhandled error on %s", _route(request))
+                response = web.Response(status=500, text="Internal Server Error")
             status = response.status
             response.headers["X-Request-Id"] = request_id
             return response
@@ -67,7 +63,7 @@ def observe_requests(
             seconds = time.perf_counter() - started
             note = request.get(REQUEST_NOTE)
             if metrics is not None:
-                metrics.in_flight.dec()
+                metrics.serving -= 1
                 if note is not None:
                     metrics.request_done(
                         closed_label(note["dialect"], DIALECTS, "other"),
@@ -76,29 +72,26 @@ def observe_requests(
                         "upstream" if calls[0] else "proxy",
                         seconds,
                     )
-            if note is not None:
-                access_log.add(_line(json_logs, request_id, note, status, seconds, calls[0]))
+            if note is None:
+                pass
+            elif json_logs:
+                access_log.add(_json_line(request_id, note, status, seconds, calls[0]))
+            else:
+                access_log.request(request_id, note, status, seconds, calls[0])
 
     return observe
 
 
-def _line(
-    as_json: bool, request_id: str, note: dict[str, str], status: int, seconds: float, upstream: int
+def _json_line(
+    request_id: str, note: dict[str, str], status: int, seconds: float, upstream: int
 ) -> str:
-    dialect, action, result = note["dialect"], note["action"], note["result"]
-    millis = round(seconds * 1000, 2)
-    if as_json:
-        fields = {
-            "request_id": request_id,
-            "dialect": dialect,
-            "action": action,
-            "result": result,
-            "status": status,
-            "duration_ms": millis,
-            "upstream_calls": upstream,
-        }
-        return json.dumps(fields, separators=(",", ":"))
-    return (
-        f"request_id={request_id} dialect={dialect} action={action} result={result} "
-        f"status={status} duration_ms={millis} upstream_calls={upstream}"
-    )
+    fields = {
+        "request_id": request_id,
+        "dialect": note["dialect"],
+        "action": note["action"],
+        "result": note["result"],
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+        "upstream_calls": upstream,
+    }
+    return json.dumps(fields, separators=(",", ":"))
