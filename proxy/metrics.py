@@ -21,7 +21,6 @@ from prometheus_client import (
     Gauge,
     Histogram,
     disable_created_metrics,
-    generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -29,6 +28,7 @@ from prometheus_client.registry import Collector
 from . import errors
 from .caching import CacheStats
 from .domain import ActivationStatus, LongRentalState, PurchaseState
+from .exposition import Exposition
 from .pacing import PacingStats
 from .tenant_metrics import TenantMetrics
 
@@ -284,6 +284,7 @@ class Metrics:
         self._request_children: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
         self._store_children: dict[str, Any] = {}
         self._upstream_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._exposition = Exposition()
         self.last_upstream_answer: float | None = None
         self.last_upstream_failure: float | None = None
         self.limit_groups: set[str] = {DEFAULT_GROUP}  # and each provider's, when wired
@@ -483,4 +484,4 @@ class Metrics:
             cooling = self._cooling()
             for provider in self._providers:
                 self.cooldown.labels(provider).set(cooling.get(provider, 0.0))
-        return generate_latest(self.registry)
+        return self._exposition.render(self.registry)
