@@ -23,14 +23,16 @@ class Unreadable(Exception):
 
 async def read_params(request: web.Request) -> dict[str, str]:
     """Query and form merged (the body wins), names trimmed, empty values dropped."""
-    merged = {k.strip(): v for k, v in request.query.items()}
+    merged = {k.strip(): v.strip() for k, v in request.query.items()}
     if request.method == "POST" and request.content_type in FORM_TYPES:
         try:
             form = await request.post()
         except (web.HTTPException, ValueError, UnicodeDecodeError) as exc:
             raise Unreadable(type(exc).__name__) from None
-        merged.update({k.strip(): v for k, v in form.items() if isinstance(v, str)})
-    return {k: v.strip() for k, v in merged.items() if v.strip()}
+        merged.update({k.strip(): v.strip() for k, v in form.items() if isinstance(v, str)})
+    if "" in merged.values():  # rare: a second pass only when there is one to drop
+        return {k: v for k, v in merged.items() if v}
+    return merged
 
 
 async def read_any_params(request: web.Request) -> dict[str, str]:
