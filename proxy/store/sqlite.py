@@ -314,6 +314,11 @@ class SqliteStore:
         self._recent[stored.id] = stored
         return stored
 
+    def peek(self, activation_id: int) -> Activation | None:
+        """The row as this process last wrote or read it (the file is this process's
+        alone), or None when only the file has it."""
+        return self._recent.get(activation_id)
+
     async def get(self, activation_id: int) -> Activation | None:
         known = self._recent.get(activation_id)
         if known is not None:
