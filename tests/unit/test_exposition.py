@@ -36,7 +36,7 @@ def test_the_proxys_page_matches_prometheus_clients_own() -> None:
     metrics = busy_metrics()
     ours = Exposition().render(metrics.registry)
     assert ours == generate_latest(metrics.registry)
-    assert ours.count(b"\n") > 700  # the full page, not an empty registry
+    assert ours.count(b"\n") > 600  # the full page, not an empty registry
 
 
 def test_escaping_infinities_and_every_family_type_match() -> None:
