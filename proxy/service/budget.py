@@ -175,7 +175,12 @@ class Budgets:
             return
         if not self._ctx.providers[activation.provider].rules.refunds_unused:
             return
-        charge = await self._ctx.store.ledger_charge_of(activation.id)
+        await self.refund(activation.id, activation.status.value)
+
+    async def refund(self, charged_id: int, note: str) -> None:
+        """Give back the charge recorded under `charged_id` (an activation's or a long
+        rental's id), once; nothing when nothing was charged under it."""
+        charge = await self._ctx.store.ledger_charge_of(charged_id)
         if charge is None:
             return
         refund = LedgerEntry(
@@ -185,9 +190,9 @@ class Budgets:
             self._ctx.clock.now(),
             key_id=charge.key_id,
             provider=charge.provider,
-            activation_id=activation.id,
+            activation_id=charged_id,
             purchase_id=charge.purchase_id,
-            note=activation.status.value,
+            note=note,
         )
         if await self._ctx.store.ledger_add(refund):
             self._ctx.observer.tenant_refunded(charge.tenant, charge.amount)

@@ -140,7 +140,9 @@ class LongRentals:
             raise ServiceNotAllowed()
         account, offer = await self._seller(tenant, order)
         intent = Intent("rent_long", (service,), (order.period, order.area_codes))
-        earlier = await self._earlier(tenant, intent, order)
+        earlier = await self._earlier(
+            tenant, intent, lambda unknown: self._reconcile(tenant, unknown, order)
+        )
         if earlier is not None:
             return earlier
         entry = await self._begin(tenant, account, intent)
@@ -324,19 +326,24 @@ class LongRentals:
     ) -> Purchase:
         return await settle(self._ctx, entry, state, ids=ids, note=note, answered=answered)
 
-    async def _earlier(self, tenant: Tenant, intent: Intent, order: LongOrder) -> LongRental | None:
-        """A retry of an order whose outcome is unknown is never bought blind: the earlier
-        attempt is looked for at the vendor first; found, it is the answer."""
+    async def _earlier(
+        self,
+        tenant: Tenant,
+        intent: Intent,
+        reconcile: Callable[[Purchase], Awaitable[LongRental | None]],
+    ) -> LongRental | None:
+        """A retry of a purchase whose outcome is unknown is never sent blind: the earlier
+        attempt is reconciled first; found, it is the answer, else the retry waits."""
         now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
         recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
         for entry in recent:
             if entry.order_key != intent.key or now - entry.created_at > hold:
                 continue
             if entry.state is PurchaseState.UNKNOWN:
-                found = await self._reconcile(tenant, entry, order)
+                found = await reconcile(entry)
                 if found is not None:
                     return found
-                raise PurchaseInDoubt(f"long rental purchase {entry.id} is unresolved")
+                raise PurchaseInDoubt(f"{entry.operation} {entry.id} is unresolved")
         return None
 
     async def _reconcile(
@@ -522,8 +529,11 @@ class LongRentals:
         await self._ctx.store.long_put(updated)
         if what is LongChange.CANCEL and updated.state is LongRentalState.CANCELLED:
             window = self._ctx.providers[rental.provider].rules.long_cancel_refund_seconds
+            # refunded by the vendor (cancelled early, before any message): so is the
+            # tenant's first charge; a message that arrived since the last read is missed
+            # and shows as drift in the usage check
             if not latest.messages and self._ctx.clock.now() - rental.created_at < window:
-                await self._refund(updated)
+                await self._budgets.refund(rental.id, "cancelled long rental")
             self._ctx.observer.long_rental(rental.provider, "cancelled", Decimal(0))
         return updated
 
@@ -555,7 +565,9 @@ class LongRentals:
     async def _renew_once(self, tenant: Tenant, rental: LongRental) -> LongRental:
         account = self._gateway.account_at(tenant, rental.provider)
         intent = self._renewal(rental)
-        earlier = await self._earlier_renewal(tenant, intent, rental)
+        earlier = await self._earlier(
+            tenant, intent, lambda unknown: self._settle_renewal(tenant, unknown, rental)
+        )
         if earlier is not None:
             return earlier
         entry = await self._begin(tenant, account, intent)
@@ -583,18 +595,6 @@ class LongRentals:
         self._ctx.observer.long_rental(rental.provider, "renewed", rental.cost)
         return updated
 
-    async def _earlier_renewal(
-        self, tenant: Tenant, intent: Intent, rental: LongRental
-    ) -> LongRental | None:
-        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
-        for entry in recent:
-            if entry.order_key == intent.key and entry.state is PurchaseState.UNKNOWN:
-                settled = await self._settle_renewal(tenant, entry, rental)
-                if settled is not None:
-                    return settled
-                raise PurchaseInDoubt(f"renewal {entry.id} is unresolved")
-        return None
-
     async def _settle_renewal(
         self, tenant: Tenant, entry: Purchase, rental: LongRental
     ) -> LongRental | None:
@@ -614,27 +614,6 @@ class LongRentals:
             await self._settle(entry, PurchaseState.VOID, note="end time unchanged")
             await self._budgets.settle(entry, (), None)
         return None
-
-    async def _refund(self, rental: LongRental) -> None:
-        """Refunded by the vendor (cancelled early, before any message): so is the
-        tenant's first charge. The messages are the store's: a message that arrived since
-        the last read is missed, and shows as drift in the usage check."""
-        charge = await self._ctx.store.ledger_charge_of(rental.id)
-        if charge is None:
-            return
-        refund = LedgerEntry(
-            charge.tenant,
-            R.REFUND,
-            -charge.amount,
-            self._ctx.clock.now(),
-            key_id=charge.key_id,
-            provider=charge.provider,
-            activation_id=rental.id,
-            purchase_id=charge.purchase_id,
-            note="cancelled long rental",
-        )
-        if await self._ctx.store.ledger_add(refund):
-            self._ctx.observer.tenant_refunded(charge.tenant, charge.amount)
 
 
 def _ended(rental: LongRental) -> DomainError:
