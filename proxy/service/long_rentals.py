@@ -140,24 +140,41 @@ class LongRentals:
             raise ServiceNotAllowed()
         account, offer = await self._seller(tenant, order)
         intent = Intent("rent_long", (service,), (order.period, order.area_codes))
-        earlier = await self._earlier(
-            tenant, intent, lambda unknown: self._reconcile(tenant, unknown, order)
-        )
-        if earlier is not None:
-            return earlier
-        entry = await self._begin(tenant, account, intent)
-        sent = await self._paid_call(
+        return await self._purchase(
             tenant,
-            entry,
+            account,
+            intent,
             self._ceiling(account, offer, order),
             lambda: self._gateway.call(
                 account, "rent_long", lambda p, key: p.rent_long(key, order)
             ),
             lambda unknown: self._reconcile(tenant, unknown, order),
+            lambda entry, snap: self._keep(
+                tenant, account, entry, snap, order, PurchaseState.BOUGHT
+            ),
         )
+
+    async def _purchase(
+        self,
+        tenant: Tenant,
+        account: UpstreamAccount,
+        intent: Intent,
+        price: Decimal | None,
+        send: Callable[[], Awaitable[LongSnapshot]],
+        reconcile: Callable[[Purchase], Awaitable[LongRental | None]],
+        keep: Callable[[Purchase, LongSnapshot], Awaitable[LongRental]],
+    ) -> LongRental:
+        """A rent or a renewal: an earlier attempt in doubt is settled first; then the
+        intent is journaled, held and sent once; what the vendor sold is kept (`keep`),
+        or found by `reconcile` when its answer was lost."""
+        earlier = await self._earlier(tenant, intent, reconcile)
+        if earlier is not None:
+            return earlier
+        entry = await self._begin(tenant, account, intent)
+        sent = await self._paid_call(tenant, entry, price, send, reconcile)
         if isinstance(sent, LongRental):
-            return sent  # the vendor sold it without telling: found in its list
-        return await self._keep(tenant, account, entry, sent, order, PurchaseState.BOUGHT)
+            return sent  # the vendor did it without telling: found by the reconciliation
+        return await keep(entry, sent)
 
     async def _paid_call(
         self,
@@ -174,18 +191,18 @@ class LongRentals:
             await self._budgets.hold(tenant, entry, price)
             return await send()
         except OutcomeUnknown as unknown:
-            entry = await self._settle(entry, PurchaseState.UNKNOWN, note=str(unknown))
+            entry = await settle(self._ctx, entry, PurchaseState.UNKNOWN, note=str(unknown))
             log.error("%s %s outcome unknown: %s; reconciling", entry.operation, entry.id, unknown)
             found = await reconcile(entry)
             if found is not None:
                 return found
             raise
         except DomainError as refused:
-            await self._settle(entry, PurchaseState.REFUSED, note=type(refused).__name__)
+            await settle(self._ctx, entry, PurchaseState.REFUSED, note=type(refused).__name__)
             await self._budgets.settle(entry, (), None)
             raise
         except BaseException as broken:
-            await self._settle(entry, PurchaseState.UNKNOWN, note=type(broken).__name__)
+            await settle(self._ctx, entry, PurchaseState.UNKNOWN, note=type(broken).__name__)
             raise
 
     async def _seller(
@@ -257,12 +274,15 @@ class LongRentals:
                 )
             )
         except BaseException:
-            await self._settle(
-                entry, PurchaseState.UNKNOWN, note=f"bought {snap.upstream_id}, not stored"
+            await settle(
+                self._ctx,
+                entry,
+                PurchaseState.UNKNOWN,
+                note=f"bought {snap.upstream_id}, not stored",
             )
             log.exception("long rental %s bought but not stored", snap.upstream_id)
             raise
-        await self._settle(entry, state, ids=(rental.id,), answered=True)
+        await settle(self._ctx, entry, state, ids=(rental.id,), answered=True)
         await self._charge(entry, rental, rental.cost)
         self._ctx.observer.long_rental(account.provider, "rented", rental.cost)
         return rental
@@ -315,17 +335,6 @@ class LongRentals:
             )
         )
 
-    async def _settle(
-        self,
-        entry: Purchase,
-        state: PurchaseState,
-        *,
-        ids: tuple[int, ...] = (),
-        note: str = "",
-        answered: bool = False,
-    ) -> Purchase:
-        return await settle(self._ctx, entry, state, ids=ids, note=note, answered=answered)
-
     async def _earlier(
         self,
         tenant: Tenant,
@@ -376,7 +385,7 @@ class LongRentals:
             )
             return await self._keep(tenant, account, entry, snap, order, PurchaseState.ADOPTED)
         if self._lapsed(entry):
-            await self._settle(entry, PurchaseState.VOID, note="not in the vendor's list")
+            await settle(self._ctx, entry, PurchaseState.VOID, note="not in the vendor's list")
             await self._budgets.settle(entry, (), None)
         return None
 
@@ -455,7 +464,7 @@ class LongRentals:
         recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
         entry = next((e for e in recent if e.order_key == key and e.state.unresolved), None)
         if entry is not None:
-            await self._settle(entry, PurchaseState.ADOPTED, ids=(after.id,), answered=True)
+            await settle(self._ctx, entry, PurchaseState.ADOPTED, ids=(after.id,), answered=True)
             await self._charge(entry, after, before.cost)
             self._ctx.observer.long_rental(after.provider, "renewed", before.cost)
             return
@@ -565,24 +574,17 @@ class LongRentals:
     async def _renew_once(self, tenant: Tenant, rental: LongRental) -> LongRental:
         account = self._gateway.account_at(tenant, rental.provider)
         intent = self._renewal(rental)
-        earlier = await self._earlier(
-            tenant, intent, lambda unknown: self._settle_renewal(tenant, unknown, rental)
-        )
-        if earlier is not None:
-            return earlier
-        entry = await self._begin(tenant, account, intent)
-        sent = await self._paid_call(
+        return await self._purchase(
             tenant,
-            entry,
+            account,
+            intent,
             rental.cost,
             lambda: self._gateway.call(
                 account, "change_long", lambda p, key: p.change_long(key, rental, LongChange.RENEW)
             ),
             lambda unknown: self._settle_renewal(tenant, unknown, rental),
+            lambda entry, snap: self._renewed(entry, rental, snap, PurchaseState.BOUGHT),
         )
-        if isinstance(sent, LongRental):
-            return sent  # it went through: the end time moved
-        return await self._renewed(entry, rental, sent, PurchaseState.BOUGHT)
 
     async def _renewed(
         self, entry: Purchase, rental: LongRental, snap: LongSnapshot, state: PurchaseState
@@ -590,7 +592,7 @@ class LongRentals:
         latest = await self._ctx.store.long_get(rental.id) or rental
         updated = self._apply(latest, snap).evolve(messages=latest.messages)
         await self._ctx.store.long_put(updated)
-        await self._settle(entry, state, ids=(rental.id,), answered=True)
+        await settle(self._ctx, entry, state, ids=(rental.id,), answered=True)
         await self._charge(entry, updated, rental.cost)
         self._ctx.observer.long_rental(rental.provider, "renewed", rental.cost)
         return updated
@@ -611,7 +613,7 @@ class LongRentals:
         if snap.end_time > rental.end_time:
             return await self._renewed(entry, rental, snap, PurchaseState.ADOPTED)
         if self._lapsed(entry):
-            await self._settle(entry, PurchaseState.VOID, note="end time unchanged")
+            await settle(self._ctx, entry, PurchaseState.VOID, note="end time unchanged")
             await self._budgets.settle(entry, (), None)
         return None
 
