@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ..domain import (
@@ -43,9 +43,7 @@ from ..errors import (
     CountryNotServed,
     DomainError,
     NotFound,
-    OutcomeUnknown,
     PeriodTooLong,
-    PurchaseInDoubt,
     ServiceNotAllowed,
     ServiceUnavailable,
     UpstreamError,
@@ -53,12 +51,11 @@ from ..errors import (
 from .budget import Budgets
 from .context import Context
 from .journal import Intent, settle
+from .long_journal import WHOLE, LongJournal
 from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.long_rentals")
 LISTING_WAIT = 0.03  # a listing waits this long for the vendor, then answers from the store
-RECENT_ENTRIES = 20
-WHOLE = "full"  # the journal's service name for a whole-number rental
 R = LedgerReason
 
 
@@ -71,6 +68,7 @@ class LongRentals:
         self._ctx = ctx
         self._gateway = gateway
         self._budgets = budgets
+        self._journal = LongJournal(ctx, budgets)
         self._offers = ctx.caches.cache("long_offers", ttl=ctx.settings.offers_ttl_seconds)
         self._reads: dict[int, asyncio.Future[LongRental]] = {}  # one vendor read per rental
         self._renewing: set[int] = set()  # rentals this process is renewing right now
@@ -140,7 +138,7 @@ class LongRentals:
             raise ServiceNotAllowed()
         account, offer = await self._seller(tenant, order)
         intent = Intent("rent_long", (service,), (order.period, order.area_codes))
-        return await self._purchase(
+        return await self._journal.purchase(
             tenant,
             account,
             intent,
@@ -153,57 +151,6 @@ class LongRentals:
                 tenant, account, entry, snap, order, PurchaseState.BOUGHT
             ),
         )
-
-    async def _purchase(
-        self,
-        tenant: Tenant,
-        account: UpstreamAccount,
-        intent: Intent,
-        price: Decimal | None,
-        send: Callable[[], Awaitable[LongSnapshot]],
-        reconcile: Callable[[Purchase], Awaitable[LongRental | None]],
-        keep: Callable[[Purchase, LongSnapshot], Awaitable[LongRental]],
-    ) -> LongRental:
-        """A rent or a renewal: an earlier attempt in doubt is settled first; then the
-        intent is journaled, held and sent once; what the vendor sold is kept (`keep`),
-        or found by `reconcile` when its answer was lost."""
-        earlier = await self._earlier(tenant, intent, reconcile)
-        if earlier is not None:
-            return earlier
-        entry = await self._begin(tenant, account, intent)
-        sent = await self._paid_call(tenant, entry, price, send, reconcile)
-        if isinstance(sent, LongRental):
-            return sent  # the vendor did it without telling: found by the reconciliation
-        return await keep(entry, sent)
-
-    async def _paid_call(
-        self,
-        tenant: Tenant,
-        entry: Purchase,
-        price: Decimal | None,
-        send: Callable[[], Awaitable[LongSnapshot]],
-        reconcile: Callable[[Purchase], Awaitable[LongRental | None]],
-    ) -> LongSnapshot | LongRental:
-        """One journaled purchase call: held against the budget and sent once. Refused,
-        it is released; its outcome unknown, it is reconciled: the rental found, or the
-        error raised (never sent again)."""
-        try:
-            await self._budgets.hold(tenant, entry, price)
-            return await send()
-        except OutcomeUnknown as unknown:
-            entry = await settle(self._ctx, entry, PurchaseState.UNKNOWN, note=str(unknown))
-            log.error("%s %s outcome unknown: %s; reconciling", entry.operation, entry.id, unknown)
-            found = await reconcile(entry)
-            if found is not None:
-                return found
-            raise
-        except DomainError as refused:
-            await settle(self._ctx, entry, PurchaseState.REFUSED, note=type(refused).__name__)
-            await self._budgets.settle(entry, (), None)
-            raise
-        except BaseException as broken:
-            await settle(self._ctx, entry, PurchaseState.UNKNOWN, note=type(broken).__name__)
-            raise
 
     async def _seller(
         self, tenant: Tenant, order: LongOrder
@@ -283,77 +230,9 @@ class LongRentals:
             log.exception("long rental %s bought but not stored", snap.upstream_id)
             raise
         await settle(self._ctx, entry, state, ids=(rental.id,), answered=True)
-        await self._charge(entry, rental, rental.cost)
+        await self._journal.charge(entry, rental, rental.cost)
         self._ctx.observer.long_rental(account.provider, "rented", rental.cost)
         return rental
-
-    async def _charge(self, entry: Purchase, rental: LongRental, amount: Decimal) -> None:
-        """The hold becomes a charge: the first one carries the rental's id (its refund
-        finds it), a renewal's charge names the rental in its note."""
-        store, now = self._ctx.store, self._ctx.clock.now()
-        hold = await store.ledger_hold_of(entry.id)
-        if hold is None:
-            return
-        first = entry.operation == "rent_long"
-        charged = LedgerEntry(
-            hold.tenant,
-            R.CHARGE,
-            amount,
-            now,
-            key_id=hold.key_id,
-            provider=rental.provider,
-            activation_id=rental.id if first else None,
-            purchase_id=entry.id,
-            note=f"{'long' if first else 'renew'} {rental.service or WHOLE} {rental.period}",
-        )
-        if await store.ledger_add(charged):
-            self._ctx.observer.tenant_charged(hold.tenant, amount)
-        await store.ledger_release(
-            LedgerEntry(
-                hold.tenant,
-                R.RELEASE,
-                Decimal(0),
-                now,
-                key_id=hold.key_id,
-                provider=rental.provider,
-                purchase_id=entry.id,
-                note="bought",
-            )
-        )
-
-    # -- the journal -------------------------------------------------------------------------
-    async def _begin(self, tenant: Tenant, account: UpstreamAccount, intent: Intent) -> Purchase:
-        return await self._ctx.store.journal_add(
-            Purchase(
-                id=0,
-                owner=tenant.owner,
-                provider=account.provider,
-                operation=intent.operation,
-                services=intent.services,
-                order_key=intent.key,
-                created_at=self._ctx.clock.now(),
-            )
-        )
-
-    async def _earlier(
-        self,
-        tenant: Tenant,
-        intent: Intent,
-        reconcile: Callable[[Purchase], Awaitable[LongRental | None]],
-    ) -> LongRental | None:
-        """A retry of a purchase whose outcome is unknown is never sent blind: the earlier
-        attempt is reconciled first; found, it is the answer, else the retry waits."""
-        now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
-        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
-        for entry in recent:
-            if entry.order_key != intent.key or now - entry.created_at > hold:
-                continue
-            if entry.state is PurchaseState.UNKNOWN:
-                found = await reconcile(entry)
-                if found is not None:
-                    return found
-                raise PurchaseInDoubt(f"{entry.operation} {entry.id} is unresolved")
-        return None
 
     async def _reconcile(
         self, tenant: Tenant, entry: Purchase, order: LongOrder
@@ -384,15 +263,10 @@ class LongRentals:
                 "long rental purchase %s found at the vendor: %s", entry.id, snap.upstream_id
             )
             return await self._keep(tenant, account, entry, snap, order, PurchaseState.ADOPTED)
-        if self._lapsed(entry):
+        if self._journal.lapsed(entry):
             await settle(self._ctx, entry, PurchaseState.VOID, note="not in the vendor's list")
             await self._budgets.settle(entry, (), None)
         return None
-
-    def _lapsed(self, entry: Purchase) -> bool:
-        """Past the hold, a purchase nobody found was never made (a late one would show)."""
-        hold = self._ctx.settings.unknown_purchase_hold_seconds
-        return self._ctx.clock.now() - entry.created_at > hold
 
     # -- reads -------------------------------------------------------------------------------
     async def get(self, tenant: Tenant, rental_id: int | None) -> LongRental:
@@ -460,12 +334,10 @@ class LongRentals:
         """The end time moved with no renewal of this process under way: a renewal whose
         outcome was unknown went through (adopted and charged), or the vendor renewed it
         by itself (auto-renewal): charged to the tenant when seen, no hold went before."""
-        key = self._renewal(before).key
-        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
-        entry = next((e for e in recent if e.order_key == key and e.state.unresolved), None)
+        entry = await self._journal.unresolved(tenant, self._renewal(before))
         if entry is not None:
             await settle(self._ctx, entry, PurchaseState.ADOPTED, ids=(after.id,), answered=True)
-            await self._charge(entry, after, before.cost)
+            await self._journal.charge(entry, after, before.cost)
             self._ctx.observer.long_rental(after.provider, "renewed", before.cost)
             return
         rental = after
@@ -574,7 +446,7 @@ class LongRentals:
     async def _renew_once(self, tenant: Tenant, rental: LongRental) -> LongRental:
         account = self._gateway.account_at(tenant, rental.provider)
         intent = self._renewal(rental)
-        return await self._purchase(
+        return await self._journal.purchase(
             tenant,
             account,
             intent,
@@ -593,7 +465,7 @@ class LongRentals:
         updated = self._apply(latest, snap).evolve(messages=latest.messages)
         await self._ctx.store.long_put(updated)
         await settle(self._ctx, entry, state, ids=(rental.id,), answered=True)
-        await self._charge(entry, updated, rental.cost)
+        await self._journal.charge(entry, updated, rental.cost)
         self._ctx.observer.long_rental(rental.provider, "renewed", rental.cost)
         return updated
 
@@ -612,7 +484,7 @@ class LongRentals:
             return None
         if snap.end_time > rental.end_time:
             return await self._renewed(entry, rental, snap, PurchaseState.ADOPTED)
-        if self._lapsed(entry):
+        if self._journal.lapsed(entry):
             await settle(self._ctx, entry, PurchaseState.VOID, note="end time unchanged")
             await self._budgets.settle(entry, (), None)
         return None
