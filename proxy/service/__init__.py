@@ -473,14 +473,15 @@ class Service:
 
     async def sweep_ended(self, limit: int = SWEEP_LIMIT) -> int:
         """Ask the vendor about issued tenants' rentals whose time is over and that nobody
-        has asked about since: their refunds reach the ledger without a client's poll.
-        How many were asked about."""
+        has asked about since: their refunds (and long rentals' auto-renewals) reach the
+        ledger without a client's poll. How many were asked about."""
         issued = self._identity.issued()
         before = self._ctx.clock.now() - SWEEP_GRACE_SECONDS
         found = await self._ctx.store.open_ended(list(issued), before, limit)
         ended = [a for a in found if self._reader.due(a)]
         await asyncio.gather(*(self._reader.refresh(issued[a.owner], a, quiet=True) for a in ended))
-        return len(ended)
+        long_ended = await self.long_rentals.sweep_ended(issued, SWEEP_GRACE_SECONDS, limit)
+        return len(ended) + long_ended
 
     async def _refund_when_ended(self, before: Activation, after: Activation) -> None:
         if before.status.is_open and not after.status.is_open:

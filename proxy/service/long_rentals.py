@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from ..domain import (
@@ -390,6 +390,22 @@ class LongRentals:
             if active_only:
                 held = [r for r in held if r.state is LongRentalState.ACTIVE]
         return held
+
+    async def sweep_ended(self, issued: Mapping[str, Tenant], grace: float, limit: int) -> int:
+        """Issued tenants' active rentals whose end time has passed and that nobody has
+        read since: read now, so a vendor auto-renewal reaches the ledger (and an expiry
+        the store) without a client's poll. How many were read."""
+        before = self._ctx.clock.now() - grace
+        ended = [
+            (tenant, r)
+            for owner, tenant in issued.items()
+            for r in await self._ctx.store.long_for(owner)
+            if r.state is LongRentalState.ACTIVE and r.checked_at < r.end_time < before
+        ][:limit]
+        await asyncio.gather(
+            *(self._refresh(tenant, r) for tenant, r in ended), return_exceptions=True
+        )
+        return len(ended)
 
     async def _refresh_all(self, tenant: Tenant, due: list[LongRental]) -> None:
         await asyncio.gather(*(self._refresh(tenant, r) for r in due), return_exceptions=True)

@@ -333,3 +333,23 @@ async def test_long_rentals_are_held_charged_refunded_and_auto_renewals_seen(
         page = (await f.http.get(f.base + "/metrics")).text
         assert 'smsproxy_long_rental_events_total{event="renewed",provider="alpha"} 1.0' in page
         assert 'smsproxy_long_rentals{state="cancelled"} 1.0' in page
+
+
+async def test_an_auto_renewal_nobody_reads_reaches_the_ledger(tmp_path: Path) -> None:
+    async with fleet(tmp_path) as f:
+        start = await f.vendor_balance()
+        key = await f.key(tenant="unread")
+        made = await f.http.post(
+            f"{f.base}/api/v1/long-rentals",
+            json={"rental_time": "1w", "auto_renew": True},
+            headers={"Auth": key},
+        )
+        assert made.status_code == 200, made.text
+        await f.tick(7 * 86400 + 60)  # the vendor renews it; no client asks about it
+
+        async def charged_twice() -> bool:
+            rows = (await f.usage(tenant="unread"))["tenants"]
+            return bool(rows) and Decimal(rows[0]["net"]) == start - await f.vendor_balance()
+
+        await until(charged_twice)  # the proxy's sweep read it and charged the renewal
+        assert start - await f.vendor_balance() == 2 * Decimal(made.json()["long_rental"]["price"])
