@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from proxy.domain import Activation, LongRental, Order, Tenant
+from proxy.errors import NotFound
 from proxy.inputs import BodyError, ascii_digits, load_json, parse_id
 from proxy.service import Service
 
@@ -136,14 +137,18 @@ async def refuse_hosting(_call: Call, _rental: LongRental) -> web.Response:
 
 def order_action(method: OrderMethod, on_hosting: HostingAction = refuse_hosting) -> Handler:
     """check, finish, cancel, ban: one core call on the order, the order as the answer;
-    a hosting order's id goes to `on_hosting`."""
+    an id no activation has may be a hosting order's, which goes to `on_hosting` (looked
+    up only then: the activation polls that make most traffic pay nothing for it)."""
 
     async def act(call: Call) -> web.Response:
         wanted = order_id(call)
-        rental = await hosting.held(call, wanted)
-        if rental is not None:
+        try:
+            a = await method(call.service, call.me, wanted)
+        except NotFound:  # not an activation: a hosting order's id, or no order at all
+            rental = await hosting.held(call, wanted)
+            if rental is None:
+                raise
             return await on_hosting(call, rental)
-        a = await method(call.service, call.me, wanted)
         return ok(order_json(a, call.service.clock.now()))
 
     return act
@@ -157,10 +162,13 @@ ban = order_action(Service.ban)
 
 async def inbox(call: Call) -> web.Response:
     wanted = order_id(call)
-    rental = await hosting.held(call, wanted)
-    if rental is not None:
+    try:
+        a = await call.service.status(call.me, wanted)
+    except NotFound:
+        rental = await hosting.held(call, wanted)
+        if rental is None:
+            raise
         return await hosting.inbox(call, rental)
-    a = await call.service.status(call.me, wanted)
     rows = [
         {"ID": i + 1, **sms, "is_wave": False, "wave_uuid": ""} for i, sms in enumerate(sms_list(a))
     ]
