@@ -53,7 +53,7 @@ class AccessLog:
         self._lines.append(
             f"{self._prefix()} request_id={request_id} dialect={note['dialect']} "
             f"action={note['action']} result={note['result']} status={status} "
-            f"duration_ms={round(seconds * 1000, 2)} upstream_calls={upstream}\n"
+            f"duration_ms={seconds * 1000:.2f} upstream_calls={upstream}\n"
         )
         self._queued()
 
