@@ -257,3 +257,6 @@ async def test_long_rentals_keep_their_messages(store: ActivationStore) -> None:
     assert await store.long_for("p") == []
     assert await store.long_by_upstream("getatext", 8) == second
     assert await store.long_by_upstream("getatext", 9) is None
+    assert await store.long_counts() == {"active": 2}
+    await store.long_put(second.evolve(state=LongRentalState.FINISHED))
+    assert await store.long_counts() == {"active": 1, "finished": 1}
