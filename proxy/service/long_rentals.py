@@ -22,6 +22,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from cachetools import TTLCache
+
 from ..domain import (
     LedgerEntry,
     LedgerReason,
@@ -51,11 +53,13 @@ from ..errors import (
 from .budget import Budgets
 from .context import Context
 from .journal import Intent, settle
-from .long_journal import WHOLE, LongJournal
+from .long_journal import RECENT_ENTRIES, WHOLE, LongJournal
 from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.long_rentals")
 LISTING_WAIT = 0.03  # a listing waits this long for the vendor, then answers from the store
+RETRY_SECONDS = 10.0  # an unknown purchase is looked for at most this often by listings
+ANY_PERIOD = ""  # an order read back from the journal, which does not keep the period
 R = LedgerReason
 
 
@@ -72,6 +76,7 @@ class LongRentals:
         self._offers = ctx.caches.cache("long_offers", ttl=ctx.settings.offers_ttl_seconds)
         self._reads: dict[int, asyncio.Future[LongRental]] = {}  # one vendor read per rental
         self._renewing: set[int] = set()  # rentals this process is renewing right now
+        self._tried: TTLCache[int, bool] = TTLCache(4096, RETRY_SECONDS, timer=ctx.clock.now)
 
     # -- offers ------------------------------------------------------------------------------
     async def offers(self, tenant: Tenant, country: str = "us") -> Sequence[LongOffer]:
@@ -253,7 +258,7 @@ class LongRentals:
         since = entry.created_at - 86400.0  # the vendor dates rentals to the day
         store = self._ctx.store
         for snap in listed:
-            if snap.service != order.service or snap.period != order.period:
+            if snap.service != order.service or order.period not in (snap.period, ANY_PERIOD):
                 continue
             if snap.rented_at < since or snap.state is not LongRentalState.ACTIVE:
                 continue
@@ -377,7 +382,10 @@ class LongRentals:
 
     async def listing(self, tenant: Tenant, *, active_only: bool = False) -> list[LongRental]:
         """The tenant's rentals, newest first, from the store within LISTING_WAIT whatever
-        the vendor does (those due are read behind the answer)."""
+        the vendor does (those due are read behind the answer). A purchase of the
+        tenant's whose outcome is unknown is looked for first, so a rental sold while
+        the answer was lost (or the process died) shows here without a retry."""
+        await self._adopt_unknown(tenant)
         held = await self._ctx.store.long_for(tenant.owner)
         if active_only:
             held = [r for r in held if r.state is LongRentalState.ACTIVE]
@@ -390,6 +398,23 @@ class LongRentals:
             if active_only:
                 held = [r for r in held if r.state is LongRentalState.ACTIVE]
         return held
+
+    async def _adopt_unknown(self, tenant: Tenant) -> None:
+        """Reconcile the owner's unknown long-rental purchases (one try per entry per
+        RETRY_SECONDS): the journal keeps the service, not the period, so any period of
+        that service sold since the attempt is the attempt's."""
+        unknown = await self._ctx.store.journal_list(
+            state=PurchaseState.UNKNOWN, owner=tenant.owner, limit=RECENT_ENTRIES
+        )
+        for entry in unknown:
+            if entry.operation != "rent_long" or entry.id in self._tried:
+                continue
+            self._tried[entry.id] = True
+            service = None if entry.services[0] == WHOLE else entry.services[0]
+            try:
+                await self._reconcile(tenant, entry, LongOrder(service, ANY_PERIOD))
+            except DomainError as failed:  # the listing answers from the store all the same
+                log.warning("long rental purchase %s not reconciled: %r", entry.id, failed)
 
     async def sweep_ended(self, issued: Mapping[str, Tenant], grace: float, limit: int) -> int:
         """Issued tenants' active rentals whose end time has passed and that nobody has

@@ -307,3 +307,19 @@ async def test_upstream_metric_labels_name_endpoints_never_rentals(world: World)
     assert "service-long-rentals-renew" in labels and "service-long-rentals-cancel" in labels
     known = set(ENDPOINTS) | set(LONG_ENDPOINTS)
     assert labels <= known, labels - known
+
+
+async def test_a_rental_sold_while_the_vendor_could_not_be_asked_shows_in_the_listing(
+    world: World,
+) -> None:
+    # the sale's answer is lost, and the vendor's list cannot be read to find it at once
+    await world.control("POST", "/faults", {"endpoint": "long-rentals-create", "reset_rate": 1})
+    await world.control("POST", "/faults", {"endpoint": "long-rentals", "error_rate": 1})
+    first = await sa_json(world, action="getRentNumber", service="full")
+    assert first == {"status": "error", "message": "SERVER_ERROR"}
+    await world.control("DELETE", "/faults")
+    (vendor_side,) = await vendor_rentals(world)  # it was sold
+    await world.tick(11)  # past the listing's retry interval for unknown purchases
+    listed = await sa_json(world, action="getRentList")  # no retry of the order
+    assert [v["phone"] for v in listed["values"].values()] == ["1" + vendor_side["number"]]
+    assert len(await vendor_rentals(world)) == 1  # found, never bought again
