@@ -385,7 +385,10 @@ class LongRentals:
         the vendor does (those due are read behind the answer). A purchase of the
         tenant's whose outcome is unknown is looked for first, so a rental sold while
         the answer was lost (or the process died) shows here without a retry."""
-        await self._adopt_unknown(tenant)
+        unknown = await self._ctx.store.journal_list(
+            state=PurchaseState.UNKNOWN, owner=tenant.owner, limit=RECENT_ENTRIES
+        )
+        await self._adopt_unknown({tenant.owner: tenant}, unknown)
         held = await self._ctx.store.long_for(tenant.owner)
         if active_only:
             held = [r for r in held if r.state is LongRentalState.ACTIVE]
@@ -399,15 +402,15 @@ class LongRentals:
                 held = [r for r in held if r.state is LongRentalState.ACTIVE]
         return held
 
-    async def _adopt_unknown(self, tenant: Tenant) -> None:
-        """Reconcile the owner's unknown long-rental purchases (one try per entry per
+    async def _adopt_unknown(
+        self, tenants: Mapping[str, Tenant], unknown: Sequence[Purchase]
+    ) -> None:
+        """Reconcile these tenants' unknown long-rental purchases (one try per entry per
         RETRY_SECONDS): the journal keeps the service, not the period, so any period of
         that service sold since the attempt is the attempt's."""
-        unknown = await self._ctx.store.journal_list(
-            state=PurchaseState.UNKNOWN, owner=tenant.owner, limit=RECENT_ENTRIES
-        )
         for entry in unknown:
-            if entry.operation != "rent_long" or entry.id in self._tried:
+            tenant = tenants.get(entry.owner)
+            if tenant is None or entry.operation != "rent_long" or entry.id in self._tried:
                 continue
             self._tried[entry.id] = True
             service = None if entry.services[0] == WHOLE else entry.services[0]
@@ -419,7 +422,10 @@ class LongRentals:
     async def sweep_ended(self, issued: Mapping[str, Tenant], grace: float, limit: int) -> int:
         """Issued tenants' active rentals whose end time has passed and that nobody has
         read since: read now, so a vendor auto-renewal reaches the ledger (and an expiry
-        the store) without a client's poll. How many were read."""
+        the store) without a client's poll; and their unknown purchases are looked for.
+        How many rentals were read."""
+        unknown = await self._ctx.store.journal_list(state=PurchaseState.UNKNOWN, limit=limit)
+        await self._adopt_unknown(issued, unknown)
         before = self._ctx.clock.now() - grace
         ended = [
             (tenant, r)

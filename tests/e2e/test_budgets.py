@@ -353,3 +353,30 @@ async def test_an_auto_renewal_nobody_reads_reaches_the_ledger(tmp_path: Path) -
 
         await until(charged_twice)  # the proxy's sweep read it and charged the renewal
         assert start - await f.vendor_balance() == 2 * Decimal(made.json()["long_rental"]["price"])
+
+
+async def test_a_lost_long_rental_sale_is_found_and_charged_by_the_sweep(tmp_path: Path) -> None:
+    async with fleet(tmp_path) as f:
+        start = await f.vendor_balance()
+        key = await f.key(tenant="lost", daily_budget="50")
+
+        async def fault(body: dict[str, Any]) -> None:
+            r = await f.http.post(f.vendor + "/_sandbox/faults", json=body)
+            assert r.status_code == 200, r.text
+
+        # the answer to the sale is lost, and the vendor's list cannot be read at once
+        await fault({"endpoint": "long-rentals-create", "reset_rate": 1})
+        await fault({"endpoint": "long-rentals", "error_rate": 1})
+        refused = json.loads(await f.sa(key, action="getRentNumber", service="full"))
+        assert refused == {"status": "error", "message": "SERVER_ERROR"}
+        assert (await f.http.delete(f.vendor + "/_sandbox/faults")).status_code == 200
+        await f.tick(31)  # the next sweep; the client never asks again
+
+        async def charged() -> bool:
+            rows = (await f.usage(tenant="lost"))["tenants"]
+            return bool(rows) and rows[0]["purchases"] == 1
+
+        await until(charged)
+        report = (await f.usage(tenant="lost"))["tenants"][0]
+        assert Decimal(report["net"]) == start - await f.vendor_balance() > 0
+        assert report["held"] == "0.00"
