@@ -12,6 +12,7 @@ from .domain import (
     LedgerEntry,
     LimitGroup,
     LongChange,
+    LongMessage,
     LongOffer,
     LongOrder,
     LongRental,
@@ -168,6 +169,10 @@ class Provider(Protocol):
     async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
         """The account's long rentals of one kind (whole numbers, or for one service), as
         the vendor lists them, without messages: what reconciles an unknown purchase."""
+        ...
+
+    async def long_messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
+        """One rental's messages (a listing reads the vendor's list once, then these)."""
         ...
 
     async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from cachetools import TTLCache
@@ -328,6 +329,12 @@ class LongRentals:
         except NotFound:
             # gone from the vendor's list of current rentals: its time is over
             snap = None
+        return await self._record(tenant, rental, snap)
+
+    async def _record(
+        self, tenant: Tenant, rental: LongRental, snap: LongSnapshot | None
+    ) -> LongRental:
+        """What the vendor said of the rental, stored (None: no longer listed)."""
         latest = await self._ctx.store.long_get(rental.id) or rental
         updated = self._apply(latest, snap)
         await self._ctx.store.long_put(updated)
@@ -439,7 +446,42 @@ class LongRentals:
         return len(ended)
 
     async def _refresh_all(self, tenant: Tenant, due: list[LongRental]) -> None:
-        await asyncio.gather(*(self._refresh(tenant, r) for r in due), return_exceptions=True)
+        """Many rentals at once: each kind's list read once at each provider, then each
+        rental's messages (one call a rental, not two); a failed read leaves the store's."""
+        kinds: dict[tuple[str, bool], list[LongRental]] = {}
+        for rental in due:
+            kinds.setdefault((rental.provider, rental.service is not None), []).append(rental)
+        await asyncio.gather(
+            *(self._refresh_kind(tenant, *kind, rentals) for kind, rentals in kinds.items()),
+            return_exceptions=True,
+        )
+
+    async def _refresh_kind(
+        self, tenant: Tenant, provider: str, service_rentals: bool, rentals: list[LongRental]
+    ) -> None:
+        account = self._gateway.account_at(tenant, provider)
+        wait = self._ctx.settings.poll_wait_seconds
+        listed = await self._gateway.call(
+            account,
+            "long_status",
+            lambda p, key: p.long_list(key, service_rentals=service_rentals),
+            max_wait=wait,
+        )
+        by_id = {s.upstream_id: s for s in listed}
+
+        async def read(rental: LongRental) -> None:
+            snap = by_id.get(rental.upstream_id)
+            if snap is not None:
+                heard = await self._gateway.call(
+                    account,
+                    "long_status",
+                    lambda p, key: p.long_messages(key, rental),
+                    max_wait=wait,
+                )
+                snap = replace(snap, messages=heard)
+            await self._record(tenant, rental, snap)
+
+        await asyncio.gather(*(read(r) for r in rentals), return_exceptions=True)
 
     # -- changes -----------------------------------------------------------------------------
     async def change(self, tenant: Tenant, rental_id: int | None, what: LongChange) -> LongRental:

@@ -323,3 +323,27 @@ async def test_a_rental_sold_while_the_vendor_could_not_be_asked_shows_in_the_li
     listed = await sa_json(world, action="getRentList")  # no retry of the order
     assert [v["phone"] for v in listed["values"].values()] == ["1" + vendor_side["number"]]
     assert len(await vendor_rentals(world)) == 1  # found, never bought again
+
+
+async def test_a_listing_reads_the_vendors_list_once_then_each_rentals_messages(
+    world: World,
+) -> None:
+    for _ in range(3):
+        await sa_json(world, action="getRentNumber", service="full")
+        await world.tick(1)
+    await world.tick(11)  # every rental due for a read
+    before = (await world.stats())["by_endpoint"]
+    await sa_json(world, action="getRentList")  # answers at once; the reads go on behind
+
+    async def read_all() -> bool:
+        now = (await world.stats())["by_endpoint"]
+        return now.get("long-rentals-messages", 0) - before.get("long-rentals-messages", 0) == 3
+
+    for _ in range(200):  # polled, bounded: the reads finish behind the answer
+        if await read_all():
+            break
+        await world.sa(action="getBalance")  # gives the proxy's loop a turn
+    else:
+        raise AssertionError("the rentals were not read")
+    after = (await world.stats())["by_endpoint"]
+    assert after["long-rentals"] - before.get("long-rentals", 0) == 1  # one list for three

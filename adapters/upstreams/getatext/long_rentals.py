@@ -9,6 +9,7 @@ midnight), messages with their own offsets."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -152,28 +153,23 @@ async def listed(call: Call, key: str, read: float, service_rentals: bool) -> li
 
 
 async def status(call: Call, key: str, rental: LongRental, read: float) -> LongSnapshot:
-    if rental.service is None:
-        listed = parse.obj(await call("GET", "/long-rentals", key, read)).get("long_rentals")
-        path = f"/long-rentals/{rental.upstream_id}/messages"
-        stamp = "rented_at"  # the vendor's word for a message's time here
-    else:
-        listed = parse.obj(await call("GET", "/service-long-rentals", key, read)).get(
-            "service_long_rentals"
-        )
-        path = f"/service-long-rentals/{rental.number}/messages?service={rental.service}"
-        stamp = "received_at"
-    row = next(
-        (r for r in listed or () if isinstance(r, dict) and r.get("id") == rental.upstream_id),
-        None,
-    )
-    if row is None:
+    found = await listed(call, key, read, service_rentals=rental.service is not None)
+    snap = next((s for s in found if s.upstream_id == rental.upstream_id), None)
+    if snap is None:
         raise NotFound()
-    snap = _snapshot(row, rental.service)
-    endpoint = (
-        "long-rentals-messages" if rental.service is None else "service-long-rentals-messages"
-    )
-    messages = _messages(await call("GET", path, key, read, endpoint=endpoint), stamp)
-    return LongSnapshot(**{**snap.__dict__, "messages": messages})
+    return replace(snap, messages=await messages(call, key, rental, read))
+
+
+async def messages(
+    call: Call, key: str, rental: LongRental, read: float
+) -> tuple[LongMessage, ...]:
+    if rental.service is None:
+        path = f"/long-rentals/{rental.upstream_id}/messages"
+        endpoint, stamp = "long-rentals-messages", "rented_at"  # the vendor's word here
+    else:
+        path = f"/service-long-rentals/{rental.number}/messages?service={rental.service}"
+        endpoint, stamp = "service-long-rentals-messages", "received_at"
+    return _messages(await call("GET", path, key, read, endpoint=endpoint), stamp)
 
 
 async def change(

@@ -9,6 +9,7 @@ from typing import Any
 from proxy.domain import (
     LimitGroup,
     LongChange,
+    LongMessage,
     LongOffer,
     LongOrder,
     LongRental,
@@ -99,6 +100,9 @@ class GetatextProvider:
 
     async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
         return await long_rentals.listed(self._call, key, self._t.read, service_rentals)
+
+    async def long_messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
+        return await long_rentals.messages(self._call, key, rental, self._t.read)
 
     async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
         return await long_rentals.change(self._call, key, rental, change, self._t.purchase)

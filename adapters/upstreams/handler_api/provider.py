@@ -19,6 +19,7 @@ from proxy import errors as e
 from proxy.domain import (
     LimitGroup,
     LongChange,
+    LongMessage,
     LongOffer,
     LongOrder,
     LongRental,
@@ -320,6 +321,9 @@ class HandlerApiProvider:
 
     async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
         return []
+
+    async def long_messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
+        raise e.NotFound()
 
     async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
         raise e.NotFound()
