@@ -39,7 +39,7 @@ from ..router import Router
 from . import keys, lifecycle
 from .budget import Budgets
 from .catalog import Catalog
-from .context import Context, ServiceSettings
+from .context import LISTING_WAIT, Context, ServiceSettings
 from .identity import Identity, webhook_token
 from .journal import Intent, Journal
 from .long_rentals import LongRentals
@@ -54,7 +54,6 @@ from .upstream import Gateway
 __all__ = ["Service", "ServiceSettings"]
 BALANCE_HINT_SECONDS = 5.0
 BALANCE_HINT_WAIT = 1.0
-LISTING_WAIT = 0.03  # listings wait this long for the vendor, then answer from state
 ZERO = Decimal("0.00")
 SWEEP_LIMIT = 100  # rentals asked about per sweep (each takes a paced status call)
 SWEEP_GRACE_SECONDS = 5.0  # past its end time, a rental is the vendor's to have closed

@@ -45,6 +45,10 @@ class ServiceSettings:
         return self.reconcile_interval_seconds if self.webhooks else self.poll_interval_seconds
 
 
+# listings (of activations, of long rentals) wait this long for the vendor, then answer
+# from the store: a slow or absent vendor never holds a listing up (bench/listings.py)
+LISTING_WAIT = 0.03
+
 Followup = Callable[[Activation, Activation], Awaitable[None]]
 
 

@@ -52,13 +52,12 @@ from ..errors import (
     UpstreamError,
 )
 from .budget import Budgets
-from .context import Context
+from .context import LISTING_WAIT, Context
 from .journal import Intent, settle
 from .long_journal import RECENT_ENTRIES, WHOLE, LongJournal
 from .upstream import Gateway
 
 log = logging.getLogger("smsproxy.long_rentals")
-LISTING_WAIT = 0.03  # a listing waits this long for the vendor, then answers from the store
 RETRY_SECONDS = 10.0  # an unknown purchase is looked for at most this often by listings
 ANY_PERIOD = ""  # an order read back from the journal, which does not keep the period
 R = LedgerReason
