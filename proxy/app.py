@@ -25,13 +25,14 @@ from .errors import DomainError
 from .fleet.caches import RedisCaches
 from .fleet.cooldowns import SharedCooldowns
 from .fleet.pacer import RedisPacer
-from .keys import ACCESS_LOG, METRICS, SERVICE, SETTINGS
+from .keys import METRICS, SERVED, SERVICE, SETTINGS
 from .metrics import Metrics
 from .middlewares import observe_requests
 from .observer import NullObserver
 from .pacing import Pacer
 from .ports import ActivationStore, Clock, Observer, Provider
 from .routing_config import ConfigError, provider_accounts, tenant_accounts
+from .served import Served
 from .service import Service, ServiceSettings
 from .service.identity import Identity
 from .store import MemoryStore, SqliteStore
@@ -171,13 +172,14 @@ def build_app(
 ) -> web.Application:
     metrics = Metrics() if settings.metrics_enabled else None
     access_log = AccessLog()
+    served = Served(metrics, access_log, json_lines=settings.log_json)
     observer: Observer = metrics or NullObserver()
     app = web.Application(
-        middlewares=[observe_requests(metrics, access_log, json_logs=settings.log_json)],
+        middlewares=[observe_requests(metrics, served)],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings
-    app[ACCESS_LOG] = access_log
+    app[SERVED] = served
     upstreams = Upstreams(observer=observer)
     providers, identity = wire_providers(settings, upstreams, os.environ if env is None else env)
     redis = make_redis(settings)
@@ -243,7 +245,7 @@ def build_app(
             await redis.aclose()
         await sender.close()
         await upstreams.aclose()
-        access_log.close()
+        served.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

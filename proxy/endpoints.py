@@ -9,7 +9,7 @@ import time
 from aiohttp import web
 
 from .domain import Purchase, PurchaseState
-from .keys import METRICS, SERVICE, SETTINGS
+from .keys import METRICS, SERVED, SERVICE, SETTINGS
 
 READY_WINDOW_SECONDS = 120.0
 
@@ -66,6 +66,7 @@ async def metrics(request: web.Request) -> web.Response:
     if registry is None:
         raise web.HTTPNotFound()
     service = request.app[SERVICE]
+    request.app[SERVED].fold()  # the requests served so far are all in the page
     counts, purchases = await service.activation_counts(), await service.purchase_counts()
     registry.tenants.show(*await service.tenant_gauges())
     registry.show_long_rentals(await service.long_rental_counts())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .access_log import AccessLog
 from .config import Settings
 from .metrics import Metrics
+from .served import Served
 from .service import Service
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -14,4 +14,4 @@ SETTINGS = web.AppKey("settings", Settings)
 REQUEST_NOTE = web.RequestKey("smsproxy_note", dict[str, str])
 SERVICE = web.AppKey("service", Service)
 METRICS = web.AppKey("metrics", Metrics)
-ACCESS_LOG = web.AppKey("access_log", AccessLog)
+SERVED = web.AppKey("served", Served)  # the served requests' samples and access lines

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
-from proxy.keys import ACCESS_LOG
+from proxy.keys import SERVED
 from proxy.sandbox import SandboxConfig, create_app
 from proxy.server import QuietAppRunner
 
@@ -161,7 +161,7 @@ async def test_a_hostile_batch_leaks_nothing(
     ]
     # the test's own client (httpx) logs the URLs it sends; the proxy silences httpx
     ours = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
-    stack.app[ACCESS_LOG].close()  # the access lines written so far, to stderr
+    stack.app[SERVED].close()  # the access lines written so far, to stderr
     access = capsys.readouterr().err
     assert access.count(" INFO smsproxy.access request_id=") >= 5, access
     logged = "\n".join(logging.Formatter().format(record) for record in ours) + access
