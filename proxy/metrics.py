@@ -30,6 +30,7 @@ from .caching import CacheStats
 from .domain import ActivationStatus, LongRentalState, PurchaseState
 from .exposition import Exposition
 from .pacing import PacingStats
+from .request_tally import RequestTally
 from .tenant_metrics import TenantMetrics
 
 log = logging.getLogger("smsproxy.metrics")
@@ -186,18 +187,13 @@ class Metrics:
         self._webhook_outcomes: Any = None
         self.build_info = Gauge("smsproxy_build_info", "Build information", ["version"], registry=r)
         self.build_info.labels(VERSION).set(1)
-        self.requests = Counter(
-            "smsproxy_client_requests",
-            "Client requests answered",
-            ["dialect", "action", "result", "source"],
-            registry=r,
-        )
-        self.duration = Histogram(
-            "smsproxy_client_request_duration_seconds",
-            "Client request duration",
-            ["dialect", "action"],
+        self.requests = RequestTally(
+            r,
+            name="smsproxy_client_requests",
+            documentation="Client requests answered",
+            duration_name="smsproxy_client_request_duration_seconds",
+            duration_documentation="Client request duration",
             buckets=LATENCY_BUCKETS,
-            registry=r,
         )
         self.in_flight = Gauge(
             "smsproxy_client_requests_in_flight", "Client requests being served", registry=r
@@ -281,7 +277,6 @@ class Metrics:
             ["state"],
             registry=r,
         )
-        self._request_children: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
         self._store_children: dict[str, Any] = {}
         self._upstream_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._exposition = Exposition()
@@ -463,13 +458,7 @@ class Metrics:
         self, dialect: str, action: str, result: str, source: str, seconds: float
     ) -> None:
         try:
-            key = (dialect, action, result, source)
-            children = self._request_children.get(key)
-            if children is None:  # labels() costs more than the sample: look it up once
-                children = (self.requests.labels(*key), self.duration.labels(dialect, action))
-                self._request_children[key] = children
-            children[0].inc()
-            children[1].observe(seconds)
+            self.requests.add(dialect, action, result, source, seconds)
         except Exception:
             log.exception("metrics hook failed")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
-import time
 from collections.abc import Awaitable, Callable
+from time import perf_counter
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -20,6 +20,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # request ids: a random prefix per process and a counter (unique, and far cheaper than uuid4)
 _ID_PREFIX = secrets.token_hex(4)
 _ids = itertools.count(1)
+REQUEST_ID = "X-Request-Id"
 
 
 def _route(request: web.Request) -> str:
@@ -35,7 +36,7 @@ def observe_requests(metrics: Metrics | None, served: Served) -> Middleware:
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-        started = time.perf_counter()
+        started = perf_counter()
         calls = [0]
         token = upstream_calls.set(calls)
         if metrics is not None:
@@ -43,7 +44,7 @@ def observe_requests(metrics: Metrics | None, served: Served) -> Middleware:
         try:
             response = await handler(request)
         except web.HTTPException as refused:
-            _served(served, request, refused.status, started, calls[0])
+            _record(served, request, refused.status, started, calls[0])
             raise
         except Exception:  # no traceback ever reaches a client
             # the route's pattern, not the path: a path can carry a secret (the webhook's)
@@ -53,19 +54,19 @@ def observe_requests(metrics: Metrics | None, served: Served) -> Middleware:
             upstream_calls.reset(token)
             if metrics is not None:
                 metrics.serving -= 1
-        # always our own: a caller's id is logged, and a caller may send anything in it
-        # (SMS-Activate keys are hex tokens, as request ids are)
-        response.headers["X-Request-Id"] = _served(
-            served, request, response.status, started, calls[0]
-        )
+        response.headers[REQUEST_ID] = _record(served, request, response.status, started, calls[0])
         return response
 
     return observe
 
 
-def _served(served: Served, request: web.Request, status: int, started: float, calls: int) -> str:
+def _record(served: Served, request: web.Request, status: int, started: float, calls: int) -> str:
+    # always our own id: a caller's would be logged, and a caller may send anything in it
+    # (SMS-Activate keys are hex tokens, as request ids are)
     request_id = f"{_ID_PREFIX}{next(_ids) & 0xFFFFFFFF:08x}"
-    note = request.get(REQUEST_NOTE)
-    if note is not None:
-        served.add(request_id, note, status, time.perf_counter() - started, calls)
+    try:
+        note = request[REQUEST_NOTE]
+    except KeyError:  # not a dialect's request (metrics, health, admin)
+        return request_id
+    served.add((request_id, note, status, started, perf_counter(), calls))
     return request_id

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 
-from .access_log import AccessLog
-from .metrics import DIALECTS, RESULTS, Metrics, closed_label
+from .access_log import AccessLog, RequestRecord
+from .metrics import DIALECTS, RESULTS, Metrics
 
 FOLD_SECONDS = 0.1
 FOLD_BATCH = 256  # a fold of this many takes well under a millisecond of the loop
-
-Record = tuple[str, dict[str, str], int, float, int]
+log = logging.getLogger("smsproxy")
+# labels come from closed sets (metrics.closed_label, inlined: this loop runs per request)
+KNOWN_DIALECTS = frozenset(DIALECTS)
+KNOWN_RESULTS = frozenset(RESULTS)
 
 
 class Served:
@@ -30,14 +34,12 @@ class Served:
         self._metrics = metrics
         self._access_log = access_log
         self._json_lines = json_lines
-        self._pending: list[Record] = []
+        self._pending: list[RequestRecord] = []
         self._timer: asyncio.TimerHandle | None = None
 
-    def add(
-        self, request_id: str, note: dict[str, str], status: int, seconds: float, upstream: int
-    ) -> None:
+    def add(self, record: RequestRecord) -> None:
         """One served request (the hot path: an append, and a timer once per batch)."""
-        self._pending.append((request_id, note, status, seconds, upstream))
+        self._pending.append(record)
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(FOLD_SECONDS, self.fold)
         elif len(self._pending) >= FOLD_BATCH:
@@ -49,20 +51,27 @@ class Served:
             self._timer.cancel()
             self._timer = None
         records, self._pending = self._pending, []
-        metrics, access_log = self._metrics, self._access_log
-        for request_id, note, status, seconds, upstream in records:
-            if metrics is not None:
-                metrics.request_done(
-                    closed_label(note["dialect"], DIALECTS, "other"),
-                    note["action"],
-                    closed_label(note["result"], RESULTS, "internal"),
-                    "upstream" if upstream else "proxy",
-                    seconds,
+        if self._metrics is not None:
+            try:
+                self._metrics.requests.add_all(
+                    (
+                        note["dialect"] if note["dialect"] in KNOWN_DIALECTS else "other",
+                        note["action"],
+                        note["result"] if note["result"] in KNOWN_RESULTS else "internal",
+                        "upstream" if upstream else "proxy",
+                        ended - started,
+                    )
+                    for _, note, _, started, ended, upstream in records
                 )
-            if self._json_lines:
-                access_log.add(_json_line(request_id, note, status, seconds, upstream))
-            else:
-                access_log.request(request_id, note, status, seconds, upstream)
+            except Exception:  # metrics never cost a request its log line
+                log.exception("request metrics failed")
+        wall_offset = time.time() - time.perf_counter()
+        if self._json_lines:
+            for request_id, note, status, started, ended, upstream in records:
+                line = _json_line(request_id, note, status, ended - started, upstream)
+                self._access_log.add(line, ended + wall_offset)
+        else:
+            self._access_log.requests(records, wall_offset)
 
     def close(self) -> None:
         """Record what is waiting, and write every access line."""

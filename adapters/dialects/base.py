@@ -23,7 +23,8 @@ class Unreadable(Exception):
 
 async def read_params(request: web.Request) -> dict[str, str]:
     """Query and form merged (the body wins), names trimmed, empty values dropped."""
-    merged = {k.strip(): v.strip() for k, v in request.query.items()}
+    query = request.query  # trimmed in C, not in a comprehension: every request passes here
+    merged = dict(zip(map(str.strip, query.keys()), map(str.strip, query.values()), strict=True))
     if request.method == "POST" and request.content_type in FORM_TYPES:
         try:
             form = await request.post()

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from .text import ascii_digits
-
 MAX_ID = 2**31 - 1
 MAX_ID_DIGITS = len(str(MAX_ID))
 
 
 def parse_id(value: object, limit: int = MAX_ID) -> int | None:
     """A positive id within `limit` from an int or a string of ASCII digits, else None."""
+    if isinstance(value, str):  # first: every read of a status passes here
+        text = value.strip()
+        if text.isdigit() and text.isascii() and 0 < len(text) <= _digits(limit):
+            number = int(text)
+            return number if 0 < number <= limit else None
+        return None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value if 0 < value <= limit else None
-    if isinstance(value, str):
-        digits = ascii_digits(value.strip(), len(str(limit)))
-        if digits is not None and 0 < int(digits) <= limit:
-            return int(digits)
     return None
+
+
+def _digits(limit: int) -> int:
+    return MAX_ID_DIGITS if limit == MAX_ID else len(str(limit))

@@ -14,11 +14,10 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 
-from cachetools import LRUCache
-
 from ..domain import ManagedKey, Tenant, TenantPolicy, UpstreamAccount
 from ..errors import BadKey, MissingKey
 from ..inputs import clean_key
+from ..recent import Recent
 
 KNOWN_KEYS = 4096  # bounded: a flood of bogus keys passed through costs at most this
 
@@ -40,7 +39,7 @@ class Identity:
         self._issued: dict[str, Tenant] = {}  # owner -> a tenant of one of its usable keys
         # a fleet sends the same keys all day: one HMAC per key, not per request (in
         # memory only, like the keys themselves while a request is served)
-        self._known: LRUCache[str, Tenant] = LRUCache(KNOWN_KEYS)
+        self._known: Recent[str, Tenant] = Recent(KNOWN_KEYS)
 
     def account_id(self, provider: str, owner: str) -> str:
         """The id of the upstream account an owner's activations at `provider` used: a

@@ -28,7 +28,6 @@ from typing import Any, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
-from cachetools import LRUCache
 
 from ..domain import (
     Activation,
@@ -41,6 +40,7 @@ from ..domain import (
     TenantPolicy,
 )
 from ..errors import StoreUnavailable
+from ..recent import Recent
 from .pg_schema import migrate
 from .policies import policy_document, policy_from
 from .rows import (
@@ -108,7 +108,7 @@ class PostgresStore:
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
-        self._recent: LRUCache[int, Activation] = LRUCache(RECENT_ACTIVATIONS)
+        self._recent: Recent[int, Activation] = Recent(RECENT_ACTIVATIONS)
         self._now = now
 
     # -- connections ----------------------------------------------------------------------

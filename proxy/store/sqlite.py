@@ -23,8 +23,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from cachetools import LRUCache
-
 from ..domain import (
     Activation,
     Delivery,
@@ -35,6 +33,7 @@ from ..domain import (
     PurchaseState,
     TenantPolicy,
 )
+from ..recent import Recent
 from .policies import policy_document, policy_from
 from .rows import (
     COLUMNS,
@@ -267,7 +266,7 @@ class SqliteStore:
             (PurchaseState.UNKNOWN.value, "under way when the proxy stopped", "pending"),
         )
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
-        self._recent: LRUCache[int, Activation] = LRUCache(RECENT_ACTIVATIONS)
+        self._recent: Recent[int, Activation] = Recent(RECENT_ACTIVATIONS)
 
     async def _run(self, work: Callable[[], T]) -> T:
         """In the store's thread, after every call made before it."""

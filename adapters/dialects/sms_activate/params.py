@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from proxy.domain import Order
 from proxy.errors import BadService, CountryNotServed, NoNumbers
-from proxy.inputs import ascii_digits, parse_price
+from proxy.inputs import ascii_digits, parse_id, parse_price
 
-from ..base import Params, boolean, first, listing, positive_int
+from ..base import Params, boolean, first, listing
 from ..codes import FIVESIM_ISO, OPERATORS, SA_COUNTRIES, USA_ALIASES, Vocabulary
 
 PHONE_PREFIX = re.compile(r"^\d{4,12}$")
@@ -25,7 +25,8 @@ class Answer(Exception):
 
 def activation_id(params: Params) -> int | None:
     """None for a missing, malformed or out-of-range id; the caller picks the token."""
-    return positive_int(first(params, "id", "activationId"))
+    value = params.get("id") or params.get("activationId")  # first(), inlined: every poll
+    return parse_id(value) if value else None
 
 
 def _carrier(params: Params) -> str | None:

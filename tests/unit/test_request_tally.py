@@ -1,0 +1,80 @@
+"""The client-request metrics counted by hand read exactly as prometheus_client's own
+Counter and Histogram would, fed the same samples: the same text, byte for byte."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+from proxy.metrics import LATENCY_BUCKETS
+from proxy.request_tally import RequestTally
+
+SAMPLES = [
+    # dialect, action, result, source, seconds: bounds hit exactly, between, past the last
+    ("sms-activate", "getStatus", "ok", "proxy", 0.0009),
+    ("sms-activate", "getStatus", "ok", "proxy", 0.001),
+    ("sms-activate", "getStatus", "ok", "proxy", 0.0010001),
+    ("sms-activate", "getStatus", "NotFound", "upstream", 2.5),
+    ("sms-activate", "getNumber", "NoNumbers", "upstream", 31.0),
+    ("5sim", "check", "ok", "proxy", 0.0),
+    ("5sim", "check", "ok", "upstream", 0.3),
+    ("v1", "balance", "ok", "upstream", 10.0),
+    ("sms-activate", "getStatus", "ok", "proxy", 0.049),
+]
+
+
+def prometheus_clients_own(samples: list[tuple[str, str, str, str, float]]) -> bytes:
+    registry = CollectorRegistry(auto_describe=True)
+    counter = Counter(
+        "smsproxy_client_requests",
+        "Client requests answered",
+        ["dialect", "action", "result", "source"],
+        registry=registry,
+    )
+    histogram = Histogram(
+        "smsproxy_client_request_duration_seconds",
+        "Client request duration",
+        ["dialect", "action"],
+        buckets=LATENCY_BUCKETS,
+        registry=registry,
+    )
+    for dialect, action, result, source, seconds in samples:
+        counter.labels(dialect, action, result, source).inc()
+        histogram.labels(dialect, action).observe(seconds)
+    return generate_latest(registry)
+
+
+def tallied(samples: list[tuple[str, str, str, str, float]]) -> bytes:
+    registry = CollectorRegistry(auto_describe=True)
+    tally = RequestTally(
+        registry,
+        name="smsproxy_client_requests",
+        documentation="Client requests answered",
+        duration_name="smsproxy_client_request_duration_seconds",
+        duration_documentation="Client request duration",
+        buckets=LATENCY_BUCKETS,
+    )
+    for sample in samples:
+        tally.add(*sample)
+    return generate_latest(registry)
+
+
+@pytest.mark.parametrize("count", [0, 1, 4, len(SAMPLES)])
+def test_the_text_is_prometheus_clients_own(count: int) -> None:
+    ours = tallied(SAMPLES[:count])
+    assert ours == prometheus_clients_own(SAMPLES[:count])
+    assert ours.count(b"_bucket{") == 15 * len({s[:2] for s in SAMPLES[:count]})
+
+
+def test_a_second_registration_of_the_names_is_refused() -> None:
+    registry = CollectorRegistry(auto_describe=True)
+    kwargs = dict(
+        name="smsproxy_client_requests",
+        documentation="d",
+        duration_name="smsproxy_client_request_duration_seconds",
+        duration_documentation="d",
+        buckets=LATENCY_BUCKETS,
+    )
+    RequestTally(registry, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Duplicated timeseries"):
+        RequestTally(registry, **kwargs)  # type: ignore[arg-type]
