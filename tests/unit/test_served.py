@@ -55,7 +55,8 @@ async def test_records_become_lines_and_samples_in_order_at_close() -> None:
     assert count(metrics, f'{base},result="ok",source="proxy"') == 1
     assert count(metrics, f'{base},result="NotFound",source="upstream"') == 1
     # labels stay in their closed sets
-    assert count(metrics, 'action="getStatus",dialect="other",result="internal",source="proxy"') == 1
+    other = 'action="getStatus",dialect="other",result="internal",source="proxy"'
+    assert count(metrics, other) == 1
 
 
 async def test_a_full_batch_is_folded_at_once_and_a_fold_is_what_a_scrape_sees() -> None:
