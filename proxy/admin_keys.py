@@ -145,10 +145,12 @@ async def rotate(request: web.Request) -> web.Response:
     return web.json_response({**_view(new, service.clock.now()), "key": key}, status=201)
 
 
-def mount(app: web.Application) -> None:
-    app.router.add_post("/admin/keys", create)
-    app.router.add_get("/admin/keys", listing)
-    app.router.add_delete("/admin/keys/{key_id}", revoke)
-    app.router.add_post("/admin/keys/{key_id}/rotate", rotate)
-    app.router.add_get("/admin/tenants", tenants)
-    app.router.add_patch("/admin/tenants/{tenant}", set_tenant)
+def routes() -> list[web.RouteDef]:
+    return [
+        web.post("/admin/keys", create),
+        web.get("/admin/keys", listing),
+        web.delete("/admin/keys/{key_id}", revoke),
+        web.post("/admin/keys/{key_id}/rotate", rotate),
+        web.get("/admin/tenants", tenants),
+        web.patch("/admin/tenants/{tenant}", set_tenant),
+    ]

@@ -60,6 +60,5 @@ async def adjust(request: web.Request) -> web.Response:
     return web.json_response({"tenant": tenant, "amount": str(amount), "note": note[:200]})
 
 
-def mount(app: web.Application) -> None:
-    app.router.add_get("/admin/usage", report)
-    app.router.add_post("/admin/usage/adjust", adjust)
+def routes() -> list[web.RouteDef]:
+    return [web.get("/admin/usage", report), web.post("/admin/usage/adjust", adjust)]

@@ -27,7 +27,7 @@ from .fleet.cooldowns import SharedCooldowns
 from .fleet.pacer import RedisPacer
 from .keys import METRICS, SERVED, SERVICE, SETTINGS
 from .metrics import Metrics
-from .middlewares import observe_requests
+from .observed import register
 from .observer import NullObserver
 from .pacing import Pacer
 from .ports import ActivationStore, Clock, Observer, Provider
@@ -39,7 +39,7 @@ from .store import MemoryStore, SqliteStore
 from .store.postgres import PostgresStore
 from .store.timed import TimedStore
 from .webhook_sender import HttpSender
-from .webhooks import WEBHOOK_STATS
+from .webhooks import WEBHOOK_STATS, WebhookStats
 
 MAX_REQUEST_BYTES = 64 * 1024
 KEYS_REFRESH_SECONDS = 1.0
@@ -174,10 +174,7 @@ def build_app(
     access_log = AccessLog()
     served = Served(metrics, access_log, json_lines=settings.log_json)
     observer: Observer = metrics or NullObserver()
-    app = web.Application(
-        middlewares=[observe_requests(metrics, served)],
-        client_max_size=MAX_REQUEST_BYTES,
-    )
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app[SERVED] = served
     upstreams = Upstreams(observer=observer)
@@ -200,11 +197,15 @@ def build_app(
     app[SERVICE] = service
     vocab = Vocabulary(settings.service_codes)
     guest_key = settings.guest_key or (DEMO_KEY if settings.uses_embedded_sandbox else None)
-    dialects.mount(app, service, vocab, settings.default_dialect, guest_key)
-    webhooks.mount(app)
-    endpoints.mount(app)
-    admin_keys.mount(app)
-    admin_usage.mount(app)
+    app[WEBHOOK_STATS] = WebhookStats()
+    routes = [
+        *dialects.routes(service, vocab, settings.default_dialect, guest_key),
+        *webhooks.routes(),
+        *endpoints.routes(),
+        *admin_keys.routes(),
+        *admin_usage.routes(),
+    ]
+    register(app.router, routes, metrics, served)
     if metrics is not None:
         app[METRICS] = metrics
         metrics.attach(service.cache_stats, pacer.stats, app[WEBHOOK_STATS].outcomes)

@@ -115,10 +115,12 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"ready": ready, **reasons}, status=200 if ready else 503)
 
 
-def mount(app: web.Application) -> None:
-    app.router.add_get("/metrics", metrics)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/admin/negative-cache", negative_cache)
-    app.router.add_delete("/admin/negative-cache", negative_cache)
-    app.router.add_get("/admin/purchases", purchases)
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/metrics", metrics),
+        web.get("/healthz", healthz),
+        web.get("/readyz", readyz),
+        web.get("/admin/negative-cache", negative_cache),
+        web.delete("/admin/negative-cache", negative_cache),
+        web.get("/admin/purchases", purchases),
+    ]

@@ -77,6 +77,6 @@ async def receive(request: web.Request) -> web.Response:
     return _answer(request, "accepted", 200, "accepted")
 
 
-def mount(app: web.Application) -> None:
-    app[WEBHOOK_STATS] = WebhookStats()
-    app.router.add_post("/webhooks/{provider}/{token}", receive)
+def routes() -> list[web.RouteDef]:
+    """The receiving end; its counts live in the app under WEBHOOK_STATS."""
+    return [web.post("/webhooks/{provider}/{token}", receive)]

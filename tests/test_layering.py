@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 AIOHTTP_IN_CORE = {
     "proxy.app",
-    "proxy.middlewares",
+    "proxy.observed",
     "proxy.keys",
     "proxy.webhooks",
     "proxy.cli",

@@ -42,28 +42,29 @@ def with_action(
     return handle
 
 
-def mount(
-    app: web.Application,
+def routes(
     service: Service,
     vocab: Vocabulary,
     default_dialect: str = "sms-activate",
     guest_key: str | None = None,
-) -> None:
-    fivesim.mount(app, service, guest_key)
-    onlinesim.mount(app, service, vocab)
-    smspool.mount(app, service, vocab)
-    textverified.mount(app, service)
-    v1.mount(app, service)
+) -> list[web.RouteDef]:
+    """Every dialect's routes (the composition root registers them, observed)."""
+    found = [
+        *fivesim.routes(service, guest_key),
+        *onlinesim.routes(service, vocab),
+        *smspool.routes(service, vocab),
+        *textverified.routes(service),
+        *v1.routes(service),
+    ]
+    both = ("GET", "POST")
     for prefix, flavour in DIALECTS.items():
         handler = make_handler(flavour, service, vocab)
-        app.router.add_route("GET", prefix + HANDLER, handler)
-        app.router.add_route("POST", prefix + HANDLER, handler)
+        found += [web.route(method, prefix + HANDLER, handler) for method in both]
     daisy = CLONES["daisysms"]
     reserve = make_handler(replace(daisy, actions={"reserve": daisy_multi_reserve}), service, vocab)
     for path in ("/daisysms/stubs/multi/reserve", "/stubs/multi/reserve"):
-        app.router.add_route("GET", path, with_action(reserve, "reserve"))
-        app.router.add_route("POST", path, with_action(reserve, "reserve"))
+        found += [web.route(method, path, with_action(reserve, "reserve")) for method in both]
     root = make_handler(DEFAULT_HANDLER[default_dialect], service, vocab)
     for path in (HANDLER, "/" + HANDLER):  # tolerate a doubled slash from base URLs ending in /
-        app.router.add_route("GET", path, root)
-        app.router.add_route("POST", path, root)
+        found += [web.route(method, path, root) for method in both]
+    return found

@@ -73,3 +73,38 @@ async def test_operational_endpoints_refuse_cleanly(
 ) -> None:
     r = await world.http.request(method, world.proxy + path)
     assert r.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        # a HEAD never runs a handler_api action (getNumber would buy a number unseen)
+        ("/stubs/handler_api.php?action=getNumber&service=wa&api_key=" + DEMO, 405),
+        ("/sms-activate/stubs/handler_api.php?action=getBalance&api_key=" + DEMO, 405),
+        ("/v1/user/profile", 405),
+        ("/healthz", 200),  # operational GETs answer HEAD, as load balancers ask
+        ("/readyz", 200),
+    ],
+)
+async def test_head_runs_only_what_was_declared_for_it(
+    world: World, path: str, status: int
+) -> None:
+    before = await world.stats()
+    r = await world.http.head(world.proxy + path)
+    assert r.status_code == status
+    assert (await world.stats()) == before  # nothing reached the vendor
+
+
+async def test_every_route_answers_with_its_own_request_id(world: World) -> None:
+    seen = set()
+    for path in (
+        "/stubs/handler_api.php?action=getBalance&api_key=" + DEMO,
+        "/healthz",
+        "/v1/user/profile",
+        "/api/v1/balance",
+        "/metrics",
+    ):
+        r = await world.http.get(world.proxy + path)
+        assert re.fullmatch(r"[0-9a-f]{16}", r.headers["X-Request-Id"]), path
+        seen.add(r.headers["X-Request-Id"])
+    assert len(seen) == 5

@@ -62,8 +62,10 @@ ROUTES: tuple[tuple[str, str, str, Handler, Access], ...] = (
 )
 
 
-def mount(app: web.Application, service: Service, guest_key: str | None = None) -> None:
+def routes(service: Service, guest_key: str | None = None) -> list[web.RouteDef]:
+    found = []
     for method, path, action, handler, access in ROUTES:
         wrapped = wrap(service, action, handler, guest_key, access)
-        app.router.add_route(method, path, wrapped)
-        app.router.add_route(method, path + "/", wrapped)  # tolerate a trailing slash
+        found.append(web.route(method, path, wrapped))
+        found.append(web.route(method, path + "/", wrapped))  # tolerate a trailing slash
+    return found

@@ -17,8 +17,6 @@ from .methods import METHODS
 PATHS = ("/api/{method}.php", "/onlinesim/api/{method}.php")
 
 
-def mount(app: web.Application, service: Service, vocab: Vocabulary) -> None:
+def routes(service: Service, vocab: Vocabulary) -> list[web.RouteDef]:
     handler = make_handler(METHODS, service, vocab)
-    for path in PATHS:
-        app.router.add_route("GET", path, handler)
-        app.router.add_route("POST", path, handler)
+    return [web.route(method, path, handler) for path in PATHS for method in ("GET", "POST")]

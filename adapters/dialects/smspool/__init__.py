@@ -14,9 +14,11 @@ from .frame import wrap
 PREFIXES = ("/smspool", "/api", "")  # its own prefix, a base ending in /api/, api.smspool.net
 
 
-def mount(app: web.Application, service: Service, vocab: Vocabulary) -> None:
+def routes(service: Service, vocab: Vocabulary) -> list[web.RouteDef]:
+    found = []
     for path, (endpoint, keyed) in ENDPOINTS.items():
         handler = wrap(service, vocab, path, endpoint, keyed)
         for prefix in PREFIXES:
-            app.router.add_route("GET", f"{prefix}/{path}", handler)
-            app.router.add_route("POST", f"{prefix}/{path}", handler)
+            found.append(web.route("GET", f"{prefix}/{path}", handler))
+            found.append(web.route("POST", f"{prefix}/{path}", handler))
+    return found

@@ -14,14 +14,18 @@ from .routes import ROUTES, authenticate
 PREFIXES = ("", "/textverified")
 
 
-def mount(app: web.Application, service: Service) -> None:
+def routes(service: Service) -> list[web.RouteDef]:
     tokens = Tokens(service.clock.now)
+    found = []
     for prefix in PREFIXES:
         base = f"{prefix}/api/pub/v2"
-        app.router.add_post(base + "/auth", wrap(service, tokens, "auth", authenticate, auth=True))
+        found.append(
+            web.post(base + "/auth", wrap(service, tokens, "auth", authenticate, auth=True))
+        )
         for method, path, name, handler in ROUTES:
-            app.router.add_route(method, base + path, wrap(service, tokens, name, handler))
-        app.router.add_route("*", base + "/{tail:.*}", not_found)
+            found.append(web.route(method, base + path, wrap(service, tokens, name, handler)))
+        found.append(web.route("*", base + "/{tail:.*}", not_found))
+    return found
 
 
 async def not_found(_request: web.Request) -> web.Response:

@@ -94,12 +94,14 @@ async def method_not_allowed(_request: web.Request) -> web.Response:
     return answer(405, {"errors": "Method Not Allowed"})
 
 
-def mount(app: web.Application, service: Service) -> None:
+def routes(service: Service) -> list[web.RouteDef]:
+    found: list[web.RouteDef] = []
     methods: dict[str, set[str]] = {}
     for method, path, action, handler in ROUTES:
-        app.router.add_route(method, "/api/v1" + path, _wrap(service, action, handler))
+        found.append(web.route(method, "/api/v1" + path, _wrap(service, action, handler)))
         methods.setdefault(path, set()).add(method)
     for path, allowed in methods.items():
-        for other in {"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed:
-            app.router.add_route(other, "/api/v1" + path, method_not_allowed)
-    app.router.add_route("*", "/api/v1/{tail:.*}", not_found)
+        for other in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed):
+            found.append(web.route(other, "/api/v1" + path, method_not_allowed))
+    found.append(web.route("*", "/api/v1/{tail:.*}", not_found))
+    return found
