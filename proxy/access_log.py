@@ -17,14 +17,13 @@ import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 FLUSH_SECONDS = 0.25
 MAX_BATCH = 512
 NAME = "smsproxy.access"
-# a served request: its id, the dialect's note, the HTTP status, start and end (both
-# time.perf_counter) and the upstream calls it made
-RequestRecord = tuple[str, dict[str, str], int, float, float, int]
+if TYPE_CHECKING:
+    from .served import RequestRecord
 
 
 class AccessLog:

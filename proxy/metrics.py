@@ -194,6 +194,8 @@ class Metrics:
             duration_name="smsproxy_client_request_duration_seconds",
             duration_documentation="Client request duration",
             buckets=LATENCY_BUCKETS,
+            dialects=DIALECTS,
+            results=RESULTS,
         )
         self.in_flight = Gauge(
             "smsproxy_client_requests_in_flight", "Client requests being served", registry=r

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import CollectorRegistry
 from prometheus_client.utils import floatToGoString
+
+if TYPE_CHECKING:
+    from .served import RequestRecord
 
 COUNTED = ("dialect", "action", "result", "source")
 TIMED = ("dialect", "action")
@@ -34,10 +38,13 @@ class RequestTally:
         duration_name: str,
         duration_documentation: str,
         buckets: Sequence[float],
+        dialects: Iterable[str],
+        results: Iterable[str],
     ) -> None:
         self._name, self._doc = name, documentation
         self._duration_name, self._duration_doc = duration_name, duration_documentation
         self._bounds = tuple(float(b) for b in buckets)
+        self._dialects, self._results = frozenset(dialects), frozenset(results)
         self._les = [floatToGoString(b) for b in self._bounds] + ["+Inf"]  # type: ignore[no-untyped-call]
         self._counts: dict[tuple[str, str, str, str], list[float]] = {}
         # per (dialect, action): one count per bucket (not cumulative), the +Inf one, the sum
@@ -45,13 +52,22 @@ class RequestTally:
         registry.register(self)
 
     def add(self, dialect: str, action: str, result: str, source: str, seconds: float) -> None:
-        self.add_all([(dialect, action, result, source, seconds)])
+        note = {"dialect": dialect, "action": action, "result": result}
+        self.add_served([("", note, 0, 0.0, seconds, 1 if source == "upstream" else 0)])
 
-    def add_all(self, samples: Iterable[tuple[str, str, str, str, float]]) -> None:
-        """Samples in one loop (proxy/served.py folds a batch of requests at once)."""
+    def add_served(self, served: Iterable[RequestRecord]) -> None:
+        """Served requests in one loop (proxy/served.py folds a batch at once); labels
+        outside their closed sets are folded into `other` and `internal`."""
         counts, durations, bounds = self._counts, self._durations, self._bounds
-        for dialect, action, result, source, seconds in samples:
-            key = (dialect, action, result, source)
+        dialects, results = self._dialects, self._results
+        for _, note, _, started, ended, upstream in served:
+            dialect, action, result = note["dialect"], note["action"], note["result"]
+            if dialect not in dialects:
+                dialect = "other"
+            if result not in results:
+                result = "internal"
+            key = (dialect, action, result, "upstream" if upstream else "proxy")
+            seconds = ended - started
             count = counts.get(key)
             if count is None:
                 count = counts[key] = [0.0]

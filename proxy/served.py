@@ -16,15 +16,15 @@ import json
 import logging
 import time
 
-from .access_log import AccessLog, RequestRecord
-from .metrics import DIALECTS, RESULTS, Metrics
+from .access_log import AccessLog
+from .metrics import Metrics
 
 FOLD_SECONDS = 0.1
 FOLD_BATCH = 256  # a fold of this many takes well under a millisecond of the loop
 log = logging.getLogger("smsproxy")
-# labels come from closed sets (metrics.closed_label, inlined: this loop runs per request)
-KNOWN_DIALECTS = frozenset(DIALECTS)
-KNOWN_RESULTS = frozenset(RESULTS)
+# a served request: its id, the dialect's note, the HTTP status, start and end (both
+# time.perf_counter) and the upstream calls it made
+RequestRecord = tuple[str, dict[str, str], int, float, float, int]
 
 
 class Served:
@@ -53,16 +53,7 @@ class Served:
         records, self._pending = self._pending, []
         if self._metrics is not None:
             try:
-                self._metrics.requests.add_all(
-                    (
-                        note["dialect"] if note["dialect"] in KNOWN_DIALECTS else "other",
-                        note["action"],
-                        note["result"] if note["result"] in KNOWN_RESULTS else "internal",
-                        "upstream" if upstream else "proxy",
-                        ended - started,
-                    )
-                    for _, note, _, started, ended, upstream in records
-                )
+                self._metrics.requests.add_served(records)
             except Exception:  # metrics never cost a request its log line
                 log.exception("request metrics failed")
         wall_offset = time.time() - time.perf_counter()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from proxy.metrics import LATENCY_BUCKETS
+from proxy.metrics import DIALECTS, LATENCY_BUCKETS, RESULTS
 from proxy.request_tally import RequestTally
 
 SAMPLES = [
@@ -53,6 +53,8 @@ def tallied(samples: list[tuple[str, str, str, str, float]]) -> bytes:
         duration_name="smsproxy_client_request_duration_seconds",
         duration_documentation="Client request duration",
         buckets=LATENCY_BUCKETS,
+        dialects=DIALECTS,
+        results=RESULTS,
     )
     for sample in samples:
         tally.add(*sample)
@@ -74,6 +76,8 @@ def test_a_second_registration_of_the_names_is_refused() -> None:
         duration_name="smsproxy_client_request_duration_seconds",
         duration_documentation="d",
         buckets=LATENCY_BUCKETS,
+        dialects=DIALECTS,
+        results=RESULTS,
     )
     RequestTally(registry, **kwargs)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Duplicated timeseries"):
