@@ -24,6 +24,7 @@ from prometheus_client.utils import floatToGoString
 if TYPE_CHECKING:
     from .served import RequestRecord
 
+MAX_RAW_LABELS = 10_000
 COUNTED = ("dialect", "action", "result", "source")
 TIMED = ("dialect", "action")
 
@@ -47,6 +48,7 @@ class RequestTally:
         self._dialects, self._results = frozenset(dialects), frozenset(results)
         self._les = [floatToGoString(b) for b in self._bounds] + ["+Inf"]  # type: ignore[no-untyped-call]
         self._counts: dict[tuple[str, str, str, str], list[float]] = {}
+        self._slots: dict[tuple[str, str, str, bool], tuple[list[float], list[float]]] = {}
         # per (dialect, action): one count per bucket (not cumulative), the +Inf one, the sum
         self._durations: dict[tuple[str, str], list[float]] = {}
         registry.register(self)
@@ -56,27 +58,33 @@ class RequestTally:
         self.add_served([("", note, 0, 0.0, seconds, 1 if source == "upstream" else 0)])
 
     def add_served(self, served: Iterable[RequestRecord]) -> None:
-        """Served requests in one loop (proxy/served.py folds a batch at once); labels
-        outside their closed sets are folded into `other` and `internal`."""
-        counts, durations, bounds = self._counts, self._durations, self._bounds
-        dialects, results = self._dialects, self._results
+        """Served requests in one loop (proxy/served.py folds a batch at once)."""
+        slots, bounds = self._slots, self._bounds
         for _, note, _, started, ended, upstream in served:
-            dialect, action, result = note["dialect"], note["action"], note["result"]
-            if dialect not in dialects:
-                dialect = "other"
-            if result not in results:
-                result = "internal"
-            key = (dialect, action, result, "upstream" if upstream else "proxy")
-            seconds = ended - started
-            count = counts.get(key)
-            if count is None:
-                count = counts[key] = [0.0]
+            raw = (note["dialect"], note["action"], note["result"], upstream > 0)
+            slot = slots.get(raw)
+            if slot is None:
+                slot = self._slot(raw)
+            count, timed = slot
             count[0] += 1.0
-            timed = durations.get((dialect, action))
-            if timed is None:
-                timed = durations[(dialect, action)] = [0.0] * (len(bounds) + 2)
+            seconds = ended - started
             timed[bisect_left(bounds, seconds)] += 1.0  # le: the first bound >= seconds
             timed[-1] += seconds
+
+    def _slot(self, raw: tuple[str, str, str, bool]) -> tuple[list[float], list[float]]:
+        """Where a label set's samples go; labels outside their closed sets are folded
+        into `other` and `internal` (each raw set is looked at once, then remembered)."""
+        dialect, action, result, upstream = raw
+        if dialect not in self._dialects:
+            dialect = "other"
+        if result not in self._results:
+            result = "internal"
+        key = (dialect, action, result, "upstream" if upstream else "proxy")
+        count = self._counts.setdefault(key, [0.0])
+        timed = self._durations.setdefault((dialect, action), [0.0] * (len(self._bounds) + 2))
+        if len(self._slots) < MAX_RAW_LABELS:  # raw labels are not bounded: their sets are
+            self._slots[raw] = (count, timed)
+        return count, timed
 
     def describe(self) -> list[Metric]:
         return [

@@ -10,7 +10,8 @@ def parse_id(value: object, limit: int = MAX_ID) -> int | None:
     """A positive id within `limit` from an int or a string of ASCII digits, else None."""
     if isinstance(value, str):  # first: every read of a status passes here
         text = value.strip()
-        if text.isdigit() and text.isascii() and 0 < len(text) <= _digits(limit):
+        digits = MAX_ID_DIGITS if limit == MAX_ID else len(str(limit))
+        if 0 < len(text) <= digits and text.isdigit() and text.isascii():
             number = int(text)
             return number if 0 < number <= limit else None
         return None
@@ -19,7 +20,3 @@ def parse_id(value: object, limit: int = MAX_ID) -> int | None:
     if isinstance(value, int):
         return value if 0 < value <= limit else None
     return None
-
-
-def _digits(limit: int) -> int:
-    return MAX_ID_DIGITS if limit == MAX_ID else len(str(limit))

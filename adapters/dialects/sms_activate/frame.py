@@ -61,8 +61,10 @@ class Flavour:
 def make_handler(
     flavour: Flavour, service: Service, vocab: Vocabulary
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    dialect, actions, aliases = flavour.name, flavour.actions, flavour.aliases
+
     async def handle(request: web.Request) -> web.Response:
-        note = {"dialect": flavour.name, "action": "unknown", "result": "ok"}
+        note = {"dialect": dialect, "action": "unknown", "result": "ok"}
         request[REQUEST_NOTE] = note
         try:
             params = await read_params(request)
@@ -70,8 +72,12 @@ def make_handler(
             note["result"] = "bad_request"
             return text_response("BAD_ACTION")
         name = params.get("action", "")
-        name = flavour.aliases.get(name, name)
-        note["action"] = name if name in flavour.actions else "unknown"
+        name = aliases.get(name, name)
+        action = actions.get(name)
+        if action is None:
+            note["result"] = "bad_request"
+        else:
+            note["action"] = name
         try:
             tenant = service.tenant(params.get("api_key") or request.headers.get("X-ApiKey"))
         except MissingKey as error:
@@ -80,9 +86,7 @@ def make_handler(
         except DomainError as error:  # a bad key, or a tenant past its request rate
             note["result"] = type(error).__name__
             return text_response(token_for(error, name, flavour.tokens, flavour.by_action))
-        action = flavour.actions.get(name)
         if action is None:
-            note["result"] = "bad_request"
             return text_response("BAD_ACTION")
         try:
             return await action(Call(service, tenant, params, vocab, name))
