@@ -48,6 +48,9 @@ class MemoryStore:
     async def get(self, activation_id: int) -> Activation | None:
         return self._rows.get(activation_id)
 
+    def peek(self, activation_id: int) -> Activation | None:
+        return self._rows.get(activation_id)
+
     async def put(self, activation: Activation) -> None:
         self._rows[activation.id] = activation
 

@@ -186,6 +186,9 @@ class PostgresStore:
         self._recent[stored.id] = stored
         return stored
 
+    def peek(self, activation_id: int) -> Activation | None:
+        return None  # other replicas write the rows: only a read knows them
+
     async def get(self, activation_id: int) -> Activation | None:
         try:
             rows = await self._fetch("SELECT * FROM activations WHERE id=$1", activation_id)

@@ -4,7 +4,7 @@ answers from memory, `peek`, is not an operation and is not timed)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ..domain import (
@@ -24,8 +24,7 @@ class TimedStore:
     def __init__(self, inner: ActivationStore, observer: Observer) -> None:
         self._inner = inner
         self._observer = observer
-        # a store that holds rows in memory answers those without an operation to time
-        self._peek: Callable[[int], Activation | None] | None = getattr(inner, "peek", None)
+        self.peek = inner.peek  # from memory: no operation to time
 
     def _done(self, operation: str, started: float) -> None:
         self._observer.store_op(operation, time.perf_counter() - started)
@@ -38,7 +37,7 @@ class TimedStore:
             self._done("add", started)
 
     async def get(self, activation_id: int) -> Activation | None:
-        held = self._peek(activation_id) if self._peek is not None else None
+        held = self.peek(activation_id)
         if held is not None:
             return held  # from memory: nothing reached the store, nothing to time
         started = time.perf_counter()

@@ -260,3 +260,23 @@ async def test_long_rentals_keep_their_messages(store: ActivationStore) -> None:
     assert await store.long_counts() == {"active": 2}
     await store.long_put(second.evolve(state=LongRentalState.FINISHED))
     assert await store.long_counts() == {"active": 1, "finished": 1}
+
+
+async def test_a_peek_is_the_stored_row_or_nothing(store: ActivationStore) -> None:
+    """`peek` answers without I/O; whatever it answers is what `get` would."""
+    stored = await store.add(activation())
+    done = stored.evolve(status=S.COMPLETED, code="1234", code_at=1010.0)
+    await store.put(done)
+    assert store.peek(stored.id) in (done, None)
+    assert store.peek(999) is None
+    assert await store.get(stored.id) == done
+    assert store.peek(stored.id) in (done, None)  # a read may remember it, never alter it
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_a_store_of_this_process_alone_answers_its_own_rows_from_memory(
+    kind: str, tmp_path: Path
+) -> None:
+    async with backend(kind, tmp_path) as store:
+        stored = await store.add(activation())
+        assert store.peek(stored.id) == stored
