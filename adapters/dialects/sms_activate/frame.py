@@ -16,7 +16,7 @@ from proxy.errors import DomainError, MissingKey
 from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
-from ..base import Params, Unreadable, read_params, text_response
+from ..base import Params, Unreadable, query_params, read_params, text_response
 from ..codes import Vocabulary
 from .params import Answer
 from .tokens import TokenTable, token_for
@@ -67,7 +67,9 @@ def make_handler(
         note = {"dialect": dialect, "action": "unknown", "result": "ok"}
         request[REQUEST_NOTE] = note
         try:
-            params = await read_params(request)
+            params = (
+                query_params(request) if request.method == "GET" else await read_params(request)
+            )
         except Unreadable:
             note["result"] = "bad_request"
             return text_response("BAD_ACTION")
