@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 
 class ActivationStatus(StrEnum):
@@ -40,7 +41,7 @@ class UpstreamAccount:
     priority: int = 0
     weight: int = 1  # the share of purchases it gets under weighted routing
 
-    @property
+    @cached_property  # asked several times a call: pacing, caches, the balance witness
     def name(self) -> str:
         return f"{self.provider}:{self.id}"
 

@@ -281,6 +281,7 @@ class Metrics:
         )
         self._store_children: dict[str, Any] = {}
         self._upstream_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._paced_children: dict[str, Any] = {}
         self._exposition = Exposition()
         self.last_upstream_answer: float | None = None
         self.last_upstream_failure: float | None = None
@@ -454,7 +455,10 @@ class Metrics:
             log.exception("metrics hook failed")
 
     def paced(self, group: str, seconds: float) -> None:
-        self.pacing_wait.labels(group).observe(seconds)
+        child = self._paced_children.get(group)
+        if child is None:  # labels() costs more than the sample: look it up once
+            child = self._paced_children[group] = self.pacing_wait.labels(group)
+        child.observe(seconds)
 
     def request_done(
         self, dialect: str, action: str, result: str, source: str, seconds: float
