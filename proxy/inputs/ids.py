@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 MAX_ID = 2**31 - 1
-MAX_ID_DIGITS = len(str(MAX_ID))
+MAX_ID_DIGITS = len(str(MAX_ID))  # longer text is refused before int() reads it
 
 
-def parse_id(value: object, limit: int = MAX_ID) -> int | None:
-    """A positive id within `limit` from an int or a string of ASCII digits, else None."""
+def parse_id(value: object) -> int | None:
+    """A positive id up to MAX_ID from an int or a string of ASCII digits, else None."""
     if isinstance(value, str):  # first: every read of a status passes here
         text = value.strip()
-        digits = MAX_ID_DIGITS if limit == MAX_ID else len(str(limit))
-        if 0 < len(text) <= digits and text.isdigit() and text.isascii():
+        if 0 < len(text) <= MAX_ID_DIGITS and text.isdigit() and text.isascii():
             number = int(text)
-            return number if 0 < number <= limit else None
+            return number if 0 < number <= MAX_ID else None
         return None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 < value <= limit else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value <= MAX_ID else None
     return None
