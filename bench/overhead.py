@@ -156,29 +156,34 @@ def row(name: str, run: Run) -> list[object]:
             f"{run.cpu_us:,.0f}"]
 
 
+def upstream_goal(ours: Run, ref: Run) -> str:
+    return (f"goal 1: upstream CPU/request {ours.cpu_us / ref.cpu_us:.2f}x the forwarder "
+            f"(goal <= 1.5x), p50 {ours.p50_ms / ref.p50_ms:.2f}x (goal <= 1.3x)")
+
+
+def state_goal(ours: Run, ref: Run) -> str:
+    return (f"goal 2: from state {ours.rps / ref.rps:.2f}x hello world's req/s "
+            f"(goal >= 0.6x), p50 {ours.p50_ms / ref.p50_ms:.2f}x (goal <= 1.5x)")
+
+
+CASES = {  # name: (measure, title, reference, goal)
+    "upstream": (upstream_case, "getBalance, upstream, 200 keys, pacing off",
+                 "minimal aiohttp forwarder", upstream_goal),
+    "state": (state_case, "getStatus answered from state", "aiohttp hello world", state_goal),
+}
+
+
 async def main(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench/overhead.py needs wrk (apt-get install wrk)")
     header = ["server", "req/s", "p50 ms", "p99 ms", "CPU µs/req"]
     goals = []
-    if args.only in (None, "upstream"):
-        up_ours, up_ref = await upstream_case(args)
-        print(table("getBalance, upstream, 200 keys, pacing off", header,
-                    [row("minimal aiohttp forwarder", up_ref), row("smsproxy", up_ours)]))
-        print()
-        cpu = up_ours.cpu_us / up_ref.cpu_us
-        p50 = up_ours.p50_ms / up_ref.p50_ms
-        goals.append(f"goal 1: upstream CPU/request {cpu:.2f}x the forwarder (goal <= 1.5x), "
-                     f"p50 {p50:.2f}x (goal <= 1.3x)")
-    if args.only in (None, "state"):
-        st_ours, st_ref = await state_case(args)
-        print(table("getStatus answered from state", header,
-                    [row("aiohttp hello world", st_ref), row("smsproxy", st_ours)]))
-        print()
-        rps = st_ours.rps / st_ref.rps
-        sp50 = st_ours.p50_ms / st_ref.p50_ms
-        goals.append(f"goal 2: from state {rps:.2f}x hello world's req/s (goal >= 0.6x), "
-                     f"p50 {sp50:.2f}x (goal <= 1.5x)")
+    for name, (measure, title, reference, goal) in CASES.items():
+        if args.only in (None, name):
+            ours, ref = await measure(args)
+            print(table(title, header, [row(reference, ref), row("smsproxy", ours)]))
+            print()
+            goals.append(goal(ours, ref))
     print(f"machine: {os.cpu_count()} cores; wrk -t1 -c{args.connections} "
           f"-d{args.seconds}s, best of {args.rounds} alternating rounds")
     print("\n".join(goals))
@@ -189,5 +194,5 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--only", choices=["upstream", "state"])
+    parser.add_argument("--only", choices=sorted(CASES))
     asyncio.run(main(parser.parse_args()))

@@ -44,18 +44,20 @@ def prometheus_clients_own(samples: list[tuple[str, str, str, str, float]]) -> b
     return generate_latest(registry)
 
 
+TALLY = {
+    "name": "smsproxy_client_requests",
+    "documentation": "Client requests answered",
+    "duration_name": "smsproxy_client_request_duration_seconds",
+    "duration_documentation": "Client request duration",
+    "buckets": LATENCY_BUCKETS,
+    "dialects": DIALECTS,
+    "results": RESULTS,
+}
+
+
 def tallied(samples: list[tuple[str, str, str, str, float]]) -> bytes:
     registry = CollectorRegistry(auto_describe=True)
-    tally = RequestTally(
-        registry,
-        name="smsproxy_client_requests",
-        documentation="Client requests answered",
-        duration_name="smsproxy_client_request_duration_seconds",
-        duration_documentation="Client request duration",
-        buckets=LATENCY_BUCKETS,
-        dialects=DIALECTS,
-        results=RESULTS,
-    )
+    tally = RequestTally(registry, **TALLY)  # type: ignore[arg-type]
     for sample in samples:
         tally.add(*sample)
     return generate_latest(registry)
@@ -70,15 +72,6 @@ def test_the_text_is_prometheus_clients_own(count: int) -> None:
 
 def test_a_second_registration_of_the_names_is_refused() -> None:
     registry = CollectorRegistry(auto_describe=True)
-    kwargs = dict(
-        name="smsproxy_client_requests",
-        documentation="d",
-        duration_name="smsproxy_client_request_duration_seconds",
-        duration_documentation="d",
-        buckets=LATENCY_BUCKETS,
-        dialects=DIALECTS,
-        results=RESULTS,
-    )
-    RequestTally(registry, **kwargs)  # type: ignore[arg-type]
+    RequestTally(registry, **TALLY)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Duplicated timeseries"):
-        RequestTally(registry, **kwargs)  # type: ignore[arg-type]
+        RequestTally(registry, **TALLY)  # type: ignore[arg-type]
