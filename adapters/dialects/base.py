@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
@@ -44,7 +45,7 @@ def query_params(request: web.Request) -> dict[str, str]:
             zip(map(str.strip, query.keys()), map(str.strip, query.values()), strict=True)
         )
     else:
-        merged = plain_query(raw)
+        merged = dict(_recent_query(raw))  # a copy: read_params adds the form to it
     if "" in merged.values():  # rare: a second pass only when there is one to drop
         return {k: v for k, v in merged.items() if v}
     return merged
@@ -106,6 +107,9 @@ def plain_query(raw: str) -> dict[str, str]:
             merged[name.strip()] = value.strip()
     return merged
 
+
+# a client polls one URL until its code comes: most queries were split moments before
+_recent_query = lru_cache(maxsize=4096)(plain_query)
 
 # whole headers, copied by each Response: cheaper than building the type from two parts
 TEXT_HEADERS = CIMultiDictProxy(CIMultiDict({"Content-Type": "text/html; charset=UTF-8"}))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import string
 
+from aiohttp.test_utils import make_mocked_request
 from hypothesis import given
 from hypothesis import strategies as st
 from yarl import URL
 
-from adapters.dialects.base import plain_query
+from adapters.dialects.base import plain_query, query_params
 
 # what can reach a handler in a query without escapes (the HTTP parser refuses controls)
 CHARS = st.sampled_from(string.ascii_letters + string.digits + "&=&=_-.~!$'()*,;:@/? \u00e9")
@@ -43,3 +44,17 @@ def test_the_shapes_clients_send() -> None:
     }
     for raw, expected in cases.items():
         assert plain_query(raw) == expected == yarls(raw), raw
+
+
+def test_each_request_gets_parameters_of_its_own() -> None:
+    """Splits are remembered per query string; what a request is given is its own copy
+    (read_params adds a form's fields to it)."""
+    url = "/stubs/handler_api.php?action=getStatus&id=1"
+    first = query_params(make_mocked_request("GET", url))
+    first["id"] = "2"
+    assert query_params(make_mocked_request("GET", url)) == {"action": "getStatus", "id": "1"}
+
+
+def test_escapes_are_decoded_by_yarls_parser() -> None:
+    request = make_mocked_request("GET", "/stubs/handler_api.php?action=get%53tatus&id=+7&x=")
+    assert query_params(request) == {"action": "getStatus", "id": "7"}
