@@ -460,14 +460,6 @@ class Metrics:
             child = self._paced_children[group] = self.pacing_wait.labels(group)
         child.observe(seconds)
 
-    def request_done(
-        self, dialect: str, action: str, result: str, source: str, seconds: float
-    ) -> None:
-        try:
-            self.requests.add(dialect, action, result, source, seconds)
-        except Exception:
-            log.exception("metrics hook failed")
-
     def render(
         self, activation_counts: dict[str, int], purchase_counts: dict[str, int] | None = None
     ) -> bytes:

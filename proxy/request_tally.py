@@ -53,10 +53,6 @@ class RequestTally:
         self._durations: dict[tuple[str, str], list[float]] = {}
         registry.register(self)
 
-    def add(self, dialect: str, action: str, result: str, source: str, seconds: float) -> None:
-        note = {"dialect": dialect, "action": action, "result": result}
-        self.add_served([("", note, 0, 0.0, seconds, 1 if source == "upstream" else 0)])
-
     def add_served(self, served: Iterable[RequestRecord]) -> None:
         """Served requests in one loop (proxy/served.py folds a batch at once)."""
         slots, bounds = self._slots, self._bounds

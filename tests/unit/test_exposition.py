@@ -20,8 +20,9 @@ def busy_metrics() -> Metrics:
     metrics.known_series("getatext", ENDPOINTS, names, ["default", "rent"])
     metrics.tenants_known(["acme", "globex"])
     for dialect, action in (("sms-activate", "getStatus"), ("5sim", "check"), ("v1", "balance")):
-        metrics.request_done(dialect, action, "ok", "proxy", 0.0031)
-        metrics.request_done(dialect, action, "NotFound", "upstream", 1.7)
+        for result, seconds, upstream in (("ok", 0.0031, 0), ("NotFound", 1.7, 1)):
+            note = {"dialect": dialect, "action": action, "result": result}
+            metrics.requests.add_served([("id", note, 200, 0.0, seconds, upstream)])
     metrics.upstream_call("getatext", "rental-status", "2xx", 0.042)
     metrics.upstream_call("getatext", "rental-status", "timeout", 30.0)
     metrics.rented("getatext", "whatsapp", Decimal("0.55"))

@@ -58,8 +58,10 @@ TALLY = {
 def tallied(samples: list[tuple[str, str, str, str, float]]) -> bytes:
     registry = CollectorRegistry(auto_describe=True)
     tally = RequestTally(registry, **TALLY)  # type: ignore[arg-type]
-    for sample in samples:
-        tally.add(*sample)
+    tally.add_served(
+        ("", {"dialect": d, "action": a, "result": r}, 200, 0.0, s, int(src == "upstream"))
+        for d, a, r, src, s in samples
+    )
     return generate_latest(registry)
 
 
