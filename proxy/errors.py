@@ -234,3 +234,22 @@ class OutcomeUnknown(UpstreamError):
 
 class PurchaseInDoubt(OutcomeUnknown):
     """The same purchase is still unresolved (it may have been sold): not bought again."""
+
+
+CATEGORIES: frozenset[type[DomainError]] = frozenset(
+    {DomainError, AuthError, OrderRejected, ActivationError, UpstreamError}
+)
+"""The tree's inner nodes that only group: nothing raises them, no table answers them."""
+
+
+def concrete_errors() -> list[type[DomainError]]:
+    """Every error the core raises: the tree's classes less its categories, in tree order."""
+    found: list[type[DomainError]] = []
+    stack: list[type[DomainError]] = [DomainError]
+    while stack:
+        cls = stack.pop()
+        if cls.__module__ == __name__:
+            if cls not in CATEGORIES:
+                found.append(cls)
+            stack.extend(reversed(cls.__subclasses__()))
+    return found

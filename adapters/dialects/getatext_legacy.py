@@ -10,27 +10,34 @@ from aiohttp import web
 
 from proxy import errors as e
 
+from .answers import GENERIC, ErrorTable
 from .base import json_response, listing, positive_int, text_response
 from .codes import USA
 from .sms_activate import actions as sa
 from .sms_activate.frame import Action, Call, Flavour
 from .sms_activate.params import Answer, order
-from .sms_activate.tokens import TokenTable
 
-TOKENS: TokenTable = {
-    e.AuthError: "BAD_KEY",
+TOKENS: ErrorTable[str] = ErrorTable(
+    rows={
+    e.MissingKey: "BAD_KEY",
+    e.BadKey: "BAD_KEY",
     e.NoNumbers: "OUT_OF_STOCK",
-    e.CombinationFailed: "OUT_OF_STOCK",
+    e.CountryNotAllowed: "OUT_OF_STOCK",
+    e.CountryNotServed: "OUT_OF_STOCK",
     e.NoBalance: "INSUFFICIENT_FUNDS",
+    e.OverBudget: "INSUFFICIENT_FUNDS",
     e.BadService: "BAD_SERVICE",
+    e.ServiceNotAllowed: "BAD_SERVICE",
     e.ServiceUnavailable: "SERVICE_NOT_AVAILABLE",
     e.ApprovalRequired: "APPROVAL_REQUIRED",
     e.MaxPriceExceeded: "MAX_PRICE_EXCEEDED",
+    e.PeriodTooLong: "OUT_OF_STOCK",
     e.RentalLimit: "MAX_RENTALS_EXCEEDED",
+    e.TenantCap: "MAX_RENTALS_EXCEEDED",
     e.WrongCarrier: "RENTAL_ERROR",
     e.NumberTaken: "RENTAL_ERROR_TRY_AGAIN",
-    e.RateLimited: "RENTAL_ERROR_TRY_AGAIN",
-    e.OutcomeUnknown: "RENTAL_ERROR_TRY_AGAIN",  # reconciled, never bought again blind
+    e.CombinationFailed: "OUT_OF_STOCK",
+    e.DuplicateOrder: GENERIC,
     e.NotFound: "NO_ACTIVATION",
     e.EarlyCancel: "RENTAL_LOCKED",
     e.BadTransition: "BAD_STATUS",
@@ -39,11 +46,17 @@ TOKENS: TokenTable = {
     e.StillActive: "RENTAL_ACTIVE",
     e.NotReRentable: "BAD_SERVICE",
     e.Maintenance: "MAINTENANCE",
-    e.DomainError: "RENTAL_ERROR",
-}
-BY_ACTION: dict[str, TokenTable] = {
-    "setStatus:6": {e.BadTransition: "NO_ACTIVATION"},  # "must be in viewed status"
-}
+    e.RateLimited: "RENTAL_ERROR_TRY_AGAIN",
+    e.TenantRateLimited: "RENTAL_ERROR_TRY_AGAIN",
+    e.UpstreamUnavailable: GENERIC,
+    e.UpstreamRejected: GENERIC,
+    e.StoreUnavailable: GENERIC,
+    e.OutcomeUnknown: "RENTAL_ERROR_TRY_AGAIN",  # reconciled, never bought again blind
+    e.PurchaseInDoubt: "RENTAL_ERROR_TRY_AGAIN",
+    },
+    generic="RENTAL_ERROR",
+    by_action={"setStatus:6": {e.BadTransition: "NO_ACTIVATION"}},  # "must be in viewed status"
+)
 
 
 def _id(call: Call) -> int:
@@ -115,7 +128,6 @@ GETATEXT_LEGACY = Flavour(
     name="getatext",
     actions=ACTIONS,
     tokens=TOKENS,
-    by_action=BY_ACTION,
     missing_key="BAD_KEY",
     aliases={},
 )

@@ -15,7 +15,7 @@ from proxy.domain import Tenant
 from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
-from .errors import Refusal, reply_for
+from .errors import ERRORS, Refusal
 
 
 def ok(payload: Any) -> web.Response:
@@ -86,10 +86,10 @@ def wrap(
             return fail(*refusal.reply)
         except e.DomainError as error:
             note["result"] = type(error).__name__
-            return fail(*reply_for(error, action))
+            return fail(*ERRORS.answer(error, action))
         except Exception:
             note["result"] = "internal"
             log.exception("5sim %s failed", action)
-            return fail(500, "internal error")
+            return fail(*ERRORS.generic)
 
     return handle

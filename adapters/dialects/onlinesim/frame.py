@@ -17,7 +17,7 @@ from proxy.service import Service
 
 from ..base import Unreadable, json_response, read_any_params
 from ..codes import Vocabulary
-from .errors import word_for
+from .errors import WORDS
 
 log = logging.getLogger("smsproxy.dialect.onlinesim")
 
@@ -74,10 +74,10 @@ def make_handler(
             return refuse(word.word)
         except DomainError as error:
             note["result"] = type(error).__name__
-            return refuse(word_for(error, name))
+            return refuse(WORDS.answer(error, name))
         except Exception:
             note["result"] = "internal"
             log.exception("onlinesim %s failed", name)
-            return refuse("TRY_AGAIN_LATER")
+            return refuse(WORDS.generic)
 
     return handle

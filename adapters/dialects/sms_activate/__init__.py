@@ -6,7 +6,7 @@ from . import actions as a
 from . import history as h
 from . import rent
 from .frame import Action, Flavour, make_handler
-from .tokens import BY_ACTION, TOKENS
+from .tokens import TOKENS
 
 ACTIONS: dict[str, Action] = {
     "getBalance": a.get_balance,
@@ -40,7 +40,6 @@ SMS_ACTIVATE = Flavour(
     name="sms-activate",
     actions=ACTIONS,
     tokens=TOKENS,
-    by_action=BY_ACTION,
     missing_key="NO_KEY",
     aliases={"getTopCountriesByServiceRank": "getTopCountriesByService", "getNumbers": "getNumber"},
 )

@@ -16,15 +16,15 @@ from ..base import json_response, positive_int, text_response
 from . import actions as a
 from . import params as p
 from .frame import Action, Call, Flavour
-from .tokens import BY_ACTION, TOKENS, TokenTable
+from .tokens import TOKENS, TokenRows
 
 
 def family(
     base: Flavour,
     name: str,
     *,
-    tokens: TokenTable | None = None,
-    by_action: Mapping[str, TokenTable] | None = None,
+    tokens: TokenRows | None = None,
+    by_action: Mapping[str, TokenRows] | None = None,
     actions: Mapping[str, Action] | None = None,
     aliases: Mapping[str, str] | None = None,
 ) -> Flavour:
@@ -32,8 +32,7 @@ def family(
     return Flavour(
         name=name,
         actions={**base.actions, **(actions or {})},
-        tokens={**base.tokens, **(tokens or {})},
-        by_action={**base.by_action, **(by_action or {})},
+        tokens=base.tokens.over(tokens, by_action),
         missing_key=base.missing_key,
         aliases={**base.aliases, **(aliases or {})},
     )
@@ -68,12 +67,12 @@ async def daisy_multi_reserve(call: Call) -> web.Response:
     return json_response(bought)
 
 
-DAISY_TOKENS: TokenTable = {
+DAISY_TOKENS: TokenRows = {
     e.MaxPriceExceeded: "MAX_PRICE_EXCEEDED",  # not WRONG_MAX_PRICE:<price>
     e.NoBalance: "NO_MONEY",
     e.RentalLimit: "TOO_MANY_ACTIVE_RENTALS",
 }
-DAISY_BY_ACTION: Mapping[str, TokenTable] = {
+DAISY_BY_ACTION: Mapping[str, TokenRows] = {
     # a cancel that cannot happen (a code came, it is over) answers ACCESS_READY
     "setStatus:8": {e.BadTransition: "ACCESS_READY", e.Expired: "ACCESS_READY"},
 }
@@ -92,13 +91,13 @@ async def hub_free(call: Call) -> web.Response:
     )
 
 
-HUB_TOKENS: TokenTable = {
+HUB_TOKENS: TokenRows = {
     e.BadKey: "API_KEY_NOT_VALID",
     e.BadService: "WRONG_SERVICE",
 }
 
 # -- Grizzly and SMSBower ------------------------------------------------------------------------
-COUNTRY_TOKENS: TokenTable = {e.CountryNotServed: "BAD_COUNTRY"}
+COUNTRY_TOKENS: TokenRows = {e.CountryNotServed: "BAD_COUNTRY"}
 
 
 async def bare_active_activations(call: Call) -> web.Response:
@@ -170,4 +169,4 @@ def families(sms_activate: Flavour) -> dict[str, Flavour]:
     }
 
 
-__all__ = ["BY_ACTION", "TOKENS", "families", "family"]
+__all__ = ["TOKENS", "families", "family"]

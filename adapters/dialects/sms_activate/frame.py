@@ -16,10 +16,11 @@ from proxy.errors import DomainError, MissingKey
 from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
+from ..answers import ErrorTable
 from ..base import Params, Unreadable, query_params, read_params, text_response
 from ..codes import Vocabulary
 from .params import Answer
-from .tokens import TokenTable, token_for
+from .tokens import token_for
 
 log = logging.getLogger("smsproxy.dialect")
 
@@ -52,8 +53,7 @@ class Flavour:
 
     name: str
     actions: Mapping[str, Action]
-    tokens: TokenTable
-    by_action: Mapping[str, TokenTable]
+    tokens: ErrorTable[str]
     missing_key: str
     aliases: Mapping[str, str]
 
@@ -87,7 +87,7 @@ def make_handler(
             return text_response(flavour.missing_key)
         except DomainError as error:  # a bad key, or a tenant past its request rate
             note["result"] = type(error).__name__
-            return text_response(token_for(error, name, flavour.tokens, flavour.by_action))
+            return text_response(token_for(error, name, flavour.tokens))
         if action is None:
             return text_response("BAD_ACTION")
         try:
@@ -100,13 +100,11 @@ def make_handler(
             return answered.response
         except DomainError as error:
             note["result"] = type(error).__name__
-            return text_response(
-                token_for(error, _detail(name, params), flavour.tokens, flavour.by_action)
-            )
+            return text_response(token_for(error, _detail(name, params), flavour.tokens))
         except Exception:
             note["result"] = "internal"
             log.exception("%s action %s failed", flavour.name, name)
-            return text_response(token_for(DomainError(), name, flavour.tokens, {}))
+            return text_response(flavour.tokens.generic)
 
     return handle
 

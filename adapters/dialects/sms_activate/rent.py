@@ -26,6 +26,7 @@ from proxy.domain import LongChange, LongOffer, LongOrder, LongRental, LongRenta
 from proxy.errors import DomainError, NotFound
 
 from .. import countries
+from ..answers import GENERIC, ErrorTable
 from ..base import first, json_response, positive_int
 from . import params as p
 from .frame import Action, Answered, Call
@@ -36,34 +37,52 @@ DEFAULT_HOURS = 4  # the clients' default (the document says 2; both buy the sho
 HOUR = 3600.0
 S = LongRentalState
 
-ERRORS: Mapping[type[DomainError], str] = {
-    e.NoBalance: "NO_BALANCE",
+ERRORS: ErrorTable[str] = ErrorTable(
+    rows={
+    e.MissingKey: "BAD_KEY",  # answered in plain text by the frame
+    e.BadKey: "BAD_KEY",  # likewise
     e.NoNumbers: "NO_NUMBERS",
+    e.CountryNotAllowed: "NO_NUMBERS",
+    e.CountryNotServed: "NO_NUMBERS",
+    e.NoBalance: "NO_BALANCE",
+    e.OverBudget: "NO_BALANCE",
     e.BadService: "BAD_SERVICE",
+    e.ServiceNotAllowed: "BAD_SERVICE",
     e.ServiceUnavailable: "BAD_SERVICE",
+    e.ApprovalRequired: "BAD_SERVICE",
+    e.MaxPriceExceeded: "NO_NUMBERS",  # none at the tenant's price
+    e.PeriodTooLong: "MAX_HOURS_EXCEED",  # R1, R4: rent_action adds the longest
     e.RentalLimit: "CHANNELS_LIMIT",
+    e.TenantCap: "CHANNELS_LIMIT",
+    e.WrongCarrier: "NO_NUMBERS",
+    e.NumberTaken: "NO_NUMBERS",
+    e.CombinationFailed: "NO_NUMBERS",
+    e.DuplicateOrder: GENERIC,
     e.NotFound: "INVALID_PHONE",
+    e.EarlyCancel: "CANT_CANCEL",
     e.BadTransition: "CANT_CANCEL",
-    e.DomainError: "SERVER_ERROR",
-}
-BY_ACTION: Mapping[str, Mapping[type[DomainError], str]] = {
-    "continueRentNumber": {e.BadTransition: "RENT_DIE", e.NotFound: "INVALID_PHONE"},
-}
+    e.NotViewed: GENERIC,
+    e.Expired: "CANT_CANCEL",
+    e.StillActive: GENERIC,
+    e.NotReRentable: GENERIC,
+    e.Maintenance: GENERIC,
+    e.RateLimited: GENERIC,
+    e.TenantRateLimited: GENERIC,
+    e.UpstreamUnavailable: GENERIC,
+    e.UpstreamRejected: GENERIC,
+    e.StoreUnavailable: GENERIC,
+    e.OutcomeUnknown: GENERIC,
+    e.PurchaseInDoubt: GENERIC,
+    },
+    generic="SERVER_ERROR",
+    by_action={"continueRentNumber": {e.BadTransition: "RENT_DIE"}},
+)
 
 
 class Refused(Exception):
     def __init__(self, token: str, info: Mapping[str, Any] | None = None) -> None:
         super().__init__(token)
         self.token, self.info = token, info
-
-
-def token_for(error: DomainError, action: str) -> str:
-    specific = BY_ACTION.get(action, {})
-    for cls in type(error).__mro__:
-        token = specific.get(cls) or ERRORS.get(cls)
-        if token is not None:
-            return token
-    return "SERVER_ERROR"
 
 
 def refusal(token: str, info: Mapping[str, Any] | None = None) -> web.Response:
@@ -87,7 +106,8 @@ def rent_action(work: Callable[[Call], Awaitable[web.Response]]) -> Action:
             info = {"max": int(too_long.longest // HOUR)}
             raise Answered(refusal("MAX_HOURS_EXCEED", info), "PeriodTooLong") from None
         except DomainError as error:
-            raise Answered(refusal(token_for(error, call.action)), type(error).__name__) from None
+            token = ERRORS.answer(error, call.action)
+            raise Answered(refusal(token), type(error).__name__) from None
 
     return act
 

@@ -13,27 +13,54 @@ from proxy.domain import Tenant
 from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
+from ..answers import GENERIC, ErrorTable
 from ..base import Unreadable, json_response, read_any_params
 from ..codes import Vocabulary
 
 log = logging.getLogger("smsproxy.dialect.smspool")
 
-# domain error -> (type, message); the most specific class wins
-ERRORS: Mapping[type[e.DomainError], tuple[str, str]] = {
-    e.AuthError: ("KEY_ERROR", "Invalid API key."),
-    e.NoNumbers: ("OUT_OF_STOCK", "This service is currently out of stock."),
-    e.CountryNotServed: ("COUNTRY_ERROR", "This country is not available."),
+OUT_OF_STOCK = ("OUT_OF_STOCK", "This service is currently out of stock.")
+COUNTRY_ERROR = ("COUNTRY_ERROR", "This country is not available.")
+# domain error -> (type, message); `GENERIC` is TRY_AGAIN, anything transient
+ERRORS: ErrorTable[tuple[str, str]] = ErrorTable(
+    rows={
+    e.MissingKey: ("KEY_ERROR", "Invalid API key."),
+    e.BadKey: ("KEY_ERROR", "Invalid API key."),
+    e.NoNumbers: OUT_OF_STOCK,
+    e.CountryNotAllowed: COUNTRY_ERROR,  # the tenant's policy names other countries
+    e.CountryNotServed: COUNTRY_ERROR,
     e.NoBalance: ("BALANCE_ERROR", "Insufficient balance."),
+    e.OverBudget: ("BALANCE_ERROR", "Insufficient balance."),
     e.BadService: ("SERVICE_ERROR", "This service is not available."),
+    e.ServiceNotAllowed: ("SERVICE_ERROR", "This service is not available."),
     e.ServiceUnavailable: ("SERVICE_ERROR", "This service is not available."),
+    e.ApprovalRequired: ("SERVICE_ERROR", "This service is not available."),
     e.MaxPriceExceeded: ("PRICE_ERROR", "The price is above your maximum price."),
+    e.PeriodTooLong: OUT_OF_STOCK,
     e.RentalLimit: ("LIMIT_ERROR", "You have too many active orders."),
+    e.TenantCap: ("LIMIT_ERROR", "You have too many active orders."),
+    e.WrongCarrier: OUT_OF_STOCK,
+    e.NumberTaken: OUT_OF_STOCK,
+    e.CombinationFailed: OUT_OF_STOCK,
+    e.DuplicateOrder: GENERIC,
     e.NotFound: ("ORDER_ERROR", "Order not found."),
     e.EarlyCancel: ("CANCEL_ERROR", "Your order cannot be cancelled yet."),
     e.BadTransition: ("CANCEL_ERROR", "Your order cannot be cancelled."),
+    e.NotViewed: GENERIC,
     e.Expired: ("CANCEL_ERROR", "Your order has expired."),
-    e.DomainError: ("TRY_AGAIN", "Please try again later."),
-}
+    e.StillActive: GENERIC,
+    e.NotReRentable: GENERIC,
+    e.Maintenance: GENERIC,
+    e.RateLimited: GENERIC,
+    e.TenantRateLimited: GENERIC,
+    e.UpstreamUnavailable: GENERIC,
+    e.UpstreamRejected: GENERIC,
+    e.StoreUnavailable: GENERIC,
+    e.OutcomeUnknown: GENERIC,
+    e.PurchaseInDoubt: GENERIC,
+    },
+    generic=("TRY_AGAIN", "Please try again later."),
+)
 
 
 class Failure(Exception):
@@ -44,14 +71,6 @@ class Failure(Exception):
 
 def failure(kind: str, message: str) -> web.Response:
     return json_response({"success": 0, "message": message, "type": kind})
-
-
-def reply_for(error: e.DomainError) -> tuple[str, str]:
-    for cls in type(error).__mro__:
-        found = ERRORS.get(cls)
-        if found is not None:
-            return found
-    return ERRORS[e.DomainError]
 
 
 @dataclass(frozen=True)
@@ -89,10 +108,10 @@ def wrap(
             return failure(refused.kind, refused.message)
         except e.DomainError as error:
             note["result"] = type(error).__name__
-            return failure(*reply_for(error))
+            return failure(*ERRORS.answer(error))
         except Exception:
             note["result"] = "internal"
             log.exception("smspool %s failed", path)
-            return failure(*ERRORS[e.DomainError])
+            return failure(*ERRORS.generic)
 
     return handle

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -16,27 +16,57 @@ from proxy.domain import Tenant
 from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
 
+from ..answers import GENERIC, ErrorTable
 from ..base import json_response
 
 log = logging.getLogger("smsproxy.dialect.textverified")
 TOKEN_SECONDS = 3600
 TOKENS = 10_000  # bounded: tokens of keys that stopped using it age out
 
-ERRORS: Mapping[type[e.DomainError], tuple[int, str, str]] = {
-    e.AuthError: (401, "Unauthorized", "Invalid credentials or token."),
-    e.NotFound: (404, "NotFound", "Verification not found."),
-    e.NoNumbers: (400, "OutOfStock", "No numbers are available for this service."),
+Reply = tuple[int, str, str]
+OUT_OF_STOCK: Reply = (400, "OutOfStock", "No numbers are available for this service.")
+TRY_LATER: Reply = (429, "TooManyRequests", "Please try again later.")
+CANNOT_REACTIVATE: Reply = (400, "CannotReactivate", "This verification cannot be reactivated.")
+# `GENERIC` is a 500 InternalServerError: the vendor down or unreadable
+ERRORS: ErrorTable[Reply] = ErrorTable(
+    rows={
+    e.MissingKey: (401, "Unauthorized", "Invalid credentials or token."),
+    e.BadKey: (401, "Unauthorized", "Invalid credentials or token."),
+    e.NoNumbers: OUT_OF_STOCK,
+    e.CountryNotAllowed: OUT_OF_STOCK,
+    e.CountryNotServed: OUT_OF_STOCK,
     e.NoBalance: (400, "InsufficientBalance", "Insufficient balance."),
+    e.OverBudget: (400, "InsufficientBalance", "Insufficient balance."),
     e.BadService: (400, "InvalidServiceName", "Unknown service name."),
+    e.ServiceNotAllowed: (400, "InvalidServiceName", "Unknown service name."),
     e.ServiceUnavailable: (400, "InvalidServiceName", "Unknown service name."),
+    e.ApprovalRequired: (400, "InvalidServiceName", "Unknown service name."),
     e.MaxPriceExceeded: (400, "PriceTooHigh", "The price is above your maximum price."),
+    e.PeriodTooLong: OUT_OF_STOCK,
     e.RentalLimit: (400, "TooManyUnfinishedVerifications", "Too many open verifications."),
+    e.TenantCap: (400, "TooManyUnfinishedVerifications", "Too many open verifications."),
+    e.WrongCarrier: OUT_OF_STOCK,
+    e.NumberTaken: OUT_OF_STOCK,
+    e.CombinationFailed: OUT_OF_STOCK,
+    e.DuplicateOrder: TRY_LATER,  # it may have been bought
+    e.NotFound: (404, "NotFound", "Verification not found."),
     e.EarlyCancel: (400, "CannotCancel", "This verification cannot be cancelled yet."),
     e.BadTransition: (400, "CannotCancel", "This verification cannot be cancelled."),
+    e.NotViewed: (400, "CannotComplete", "This verification has no code yet."),
     e.Expired: (400, "CannotCancel", "This verification has ended."),
+    e.StillActive: CANNOT_REACTIVATE,
+    e.NotReRentable: CANNOT_REACTIVATE,
+    e.Maintenance: (503, "ServiceUnavailable", "Please try again later."),
     e.RateLimited: (429, "TooManyRequests", "Too many requests."),
-    e.DomainError: (500, "InternalServerError", "Please try again later."),
-}
+    e.TenantRateLimited: (429, "TooManyRequests", "Too many requests."),
+    e.UpstreamUnavailable: GENERIC,
+    e.UpstreamRejected: GENERIC,
+    e.StoreUnavailable: GENERIC,
+    e.OutcomeUnknown: TRY_LATER,  # reconciled, never bought again blind
+    e.PurchaseInDoubt: TRY_LATER,
+    },
+    generic=(500, "InternalServerError", "Please try again later."),
+)
 
 
 class Refusal(Exception):
@@ -53,14 +83,6 @@ def json_response_status(payload: object, status: int) -> web.Response:
     answer = json_response(payload)
     answer.set_status(status)
     return answer
-
-
-def reply_for(failure: e.DomainError) -> tuple[int, str, str]:
-    for cls in type(failure).__mro__:
-        found = ERRORS.get(cls)
-        if found is not None:
-            return found
-    return ERRORS[e.DomainError]
 
 
 class Tokens:
@@ -124,10 +146,10 @@ def wrap(
             return error(*refused.reply)
         except e.DomainError as failure:
             note["result"] = type(failure).__name__
-            return error(*reply_for(failure))
+            return error(*ERRORS.answer(failure))
         except Exception:
             note["result"] = "internal"
             log.exception("textverified %s failed", name)
-            return error(*ERRORS[e.DomainError])
+            return error(*ERRORS.generic)
 
     return handle

@@ -20,7 +20,7 @@ from proxy.service import Service
 from . import auctions
 from . import long_rentals as lr
 from . import rentals as r
-from .frame import Call, Handler, Refusal, answer, read_body, reply_for
+from .frame import ERRORS, Call, Handler, Refusal, answer, read_body, reply_for
 
 log = logging.getLogger("smsproxy.dialect.v1")
 
@@ -80,7 +80,7 @@ def _wrap(
         except Exception:
             note["result"] = "internal"
             log.exception("v1 %s failed", action)
-            status, message = 500, "Server Error"
+            status, message = ERRORS.generic
         return answer(status, {"errors": message})
 
     return handle

@@ -4,7 +4,7 @@ the call every endpoint gets."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,6 +17,7 @@ from proxy.domain import Activation, Offer, Order, Tenant
 from proxy.inputs import BodyError, ascii_digits, load_json, parse_id, parse_price
 from proxy.service import Service
 
+from ..answers import GENERIC, ErrorTable
 from ..codes import OPERATORS
 
 Reply = tuple[int, str]
@@ -24,35 +25,70 @@ Json = dict[str, Any]
 CARRIERS = frozenset(OPERATORS.values())
 THROTTLED_RENT: Reply = (429, "Rental error, number is already taken. Please try again")
 
-# Errors raised by the proxy itself (the vendor's own answers are repeated verbatim).
-ERRORS: Mapping[type[e.DomainError], Reply] = {
+SERVICE_NOT_FOUND: Reply = (404, "Service not found")
+SERVICE_NOT_AVAILABLE: Reply = (400, "Service is not available")
+USER_RENTAL_LIMIT: Reply = (400, "You have reached the maximum number of active rentals")
+COMBINATION_FAILED: Reply = (
+    400,
+    "This combination of services failed recently. Please try again later",
+)
+NOT_VIEWED: Reply = (400, "Rental cannot be completed before its code is viewed")
+
+# Errors raised by the proxy itself, in the vendor's texts (its own answers are repeated
+# verbatim); `{actual}` is the price a MaxPriceExceeded names.
+ERRORS: ErrorTable[Reply] = ErrorTable(
+    rows={
     e.MissingKey: (403, "Auth is not presented on the request"),
     e.BadKey: (403, "Wrong Api Key or User is restricted"),
-    e.BadService: (400, "Service is not presented on the request"),
     e.NoNumbers: (400, "Service is out of stock"),
-    e.NoBalance: (400, "Insufficient funds"),  # the vendor's words: a tenant's budget too
+    e.CountryNotAllowed: (400, "Service is out of stock"),
+    e.CountryNotServed: (400, "Service is out of stock"),
+    e.NoBalance: (400, "Insufficient funds"),
+    e.OverBudget: (400, "Insufficient funds"),
+    e.BadService: SERVICE_NOT_FOUND,  # a missing one is refused by the dialect itself
+    e.ServiceNotAllowed: SERVICE_NOT_FOUND,  # as an unknown one (docs/tenants.md)
+    e.ServiceUnavailable: SERVICE_NOT_AVAILABLE,
+    e.ApprovalRequired: (
+        400,
+        "This service requires prior approval. "
+        "Please request access through the platform portal before renting.",
+    ),
+    e.MaxPriceExceeded: (
+        400,
+        "The price of the service exceeds the maximum price you are willing to pay, "
+        "actual price is: {actual}",
+    ),
+    e.PeriodTooLong: (422, "This service is not available for long rental in the selected period"),
+    e.RentalLimit: USER_RENTAL_LIMIT,
+    e.TenantCap: USER_RENTAL_LIMIT,
+    e.WrongCarrier: (400, "Wrong Carrier"),
+    e.NumberTaken: (408, "Rental error, number is already taken. Please try again"),
+    e.CombinationFailed: COMBINATION_FAILED,
+    e.DuplicateOrder: THROTTLED_RENT,  # it may have been bought: try again later
     e.NotFound: (404, "Rental not found"),
     e.EarlyCancel: (400, "You must wait 1 minute before cancelling the rental"),
     e.BadTransition: (400, "Rental cannot be cancelled"),
+    e.NotViewed: NOT_VIEWED,
     e.Expired: (400, "Rental cannot be cancelled"),
     e.StillActive: (400, "Rental is still active"),
     e.NotReRentable: (400, "This service cannot be re-rented"),
-    e.RateLimited: (429, "Too Many Attempts."),
     e.Maintenance: (503, "Service is under maintenance"),
+    e.RateLimited: (429, "Too Many Attempts."),
+    e.TenantRateLimited: (429, "Too Many Attempts."),
+    e.UpstreamUnavailable: GENERIC,
+    e.UpstreamRejected: GENERIC,
+    e.StoreUnavailable: GENERIC,
     e.OutcomeUnknown: THROTTLED_RENT,  # the vendor's own "try again" for a purchase
-    e.DomainError: (500, "Server Error"),
-}
-BY_ACTION: Mapping[str, Mapping[type[e.DomainError], Reply]] = {
-    "rent-a-number": {e.RateLimited: THROTTLED_RENT},
-    "rent-specific-number": {e.RateLimited: THROTTLED_RENT},
-    "rent-multiple-services": {
-        e.NoNumbers: (400, "This combination of services failed recently. Please try again later")
+    e.PurchaseInDoubt: THROTTLED_RENT,
     },
-    "rental-completed": {
-        e.BadTransition: (400, "Rental cannot be completed before its code is viewed"),
-        e.Expired: (400, "Rental cannot be completed before its code is viewed"),
+    generic=(500, "Server Error"),
+    by_action={
+        "rent-a-number": {e.RateLimited: THROTTLED_RENT},
+        "rent-specific-number": {e.RateLimited: THROTTLED_RENT},
+        "rent-multiple-services": {e.NoNumbers: COMBINATION_FAILED},
+        "rental-completed": {e.BadTransition: NOT_VIEWED, e.Expired: NOT_VIEWED},
     },
-}
+)
 
 
 class Refusal(Exception):
@@ -64,12 +100,10 @@ class Refusal(Exception):
 def reply_for(error: e.DomainError, action: str) -> Reply:
     if error.vendor_status is not None and error.vendor_text:
         return error.vendor_status, error.vendor_text  # the vendor's own words
-    specific = BY_ACTION.get(action, {})
-    for cls in type(error).__mro__:
-        found = specific.get(cls) or ERRORS.get(cls)
-        if found is not None:
-            return found
-    return 500, "Server Error"
+    status, message = ERRORS.answer(error, action)
+    if isinstance(error, e.MaxPriceExceeded):
+        return status, message.format(actual=f"{error.actual:.2f}")
+    return status, message
 
 
 def answer(status: int, payload: Any) -> web.Response:
