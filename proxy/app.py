@@ -147,6 +147,9 @@ def wire_providers(
 def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
     """What the configuration will run, line by line; `ConfigError` saying what is wrong.
     Every key is resolved (env, files) but none is printed."""
+    if settings.default_dialect not in dialects.HANDLER_FAMILIES:
+        families = ", ".join(dialects.HANDLER_FAMILIES)
+        raise ConfigError(f"default_dialect must be one of {families}")
     if not settings.providers:
         where = "the embedded sandbox" if settings.uses_embedded_sandbox else upstream_url(settings)
         return [f"one getatext provider at {where}; client keys pass through"]
@@ -170,7 +173,7 @@ def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
 def build_app(
     settings: Settings, clock: Clock | None = None, env: Mapping[str, str] | None = None
 ) -> web.Application:
-    metrics = Metrics() if settings.metrics_enabled else None
+    metrics = Metrics(dialects.NAMES) if settings.metrics_enabled else None
     access_log = AccessLog()
     served = Served(metrics, access_log, json_lines=settings.log_json)
     observer: Observer = metrics or NullObserver()

@@ -19,16 +19,6 @@ from .routing_config import (
 )
 
 ENV_PREFIX = "SMSPROXY_"
-# what /stubs/handler_api.php may speak (adapters/dialects registers each)
-HANDLER_FAMILIES = (
-    "sms-activate",
-    "getatext",
-    "herosms",
-    "smshub",
-    "daisysms",
-    "grizzly",
-    "smsbower",
-)
 TRUE = ("1", "true", "yes", "on")
 
 
@@ -48,7 +38,8 @@ class Settings:
     redis_prefix: str = "smsproxy"  # every Redis key starts with it (one fleet per prefix)
     replicas: int = 1  # how many replicas serve together (declared: checked at start)
     sqlite_synchronous: str = "NORMAL"
-    default_dialect: str = "sms-activate"  # what /stubs/handler_api.php speaks
+    default_dialect: str = "sms-activate"  # what /stubs/handler_api.php speaks (checked by
+    # the dialects' registry, where the composition root mounts them)
     poll_interval_seconds: float = 2.0
     reconcile_interval_seconds: float = 30.0  # polling once webhooks deliver the codes
     cancel_lock_seconds: float | None = None  # None: each vendor's own rule (VendorRules)
@@ -137,8 +128,6 @@ def load(
         }
     )
     settings = replace(Settings(), **values)
-    if settings.default_dialect not in HANDLER_FAMILIES:
-        raise ValueError(f"default_dialect must be one of {', '.join(HANDLER_FAMILIES)}")
     if settings.routing not in ("priority", "cheapest", "weighted"):
         raise ValueError("routing must be priority, cheapest or weighted")
     if settings.store not in ("sqlite", "memory", "postgres"):

@@ -37,61 +37,12 @@ log = logging.getLogger("smsproxy.metrics")
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no panel reads *_created
 VERSION = "0.1.0"
 
-DIALECTS = (
-    "sms-activate",
-    "getatext",
-    "herosms",
-    "smshub",
-    "daisysms",
-    "grizzly",
-    "smsbower",
-    "5sim",
-    "v1",
-    "onlinesim",
-    "smspool",
-    "textverified",
-)
+# what a request's result is labelled: ok, the name of any concrete domain error (the
+# tree's own list, so a new error is never folded into `internal`), the generic one, or
+# the dialect's own refusals and failures
 RESULTS = (
     "ok",
-    *sorted(
-        c.__name__
-        for c in (
-            errors.MissingKey,
-            errors.BadKey,
-            errors.NoNumbers,
-            errors.NoBalance,
-            errors.OverBudget,
-            errors.CountryNotAllowed,
-            errors.CountryNotServed,
-            errors.BadService,
-            errors.ServiceNotAllowed,
-            errors.ServiceUnavailable,
-            errors.ApprovalRequired,
-            errors.MaxPriceExceeded,
-            errors.RentalLimit,
-            errors.TenantCap,
-            errors.WrongCarrier,
-            errors.NumberTaken,
-            errors.CombinationFailed,
-            errors.DuplicateOrder,
-            errors.NotFound,
-            errors.EarlyCancel,
-            errors.BadTransition,
-            errors.NotViewed,
-            errors.Expired,
-            errors.StillActive,
-            errors.NotReRentable,
-            errors.Maintenance,
-            errors.RateLimited,
-            errors.TenantRateLimited,
-            errors.StoreUnavailable,
-            errors.UpstreamUnavailable,
-            errors.UpstreamRejected,
-            errors.OutcomeUnknown,
-            errors.PurchaseInDoubt,
-            errors.DomainError,
-        )
-    ),
+    *sorted(c.__name__ for c in (*errors.concrete_errors(), errors.DomainError)),
     "bad_request",
     "internal",
 )
@@ -179,7 +130,8 @@ class _StatsCollector(Collector):
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, dialects: Sequence[str]) -> None:
+        """`dialects`: every dialect's label, from the dialects' registry."""
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.cache_stats: CacheStats | None = None
@@ -194,7 +146,7 @@ class Metrics:
             duration_name="smsproxy_client_request_duration_seconds",
             duration_documentation="Client request duration",
             buckets=LATENCY_BUCKETS,
-            dialects=DIALECTS,
+            dialects=tuple(dialects),
             results=RESULTS,
         )
         self.in_flight = Gauge(

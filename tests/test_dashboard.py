@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from adapters.dialects import NAMES
 from proxy.metrics import Metrics
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "grafana" / "dashboards" / "smsproxy.json"
@@ -29,7 +30,7 @@ def dashboard_families() -> set[str]:
 
 
 def registry_families() -> set[str]:
-    return {m.name for m in Metrics().registry.collect()}
+    return {m.name for m in Metrics(NAMES).registry.collect()}
 
 
 def test_every_dashboard_metric_exists() -> None:

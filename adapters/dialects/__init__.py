@@ -25,6 +25,12 @@ DIALECTS: dict[str, Flavour] = {
     **{f"/{name}": flavour for name, flavour in CLONES.items()},
 }
 DEFAULT_HANDLER = {"sms-activate": SMS_ACTIVATE, "getatext": GETATEXT_LEGACY, **CLONES}
+HANDLER_FAMILIES = tuple(DEFAULT_HANDLER)  # what `default_dialect` may name
+# every dialect's label: the metrics' closed set comes from here, not from a copy
+NAMES: tuple[str, ...] = (
+    *HANDLER_FAMILIES,
+    *(d.NAME for d in (fivesim, v1, onlinesim, smspool, textverified)),
+)
 
 
 def with_action(
@@ -49,6 +55,8 @@ def routes(
     guest_key: str | None = None,
 ) -> list[web.RouteDef]:
     """Every dialect's routes (the composition root registers them, observed)."""
+    if default_dialect not in DEFAULT_HANDLER:
+        raise ValueError(f"default_dialect must be one of {', '.join(HANDLER_FAMILIES)}")
     found = [
         *fivesim.routes(service, guest_key),
         *onlinesim.routes(service, vocab),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from proxy import config
+from proxy.app import build_app, describe_config
 
 from .conftest import World, start_world
 
@@ -41,8 +42,11 @@ def test_environment_overrides_and_validation(tmp_path: Path) -> None:
     )
     assert (settings.port, settings.upstream_url) == (9100, "http://vendor")
     assert settings.service_codes == {"xx": "whatsapp"}
-    with pytest.raises(ValueError, match="default_dialect"):
-        config.load(env={"SMSPROXY_DEFAULT_DIALECT": "klingon"})
+    klingon = config.load(env={"SMSPROXY_DEFAULT_DIALECT": "klingon"}, data_dir=tmp_path)
+    with pytest.raises(ValueError, match="default_dialect must be one of sms-activate, getatext"):
+        build_app(klingon)  # the dialects' registry says which exist, where they are mounted
+    with pytest.raises(ValueError, match="default_dialect must be one of sms-activate, getatext"):
+        describe_config(klingon, {})  # and so does `smsproxy check`
     toml.write_text("colour = 1\n")
     with pytest.raises(ValueError, match="unknown settings: colour"):
         config.load(toml, env={})

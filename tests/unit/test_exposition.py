@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
+from adapters.dialects import NAMES
 from adapters.dialects.codes import Vocabulary
 from adapters.upstreams.getatext.limits import ENDPOINTS
 from proxy.exposition import Exposition
@@ -15,7 +16,7 @@ from proxy.metrics import Metrics
 
 
 def busy_metrics() -> Metrics:
-    metrics = Metrics()
+    metrics = Metrics(NAMES)
     names = sorted(set(Vocabulary().to_api.values()))
     metrics.known_series("getatext", ENDPOINTS, names, ["default", "rent"])
     metrics.tenants_known(["acme", "globex"])

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from proxy.metrics import DIALECTS, LATENCY_BUCKETS, RESULTS
+from adapters.dialects import NAMES as DIALECTS
+from proxy.metrics import LATENCY_BUCKETS, RESULTS
 from proxy.request_tally import RequestTally
 
 SAMPLES = [

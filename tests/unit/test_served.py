@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 from prometheus_client import generate_latest
 
+from adapters.dialects import NAMES
 from proxy.access_log import NAME, AccessLog
 from proxy.metrics import Metrics
 from proxy.served import FOLD_BATCH, Served
@@ -34,7 +35,7 @@ def count(metrics: Metrics, labels: str) -> float:
 
 
 async def test_records_become_lines_and_samples_in_order_at_close() -> None:
-    out, metrics = io.StringIO(), Metrics()
+    out, metrics = io.StringIO(), Metrics(NAMES)
     served = Served(metrics, AccessLog(out))
     now = time.perf_counter()
     served.add(("id1", note(), 200, now - 0.002, now, 0))
@@ -60,7 +61,7 @@ async def test_records_become_lines_and_samples_in_order_at_close() -> None:
 
 
 async def test_a_full_batch_is_folded_at_once_and_a_fold_is_what_a_scrape_sees() -> None:
-    out, metrics = io.StringIO(), Metrics()
+    out, metrics = io.StringIO(), Metrics(NAMES)
     served = Served(metrics, AccessLog(out))
     now = time.perf_counter()
     labels = 'action="getStatus",dialect="sms-activate",result="ok",source="proxy"'

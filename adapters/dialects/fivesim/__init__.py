@@ -11,7 +11,7 @@ from aiohttp import web
 
 from proxy.service import Service
 
-from .frame import GUEST, STATIC, USER, Access, Handler, wrap
+from .frame import GUEST, NAME, STATIC, USER, Access, Handler, wrap
 from .guest import flash, guest_countries, guest_prices, guest_products
 from .user import (
     ban,
@@ -69,3 +69,5 @@ def routes(service: Service, guest_key: str | None = None) -> list[web.RouteDef]
         found.append(web.route(method, path, wrapped))
         found.append(web.route(method, path + "/", wrapped))  # tolerate a trailing slash
     return found
+
+__all__ = ["NAME", "routes"]

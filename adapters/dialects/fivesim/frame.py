@@ -28,6 +28,7 @@ def fail(status: int, body: str) -> web.Response:
 
 
 log = logging.getLogger("smsproxy.dialect.fivesim")
+NAME = "5sim"  # the dialect label of its requests' metrics and access lines
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def wrap(
     service: Service, action: str, handler: Handler, guest_key: str | None, access: Access = USER
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
-        note = {"dialect": "5sim", "action": action, "result": "ok"}
+        note = {"dialect": NAME, "action": action, "result": "ok"}
         request[REQUEST_NOTE] = note
         try:
             key = token(request)

@@ -11,7 +11,7 @@ from aiohttp import web
 from proxy.service import Service
 
 from ..codes import Vocabulary
-from .frame import make_handler
+from .frame import NAME, make_handler
 from .methods import METHODS
 
 PATHS = ("/api/{method}.php", "/onlinesim/api/{method}.php")
@@ -20,3 +20,5 @@ PATHS = ("/api/{method}.php", "/onlinesim/api/{method}.php")
 def routes(service: Service, vocab: Vocabulary) -> list[web.RouteDef]:
     handler = make_handler(METHODS, service, vocab)
     return [web.route(method, path, handler) for path in PATHS for method in ("GET", "POST")]
+
+__all__ = ["NAME", "routes"]

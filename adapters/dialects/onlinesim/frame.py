@@ -20,6 +20,7 @@ from ..codes import Vocabulary
 from .errors import WORDS
 
 log = logging.getLogger("smsproxy.dialect.onlinesim")
+NAME = "onlinesim"  # the dialect label of its requests' metrics and access lines
 
 
 class Word(Exception):
@@ -54,7 +55,7 @@ def make_handler(
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         name = request.match_info["method"]
-        note = {"dialect": "onlinesim", "action": name if name in methods else "unknown"}
+        note = {"dialect": NAME, "action": name if name in methods else "unknown"}
         note["result"] = "ok"
         request[REQUEST_NOTE] = note
         try:

@@ -9,7 +9,7 @@ from proxy.service import Service
 
 from ..codes import Vocabulary
 from .endpoints import ENDPOINTS
-from .frame import wrap
+from .frame import NAME, wrap
 
 PREFIXES = ("/smspool", "/api", "")  # its own prefix, a base ending in /api/, api.smspool.net
 
@@ -22,3 +22,5 @@ def routes(service: Service, vocab: Vocabulary) -> list[web.RouteDef]:
             found.append(web.route("GET", f"{prefix}/{path}", handler))
             found.append(web.route("POST", f"{prefix}/{path}", handler))
     return found
+
+__all__ = ["NAME", "routes"]

@@ -18,6 +18,7 @@ from ..base import Unreadable, json_response, read_any_params
 from ..codes import Vocabulary
 
 log = logging.getLogger("smsproxy.dialect.smspool")
+NAME = "smspool"  # the dialect label of its requests' metrics and access lines
 
 OUT_OF_STOCK = ("OUT_OF_STOCK", "This service is currently out of stock.")
 COUNTRY_ERROR = ("COUNTRY_ERROR", "This country is not available.")
@@ -93,7 +94,7 @@ def wrap(
     service: Service, vocab: Vocabulary, path: str, endpoint: Endpoint, keyed: bool
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
-        note = {"dialect": "smspool", "action": path, "result": "ok"}
+        note = {"dialect": NAME, "action": path, "result": "ok"}
         request[REQUEST_NOTE] = note
         try:
             params = await read_any_params(request)

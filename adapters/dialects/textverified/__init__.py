@@ -8,7 +8,7 @@ from aiohttp import web
 
 from proxy.service import Service
 
-from .frame import Tokens, error, wrap
+from .frame import NAME, Tokens, error, wrap
 from .routes import ROUTES, authenticate
 
 PREFIXES = ("", "/textverified")
@@ -31,3 +31,5 @@ def routes(service: Service) -> list[web.RouteDef]:
 async def not_found(_request: web.Request) -> web.Response:
     """A path or method this API does not have, in its own error shape."""
     return error(404, "NotFound", "No such endpoint.")
+
+__all__ = ["NAME", "routes"]

@@ -20,6 +20,7 @@ from ..answers import GENERIC, ErrorTable
 from ..base import json_response
 
 log = logging.getLogger("smsproxy.dialect.textverified")
+NAME = "textverified"  # the dialect label of its requests' metrics and access lines
 TOKEN_SECONDS = 3600
 TOKENS = 10_000  # bounded: tokens of keys that stopped using it age out
 
@@ -130,7 +131,7 @@ def wrap(
     service: Service, tokens: Tokens, name: str, handler: Handler, *, auth: bool = False
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
-        note = {"dialect": "textverified", "action": name, "result": "ok"}
+        note = {"dialect": NAME, "action": name, "result": "ok"}
         request[REQUEST_NOTE] = note
         try:
             tenant = None
