@@ -28,7 +28,7 @@ REQUEST_LINE = (
     "duration_ms=%.2f upstream_calls=%d\n"
 )
 if TYPE_CHECKING:
-    from .served import RequestRecord
+    from proxy.served import RequestRecord
 
 
 class AccessLog:

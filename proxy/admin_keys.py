@@ -8,11 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-from .domain import ManagedKey
-from .endpoints import authorised
-from .inputs import BodyError, load_json
-from .keys import SERVICE, SETTINGS
-from .tenant_policy import policy_change, tenant_view
+from proxy.domain import ManagedKey
+from proxy.endpoints import authorised
+from proxy.inputs import BodyError, load_json
+from proxy.keys import SERVICE, SETTINGS
+from proxy.tenant_policy import policy_change, tenant_view
 
 MAX_DAYS = 3650
 GRACE_SECONDS = 3600  # the old key's time after a rotation, unless told

@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from .endpoints import authorised
-from .inputs import BodyError, load_json
-from .keys import SERVICE
-from .service.usage import check, usage
-from .usage_report import FORMATS, render, since_date
+from proxy.endpoints import authorised
+from proxy.inputs import BodyError, load_json
+from proxy.keys import SERVICE
+from proxy.service.usage import check, usage
+from proxy.usage_report import FORMATS, render, since_date
 
 LIMIT = Decimal(1_000_000)
 

@@ -15,31 +15,30 @@ from adapters.dialects.codes import Vocabulary
 from adapters.dialects.sms_activate.webhook import webhook_body
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
-
-from . import admin_keys, admin_usage, endpoints, loop_lag, webhooks
-from .access_log import AccessLog
-from .clock import SystemClock
-from .config import Settings, fingerprint_secret
-from .domain import Timeouts
-from .errors import DomainError
-from .fleet.caches import RedisCaches
-from .fleet.cooldowns import SharedCooldowns
-from .fleet.pacer import RedisPacer
-from .keys import METRICS, SERVED, SERVICE, SETTINGS
-from .metrics import Metrics
-from .observed import register
-from .observer import NullObserver
-from .pacing import Pacer
-from .ports import ActivationStore, Clock, Observer, Provider
-from .routing_config import ConfigError, provider_accounts, tenant_accounts
-from .served import Served
-from .service import Service, ServiceSettings
-from .service.identity import Identity
-from .store import MemoryStore, SqliteStore
-from .store.postgres import PostgresStore
-from .store.timed import TimedStore
-from .webhook_sender import HttpSender
-from .webhooks import WEBHOOK_STATS, WebhookStats
+from proxy import admin_keys, admin_usage, endpoints, loop_lag, webhooks
+from proxy.access_log import AccessLog
+from proxy.clock import SystemClock
+from proxy.config import Settings, fingerprint_secret
+from proxy.domain import Timeouts
+from proxy.errors import DomainError
+from proxy.fleet.caches import RedisCaches
+from proxy.fleet.cooldowns import SharedCooldowns
+from proxy.fleet.pacer import RedisPacer
+from proxy.keys import METRICS, SERVED, SERVICE, SETTINGS
+from proxy.metrics import Metrics
+from proxy.observed import register
+from proxy.observer import NullObserver
+from proxy.pacing import Pacer
+from proxy.ports import ActivationStore, Clock, Observer, Provider
+from proxy.routing_config import ConfigError, provider_accounts, tenant_accounts
+from proxy.served import Served
+from proxy.service import Service, ServiceSettings
+from proxy.service.identity import Identity
+from proxy.store import MemoryStore, SqliteStore
+from proxy.store.postgres import PostgresStore
+from proxy.store.timed import TimedStore
+from proxy.webhook_sender import HttpSender
+from proxy.webhooks import WEBHOOK_STATS, WebhookStats
 
 MAX_REQUEST_BYTES = 64 * 1024
 KEYS_REFRESH_SECONDS = 1.0

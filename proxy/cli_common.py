@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .app import make_store
-from .config import Settings, load
-from .ports import ActivationStore
-from .routing_config import ConfigError
+from proxy.app import make_store
+from proxy.config import Settings, load
+from proxy.ports import ActivationStore
+from proxy.routing_config import ConfigError
 
 
 def settings_for(

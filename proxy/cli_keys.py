@@ -14,15 +14,15 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from .cli_common import open_store, settings_for
-from .config import Settings, fingerprint_secret
-from .domain import ManagedKey, TenantPolicy
-from .ports import ActivationStore
-from .routing_config import ConfigError
-from .service import keys as issued
-from .service.identity import Identity
-from .service.keys import PolicyChange
-from .service.usage import usage
+from proxy.cli_common import open_store, settings_for
+from proxy.config import Settings, fingerprint_secret
+from proxy.domain import ManagedKey, TenantPolicy
+from proxy.ports import ActivationStore
+from proxy.routing_config import ConfigError
+from proxy.service import keys as issued
+from proxy.service.identity import Identity
+from proxy.service.keys import PolicyChange
+from proxy.service.usage import usage
 
 UNITS = {"m": 60, "h": 3600, "d": 86400}
 

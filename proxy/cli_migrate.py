@@ -10,9 +10,9 @@ from pathlib import Path
 
 import asyncpg
 
-from .config import load
-from .routing_config import ConfigError
-from .store.pg_schema import MIGRATIONS, migrate
+from proxy.config import load
+from proxy.routing_config import ConfigError
+from proxy.store.pg_schema import MIGRATIONS, migrate
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,12 +13,12 @@ import asyncio
 import sys
 import time
 
-from .cli_common import open_store, settings_for
-from .cli_keys import add_policy_flags, money, policy_from_args, policy_lines
-from .config import Settings
-from .domain import LedgerEntry, LedgerReason
-from .routing_config import ConfigError
-from .service import keys as issued
+from proxy.cli_common import open_store, settings_for
+from proxy.cli_keys import add_policy_flags, money, policy_from_args, policy_lines
+from proxy.config import Settings
+from proxy.domain import LedgerEntry, LedgerReason
+from proxy.routing_config import ConfigError
+from proxy.service import keys as issued
 
 ADJUST_LIMIT = 1_000_000
 

@@ -7,9 +7,9 @@ import argparse
 import asyncio
 import sys
 
-from .cli_common import open_store, settings_for
-from .service.usage import check, usage
-from .usage_report import FORMATS, render, since_date
+from proxy.cli_common import open_store, settings_for
+from proxy.service.usage import check, usage
+from proxy.usage_report import FORMATS, render, since_date
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,8 +8,8 @@ import time
 
 from aiohttp import web
 
-from .domain import Purchase, PurchaseState
-from .keys import METRICS, SERVED, SERVICE, SETTINGS
+from proxy.domain import Purchase, PurchaseState
+from proxy.keys import METRICS, SERVED, SERVICE, SETTINGS
 
 READY_WINDOW_SECONDS = 120.0
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .config import Settings
-from .metrics import Metrics
-from .served import Served
-from .service import Service
+from proxy.config import Settings
+from proxy.metrics import Metrics
+from proxy.served import Served
+from proxy.service import Service
 
 SETTINGS = web.AppKey("settings", Settings)
 # what a dialect tells the core about the request it served: dialect, action, result

@@ -25,13 +25,13 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from . import errors
-from .caching import CacheStats
-from .domain import ActivationStatus, LongRentalState, PurchaseState
-from .exposition import Exposition
-from .pacing import PacingStats
-from .request_tally import RequestTally
-from .tenant_metrics import TenantMetrics
+from proxy import errors
+from proxy.caching import CacheStats
+from proxy.domain import ActivationStatus, LongRentalState, PurchaseState
+from proxy.exposition import Exposition
+from proxy.pacing import PacingStats
+from proxy.request_tally import RequestTally
+from proxy.tenant_metrics import TenantMetrics
 
 log = logging.getLogger("smsproxy.metrics")
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no panel reads *_created

@@ -17,9 +17,9 @@ from time import perf_counter
 
 from aiohttp import web
 
-from .keys import REQUEST_NOTE
-from .metrics import Metrics, upstream_calls
-from .served import Served
+from proxy.keys import REQUEST_NOTE
+from proxy.metrics import Metrics, upstream_calls
+from proxy.served import Served
 
 log = logging.getLogger("smsproxy")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -23,8 +23,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from .domain import LimitGroup
-from .errors import RateLimited
+from proxy.domain import LimitGroup
+from proxy.errors import RateLimited
 
 Sleep = Callable[[float], Awaitable[None]]
 

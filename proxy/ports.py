@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from .domain import (
+from proxy.domain import (
     Activation,
     Delivery,
     LedgerEntry,

@@ -22,7 +22,7 @@ from prometheus_client.registry import CollectorRegistry
 from prometheus_client.utils import floatToGoString
 
 if TYPE_CHECKING:
-    from .served import RequestRecord
+    from proxy.served import RequestRecord
 
 MAX_RAW_LABELS = 10_000
 COUNTED = ("dialect", "action", "result", "source")

@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import errors as e
-from .domain import UpstreamAccount
+from proxy import errors as e
+from proxy.domain import UpstreamAccount
 
 log = logging.getLogger("smsproxy.router")
 

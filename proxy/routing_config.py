@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .domain import Tenant, UpstreamAccount
+from proxy.domain import Tenant, UpstreamAccount
 
 KNOWN_PROVIDER_FIELDS = {
     "name",

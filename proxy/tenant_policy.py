@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .domain import TenantPolicy
-from .service import Service
-from .service.keys import PolicyChange
+from proxy.domain import TenantPolicy
+from proxy.service import Service
+from proxy.service.keys import PolicyChange
 
 
 def _money(body: dict[str, Any], name: str) -> Decimal | None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from .service.usage import Check, Usage
+from proxy.service.usage import Check, Usage
 
 FORMATS = ("table", "csv", "json")
 CENT = Decimal("0.01")

@@ -16,8 +16,8 @@ from collections import Counter
 
 from aiohttp import web
 
-from .inputs import BodyError, load_json
-from .keys import SERVICE, SETTINGS
+from proxy.inputs import BodyError, load_json
+from proxy.keys import SERVICE, SETTINGS
 
 log = logging.getLogger("smsproxy.webhooks")
 OUTCOMES = ("accepted", "duplicate", "unknown", "rejected", "forbidden")

@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from ..caching import CacheStats, NegativeCache, SingleFlight, TtlCache
+from proxy.caching import CacheStats, NegativeCache, SingleFlight, TtlCache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

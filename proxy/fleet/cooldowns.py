@@ -17,7 +17,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from ..router import Router
+from proxy.router import Router
 
 log = logging.getLogger("smsproxy.fleet")
 AWAY = (RedisError, OSError)

@@ -35,10 +35,10 @@ from dataclasses import replace
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from ..domain import LimitGroup
-from ..errors import RateLimited
-from ..pacing import Pacer as LocalPacer
-from ..pacing import PacingStats
+from proxy.domain import LimitGroup
+from proxy.errors import RateLimited
+from proxy.pacing import Pacer as LocalPacer
+from proxy.pacing import PacingStats
 
 log = logging.getLogger("smsproxy.fleet")
 POLL_SECONDS = 0.02  # how often a call whose window is held by one in flight asks again

@@ -5,11 +5,11 @@ back a clean value or None; nothing here raises on bad input, so a dialect can a
 answer in its own protocol. Standard library only.
 """
 
-from .bodies import BodyError, load_json
-from .ids import MAX_ID, parse_id
-from .keys import MAX_KEY_LENGTH, clean_key
-from .numbers import MAX_PRICE, parse_price
-from .text import ascii_digits, printable
+from proxy.inputs.bodies import BodyError, load_json
+from proxy.inputs.ids import MAX_ID, parse_id
+from proxy.inputs.keys import MAX_KEY_LENGTH, clean_key
+from proxy.inputs.numbers import MAX_PRICE, parse_price
+from proxy.inputs.text import ascii_digits, printable
 
 __all__ = [
     "MAX_ID",

@@ -7,7 +7,7 @@ cost memory in every per-key table.
 
 from __future__ import annotations
 
-from .text import printable
+from proxy.inputs.text import printable
 
 MAX_KEY_LENGTH = 256
 

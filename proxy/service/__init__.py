@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..caching import CacheStats, LocalCaches
-from ..domain import (
+from proxy.caching import CacheStats, LocalCaches
+from proxy.domain import (
     Activation,
     ActivationStatus,
     LedgerEntry,
@@ -25,31 +25,31 @@ from ..domain import (
     Tenant,
     TenantPolicy,
 )
-from ..errors import (
+from proxy.errors import (
     DomainError,
     DuplicateOrder,
     OutcomeUnknown,
     TenantRateLimited,
     UpstreamError,
 )
-from ..observer import NullObserver
-from ..pacing import Pacer as LocalPacer
-from ..ports import ActivationStore, Cache, Caches, Clock, Flight, Observer, Pacer, Provider
-from ..router import Router
-from . import keys, lifecycle
-from .budget import Budgets
-from .catalog import Catalog
-from .context import LISTING_WAIT, Context, ServiceSettings
-from .identity import Identity, webhook_token
-from .journal import Intent, Journal
-from .long_rentals import LongRentals
-from .outbox import Outbox
-from .rates import TenantRates
-from .reconcile import Reconciler
-from .rent import Renter, keep
-from .status import StatusReader
-from .transitions import learn_code
-from .upstream import Gateway
+from proxy.observer import NullObserver
+from proxy.pacing import Pacer as LocalPacer
+from proxy.ports import ActivationStore, Cache, Caches, Clock, Flight, Observer, Pacer, Provider
+from proxy.router import Router
+from proxy.service import keys, lifecycle
+from proxy.service.budget import Budgets
+from proxy.service.catalog import Catalog
+from proxy.service.context import LISTING_WAIT, Context, ServiceSettings
+from proxy.service.identity import Identity, webhook_token
+from proxy.service.journal import Intent, Journal
+from proxy.service.long_rentals import LongRentals
+from proxy.service.outbox import Outbox
+from proxy.service.rates import TenantRates
+from proxy.service.reconcile import Reconciler
+from proxy.service.rent import Renter, keep
+from proxy.service.status import StatusReader
+from proxy.service.transitions import learn_code
+from proxy.service.upstream import Gateway
 
 __all__ = ["Service", "ServiceSettings"]
 BALANCE_HINT_SECONDS = 5.0

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from ..domain import (
+from proxy.domain import (
     Activation,
     ActivationStatus,
     LedgerEntry,
@@ -35,8 +35,8 @@ from ..domain import (
     TenantPolicy,
     VendorRules,
 )
-from ..errors import BadService, MaxPriceExceeded, OverBudget
-from .context import Context
+from proxy.errors import BadService, MaxPriceExceeded, OverBudget
+from proxy.service.context import Context
 
 log = logging.getLogger("smsproxy.budget")
 R = LedgerReason

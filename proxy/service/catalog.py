@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..domain import Offer, UpstreamAccount
-from ..errors import UpstreamError
-from ..ports import Cache
-from .context import Context
-from .upstream import Gateway
+from proxy.domain import Offer, UpstreamAccount
+from proxy.errors import UpstreamError
+from proxy.ports import Cache
+from proxy.service.context import Context
+from proxy.service.upstream import Gateway
 
 
 class Catalog:

@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..caching import CacheStats
-from ..domain import Activation
-from ..observer import NullObserver
-from ..pacing import Pacer as LocalPacer
-from ..ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider
+from proxy.caching import CacheStats
+from proxy.domain import Activation
+from proxy.observer import NullObserver
+from proxy.pacing import Pacer as LocalPacer
+from proxy.ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider
 
 
 @dataclass(frozen=True)

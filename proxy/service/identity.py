@@ -14,10 +14,10 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 
-from ..domain import ManagedKey, Tenant, TenantPolicy, UpstreamAccount
-from ..errors import BadKey, MissingKey
-from ..inputs import clean_key
-from ..recent import Recent
+from proxy.domain import ManagedKey, Tenant, TenantPolicy, UpstreamAccount
+from proxy.errors import BadKey, MissingKey
+from proxy.inputs import clean_key
+from proxy.recent import Recent
 
 KNOWN_KEYS = 4096  # bounded: a flood of bogus keys passed through costs at most this
 

@@ -22,17 +22,17 @@ from decimal import Decimal
 
 from cachetools import TTLCache
 
-from ..domain import Activation, Purchase, PurchaseState, RentedNumber, Tenant, UpstreamAccount
-from ..errors import (
+from proxy.domain import Activation, Purchase, PurchaseState, RentedNumber, Tenant, UpstreamAccount
+from proxy.errors import (
     DomainError,
     OutcomeUnknown,
     PurchaseInDoubt,
     ServiceNotAllowed,
     TenantCap,
 )
-from .budget import Budgets
-from .context import Context
-from .reconcile import Reconciler
+from proxy.service.budget import Budgets
+from proxy.service.context import Context
+from proxy.service.reconcile import Reconciler
 
 log = logging.getLogger("smsproxy.purchases")
 Buy = Callable[[], Awaitable[list[RentedNumber]]]

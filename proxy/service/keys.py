@@ -13,9 +13,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..domain import ManagedKey, TenantPolicy
-from ..ports import ActivationStore
-from .identity import Identity
+from proxy.domain import ManagedKey, TenantPolicy
+from proxy.ports import ActivationStore
+from proxy.service.identity import Identity
 
 MAX_MONEY = Decimal(1_000_000)
 MAX_RATE = 1000.0

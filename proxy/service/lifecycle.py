@@ -6,14 +6,14 @@ from collections.abc import Awaitable
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..domain import Activation, ActivationStatus, RentedNumber, Tenant, VendorRules
-from ..errors import BadTransition, EarlyCancel, Expired, NotViewed, StillActive
-from .catalog import Catalog
-from .context import Context
-from .journal import Intent, Journal
-from .rent import keep
-from .status import StatusReader, owned
-from .upstream import Gateway
+from proxy.domain import Activation, ActivationStatus, RentedNumber, Tenant, VendorRules
+from proxy.errors import BadTransition, EarlyCancel, Expired, NotViewed, StillActive
+from proxy.service.catalog import Catalog
+from proxy.service.context import Context
+from proxy.service.journal import Intent, Journal
+from proxy.service.rent import keep
+from proxy.service.status import StatusReader, owned
+from proxy.service.upstream import Gateway
 
 S = ActivationStatus
 CANCELLED = (S.CANCELLED, S.BANNED)

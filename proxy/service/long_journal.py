@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from ..domain import (
+from proxy.domain import (
     LedgerEntry,
     LedgerReason,
     LongRental,
@@ -26,10 +26,10 @@ from ..domain import (
     Tenant,
     UpstreamAccount,
 )
-from ..errors import DomainError, OutcomeUnknown, PurchaseInDoubt
-from .budget import Budgets
-from .context import Context
-from .journal import Intent, settle
+from proxy.errors import DomainError, OutcomeUnknown, PurchaseInDoubt
+from proxy.service.budget import Budgets
+from proxy.service.context import Context
+from proxy.service.journal import Intent, settle
 
 log = logging.getLogger("smsproxy.long_rentals")
 RECENT_ENTRIES = 20  # how far back a retry looks for its earlier attempt

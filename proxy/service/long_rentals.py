@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from cachetools import TTLCache
 
-from ..domain import (
+from proxy.domain import (
     LedgerEntry,
     LedgerReason,
     LongChange,
@@ -40,7 +40,7 @@ from ..domain import (
     UpstreamAccount,
     VendorRules,
 )
-from ..errors import (
+from proxy.errors import (
     BadService,
     BadTransition,
     CountryNotServed,
@@ -51,11 +51,11 @@ from ..errors import (
     ServiceUnavailable,
     UpstreamError,
 )
-from .budget import Budgets
-from .context import LISTING_WAIT, Context
-from .journal import Intent, settle
-from .long_journal import RECENT_ENTRIES, WHOLE, LongJournal
-from .upstream import Gateway
+from proxy.service.budget import Budgets
+from proxy.service.context import LISTING_WAIT, Context
+from proxy.service.journal import Intent, settle
+from proxy.service.long_journal import RECENT_ENTRIES, WHOLE, LongJournal
+from proxy.service.upstream import Gateway
 
 log = logging.getLogger("smsproxy.long_rentals")
 RETRY_SECONDS = 10.0  # an unknown purchase is looked for at most this often by listings

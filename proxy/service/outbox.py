@@ -23,9 +23,9 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..domain import Activation, Delivery, Tenant
-from ..ports import WebhookSender
-from .context import Context
+from proxy.domain import Activation, Delivery, Tenant
+from proxy.ports import WebhookSender
+from proxy.service.context import Context
 
 log = logging.getLogger("smsproxy.outbox")
 BOUND_PER_TENANT = 1000

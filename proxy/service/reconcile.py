@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from cachetools import TTLCache
 
-from ..domain import (
+from proxy.domain import (
     Activation,
     ActivationStatus,
     Offer,
@@ -39,12 +39,12 @@ from ..domain import (
     RentalSnapshot,
     Tenant,
 )
-from ..errors import NotFound, UpstreamError
-from .budget import Budgets
-from .catalog import Catalog
-from .context import Context
-from .transitions import apply_snapshot
-from .upstream import Gateway
+from proxy.errors import NotFound, UpstreamError
+from proxy.service.budget import Budgets
+from proxy.service.catalog import Catalog
+from proxy.service.context import Context
+from proxy.service.transitions import apply_snapshot
+from proxy.service.upstream import Gateway
 
 log = logging.getLogger("smsproxy.purchases")
 PROBE_LIMIT = 32  # status reads per reconciliation, at most

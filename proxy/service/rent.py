@@ -13,7 +13,7 @@ from collections.abc import Hashable
 from dataclasses import replace
 from decimal import Decimal
 
-from ..domain import (
+from proxy.domain import (
     Activation,
     ActivationStatus,
     Order,
@@ -22,7 +22,7 @@ from ..domain import (
     Tenant,
     UpstreamAccount,
 )
-from ..errors import (
+from proxy.errors import (
     CombinationFailed,
     CountryNotAllowed,
     DomainError,
@@ -32,13 +32,13 @@ from ..errors import (
     UpstreamUnavailable,
     WrongCarrier,
 )
-from ..ports import NegativeCache
-from ..router import Router
-from .budget import Budgets, order_ceiling
-from .catalog import Catalog
-from .context import Context
-from .journal import Intent, Journal
-from .upstream import Gateway
+from proxy.ports import NegativeCache
+from proxy.router import Router
+from proxy.service.budget import Budgets, order_ceiling
+from proxy.service.catalog import Catalog
+from proxy.service.context import Context
+from proxy.service.journal import Intent, Journal
+from proxy.service.upstream import Gateway
 
 log = logging.getLogger("smsproxy.rent")
 

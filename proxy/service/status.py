@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ..domain import Activation, ActivationStatus, Tenant
-from ..errors import NotFound, UpstreamError
-from ..ports import Flight
-from .context import Context
-from .transitions import apply_snapshot
-from .upstream import Gateway
+from proxy.domain import Activation, ActivationStatus, Tenant
+from proxy.errors import NotFound, UpstreamError
+from proxy.ports import Flight
+from proxy.service.context import Context
+from proxy.service.transitions import apply_snapshot
+from proxy.service.upstream import Gateway
 
 log = logging.getLogger("smsproxy.status")
 POLLED = (ActivationStatus.WAITING, ActivationStatus.RETRY_WAIT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..domain import Activation, ActivationStatus, RentalSnapshot, RentalState
+from proxy.domain import Activation, ActivationStatus, RentalSnapshot, RentalState
 
 S = ActivationStatus
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ..domain import LimitGroup, Tenant, UpstreamAccount
-from ..errors import NotFound, RateLimited
-from ..ports import Provider
-from .context import Context
+from proxy.domain import LimitGroup, Tenant, UpstreamAccount
+from proxy.errors import NotFound, RateLimited
+from proxy.ports import Provider
+from proxy.service.context import Context
 
 T = TypeVar("T")
 Work = Callable[[Provider, str], Awaitable[T]]  # (the provider, the account's key)

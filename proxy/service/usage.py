@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..domain import LedgerEntry, LedgerReason
+from proxy.domain import LedgerEntry, LedgerReason
 
 R = LedgerReason
 

@@ -1,7 +1,7 @@
 """Activation stores behind `ports.ActivationStore`."""
 
-from .memory import MemoryStore
-from .sqlite import SqliteStore
+from proxy.store.memory import MemoryStore
+from proxy.store.sqlite import SqliteStore
 
 FIRST_ID = 100_000
 MAX_ID = 2**31 - 1

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from ..domain import (
+from proxy.domain import (
     Activation,
     Delivery,
     LedgerEntry,
@@ -17,7 +17,7 @@ from ..domain import (
     PurchaseState,
     TenantPolicy,
 )
-from .rows import LONG_FIRST_ID
+from proxy.store.rows import LONG_FIRST_ID
 
 ONCE = (LedgerReason.CHARGE, LedgerReason.REFUND)
 

@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ..domain import TenantPolicy
+from proxy.domain import TenantPolicy
 
 
 def policy_document(policy: TenantPolicy) -> str:

@@ -29,7 +29,7 @@ from typing import Any, TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from ..domain import (
+from proxy.domain import (
     Activation,
     Delivery,
     LedgerEntry,
@@ -39,11 +39,11 @@ from ..domain import (
     PurchaseState,
     TenantPolicy,
 )
-from ..errors import StoreUnavailable
-from ..recent import Recent
-from .pg_schema import migrate
-from .policies import policy_document, policy_from
-from .rows import (
+from proxy.errors import StoreUnavailable
+from proxy.recent import Recent
+from proxy.store.pg_schema import migrate
+from proxy.store.policies import policy_document, policy_from
+from proxy.store.rows import (
     COLUMNS,
     LEDGER_COLUMNS,
     LONG_COLUMNS,

@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 from typing import Any, Protocol
 
-from ..domain import (
+from proxy.domain import (
     Activation,
     ActivationStatus,
     Delivery,

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from ..domain import (
+from proxy.domain import (
     Activation,
     Delivery,
     LedgerEntry,
@@ -33,9 +33,9 @@ from ..domain import (
     PurchaseState,
     TenantPolicy,
 )
-from ..recent import Recent
-from .policies import policy_document, policy_from
-from .rows import (
+from proxy.recent import Recent
+from proxy.store.policies import policy_document, policy_from
+from proxy.store.rows import (
     COLUMNS,
     LEDGER_COLUMNS,
     LONG_COLUMNS,

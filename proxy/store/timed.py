@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ..domain import (
+from proxy.domain import (
     Activation,
     Delivery,
     LedgerEntry,
@@ -17,7 +17,7 @@ from ..domain import (
     PurchaseState,
     TenantPolicy,
 )
-from ..ports import ActivationStore, Observer
+from proxy.ports import ActivationStore, Observer
 
 
 class TimedStore:
