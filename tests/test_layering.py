@@ -54,6 +54,10 @@ def imports(name: str, path: Path) -> set[str]:
     return result
 
 
+def within(name: str, packages: set[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
 def violations(name: str, found: set[str]) -> list[str]:
     bad: list[str] = []
 
@@ -76,9 +80,9 @@ def violations(name: str, found: set[str]) -> list[str]:
             # the use cases reach caches and pacing through ports (Redis implements them
             # too); only the service's composition picks the in-process defaults
             bad += [m for m in found if m.startswith(("proxy.caching", "proxy.pacing"))]
-        if name not in COMPOSITION_ROOT:
+        if not within(name, COMPOSITION_ROOT):
             bad += [m for m in found if top(m) == "adapters"]
-        if name not in AIOHTTP_IN_CORE:
+        if not within(name, AIOHTTP_IN_CORE):
             bad += [m for m in found if top(m) == "aiohttp"]
         bad += [m for m in found if top(m) == "httpx"]
     elif name.startswith("adapters.dialects"):

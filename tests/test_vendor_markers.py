@@ -2,7 +2,7 @@
 
 Markers are words only that vendor uses (its endpoint names, its tokens, its document).
 Not scanned: the vendor's own package; `proxy/sandbox/` (the Getatext emulator, which
-plays that vendor); the composition root (`proxy/app.py`, `proxy/cli.py`), whose banner
+plays that vendor); the composition root (`proxy/app.py`, `proxy/cli/main.py`), whose banner
 and defaults name the demo vendor; and the dialects, which speak protocols of the same
 names to clients (the v1 dialect is Getatext's protocol, the SMS-Activate dialect is
 that family's).
@@ -34,7 +34,7 @@ MARKERS: dict[str, tuple[str, ...]] = {
         "WRONG_MAX_PRICE",
     ),
 }
-EXEMPT = ("proxy/sandbox/", "proxy/app.py", "proxy/cli.py", "adapters/dialects/")
+EXEMPT = ("proxy/sandbox/", "proxy/app.py", "proxy/cli/main.py", "adapters/dialects/")
 
 
 def scanned(vendor: str) -> list[Path]:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestServer
 
-from proxy.cli import build_parser
+from proxy.cli.main import build_parser
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 

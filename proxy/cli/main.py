@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from proxy.cli_keys import add_commands as add_keys_commands
-from proxy.cli_migrate import add_command as add_migrate_command
-from proxy.cli_tenants import add_commands as add_tenants_commands
-from proxy.cli_usage import add_command as add_usage_command
+from proxy.cli.keys import add_commands as add_keys_commands
+from proxy.cli.migrate import add_command as add_migrate_command
+from proxy.cli.tenants import add_commands as add_tenants_commands
+from proxy.cli.usage import add_command as add_usage_command
 from proxy.logs import log_from_a_thread
 
 VERSION = "0.1.0"

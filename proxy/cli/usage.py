@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import sys
 
-from proxy.cli_common import open_store, settings_for
+from proxy.cli.common import open_store, settings_for
 from proxy.service.usage import check, usage
 from proxy.usage_report import FORMATS, render, since_date
 

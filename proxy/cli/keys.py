@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from proxy.cli_common import open_store, settings_for
+from proxy.cli.common import open_store, settings_for
 from proxy.config import Settings, fingerprint_secret
 from proxy.domain import ManagedKey, TenantPolicy
 from proxy.ports import ActivationStore

@@ -13,8 +13,8 @@ import asyncio
 import sys
 import time
 
-from proxy.cli_common import open_store, settings_for
-from proxy.cli_keys import add_policy_flags, money, policy_from_args, policy_lines
+from proxy.cli.common import open_store, settings_for
+from proxy.cli.keys import add_policy_flags, money, policy_from_args, policy_lines
 from proxy.config import Settings
 from proxy.domain import LedgerEntry, LedgerReason
 from proxy.routing_config import ConfigError
