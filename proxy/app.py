@@ -19,6 +19,7 @@ from proxy import admin_keys, admin_usage, endpoints, loop_lag, webhooks
 from proxy.access_log import AccessLog
 from proxy.clock import SystemClock
 from proxy.config import Settings, fingerprint_secret
+from proxy.config.routing import ConfigError, provider_accounts, tenant_accounts
 from proxy.domain import Timeouts
 from proxy.errors import DomainError
 from proxy.fleet.caches import RedisCaches
@@ -30,7 +31,6 @@ from proxy.observed import register
 from proxy.observer import NullObserver
 from proxy.pacing import Pacer
 from proxy.ports import ActivationStore, Clock, Observer, Provider
-from proxy.routing_config import ConfigError, provider_accounts, tenant_accounts
 from proxy.served import Served
 from proxy.service import Service, ServiceSettings
 from proxy.service.identity import Identity

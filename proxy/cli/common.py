@@ -10,8 +10,8 @@ from pathlib import Path
 
 from proxy.app import make_store
 from proxy.config import Settings, load
+from proxy.config.routing import ConfigError
 from proxy.ports import ActivationStore
-from proxy.routing_config import ConfigError
 
 
 def settings_for(

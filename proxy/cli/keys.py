@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 
 from proxy.cli.common import open_store, settings_for
 from proxy.config import Settings, fingerprint_secret
+from proxy.config.routing import ConfigError
 from proxy.domain import ManagedKey, TenantPolicy
 from proxy.ports import ActivationStore
-from proxy.routing_config import ConfigError
 from proxy.service import keys as issued
 from proxy.service.identity import Identity
 from proxy.service.keys import PolicyChange

@@ -197,7 +197,7 @@ def run_check_config(args: argparse.Namespace) -> int:
 
     from proxy import config
     from proxy.app import describe_config
-    from proxy.routing_config import ConfigError
+    from proxy.config.routing import ConfigError
 
     try:
         settings = config.load(Path(args.file))

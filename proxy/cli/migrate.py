@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 
 from proxy.config import load
-from proxy.routing_config import ConfigError
+from proxy.config.routing import ConfigError
 from proxy.store.pg_schema import MIGRATIONS, migrate
 
 

@@ -16,8 +16,8 @@ import time
 from proxy.cli.common import open_store, settings_for
 from proxy.cli.keys import add_policy_flags, money, policy_from_args, policy_lines
 from proxy.config import Settings
+from proxy.config.routing import ConfigError
 from proxy.domain import LedgerEntry, LedgerReason
-from proxy.routing_config import ConfigError
 from proxy.service import keys as issued
 
 ADJUST_LIMIT = 1_000_000

@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestServer
 from proxy import config
 from proxy.app import build_app
 from proxy.clock import ManualClock
-from proxy.routing_config import ProviderConfig
+from proxy.config.routing import ProviderConfig
 from proxy.sandbox import SandboxConfig, create_app
 
 from .test_durability import free_port

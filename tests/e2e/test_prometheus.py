@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
-from proxy.routing_config import ProviderConfig
+from proxy.config.routing import ProviderConfig
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 from ..test_dashboard import expressions

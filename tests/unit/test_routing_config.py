@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from proxy.routing_config import (
+from proxy.config.routing import (
     ConfigError,
     ProviderConfig,
     TenantConfig,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from proxy.routing_config import (
+from proxy.config.routing import (
     ConfigError,
     ProviderConfig,
     TenantConfig,
