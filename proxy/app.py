@@ -15,8 +15,7 @@ from adapters.dialects.codes import Vocabulary
 from adapters.dialects.sms_activate.webhook import webhook_body
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
-from proxy import admin_keys, admin_usage, endpoints, loop_lag, webhooks
-from proxy.access_log import AccessLog
+from proxy import admin_keys, admin_usage, endpoints, webhooks
 from proxy.clock import SystemClock
 from proxy.config import Settings, fingerprint_secret
 from proxy.config.routing import ConfigError, provider_accounts, tenant_accounts
@@ -26,17 +25,19 @@ from proxy.fleet.caches import RedisCaches
 from proxy.fleet.cooldowns import SharedCooldowns
 from proxy.fleet.pacer import RedisPacer
 from proxy.keys import METRICS, SERVED, SERVICE, SETTINGS
-from proxy.metrics import Metrics
 from proxy.observed import register
-from proxy.observer import NullObserver
 from proxy.pacing import Pacer
 from proxy.ports import ActivationStore, Clock, Observer, Provider
-from proxy.served import Served
 from proxy.service import Service, ServiceSettings
 from proxy.service.identity import Identity
 from proxy.store import MemoryStore, SqliteStore
 from proxy.store.postgres import PostgresStore
 from proxy.store.timed import TimedStore
+from proxy.telemetry import loop_lag
+from proxy.telemetry.access_log import AccessLog
+from proxy.telemetry.metrics import Metrics
+from proxy.telemetry.null_observer import NullObserver
+from proxy.telemetry.served import Served
 from proxy.webhook_sender import HttpSender
 from proxy.webhooks import WEBHOOK_STATS, WebhookStats
 

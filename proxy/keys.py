@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from proxy.config import Settings
-from proxy.metrics import Metrics
-from proxy.served import Served
 from proxy.service import Service
+from proxy.telemetry.metrics import Metrics
+from proxy.telemetry.served import Served
 
 SETTINGS = web.AppKey("settings", Settings)
 # what a dialect tells the core about the request it served: dialect, action, result

@@ -1,5 +1,5 @@
 """Every route's handler, observed: one record per request (its metrics sample and log
-line, proxy/served.py), an `X-Request-Id`, and no traceback ever.
+line, proxy/telemetry/served.py), an `X-Request-Id`, and no traceback ever.
 
 This wraps each route's handler as it is registered rather than running as an aiohttp
 middleware: any middleware at all makes aiohttp build a chain and add its own layer
@@ -18,8 +18,8 @@ from time import perf_counter
 from aiohttp import web
 
 from proxy.keys import REQUEST_NOTE
-from proxy.metrics import Metrics, upstream_calls
-from proxy.served import Served
+from proxy.telemetry.metrics import Metrics, upstream_calls
+from proxy.telemetry.served import Served
 
 log = logging.getLogger("smsproxy")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from adapters.dialects import NAMES
-from proxy.metrics import Metrics
+from proxy.telemetry.metrics import Metrics
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "grafana" / "dashboards" / "smsproxy.json"
 SUFFIXES = ("_bucket", "_count", "_sum", "_total")

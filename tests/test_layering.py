@@ -75,7 +75,7 @@ def violations(name: str, found: set[str]) -> list[str]:
         ]
     elif name.startswith("proxy"):
         if name.startswith("proxy.service"):  # it measures through the Observer port only
-            bad += [m for m in found if m.startswith("proxy.metrics")]
+            bad += [m for m in found if m.startswith("proxy.telemetry.metrics")]
         if name.startswith("proxy.service.") and name != "proxy.service.context":
             # the use cases reach caches and pacing through ports (Redis implements them
             # too); only the service's composition picks the in-process defaults
@@ -116,5 +116,5 @@ def test_the_checker_catches_a_violation() -> None:
     assert violations("proxy.domain", {"aiohttp"})
     assert violations("proxy.service.rent", {"httpx"})
     assert violations("proxy.sandbox.routes", {"proxy.service"})
-    assert violations("proxy.service.rent", {"proxy.metrics.Metrics"})
+    assert violations("proxy.service.rent", {"proxy.telemetry.metrics.Metrics"})
     assert violations("proxy.service.catalog", {"proxy.caching.TtlCache"})

@@ -20,7 +20,7 @@ from proxy.cli.keys import add_commands as add_keys_commands
 from proxy.cli.migrate import add_command as add_migrate_command
 from proxy.cli.tenants import add_commands as add_tenants_commands
 from proxy.cli.usage import add_command as add_usage_command
-from proxy.logs import log_from_a_thread
+from proxy.telemetry.logs import log_from_a_thread
 
 VERSION = "0.1.0"
 

@@ -32,7 +32,6 @@ from proxy.errors import (
     TenantRateLimited,
     UpstreamError,
 )
-from proxy.observer import NullObserver
 from proxy.pacing import Pacer as LocalPacer
 from proxy.ports import ActivationStore, Cache, Caches, Clock, Flight, Observer, Pacer, Provider
 from proxy.router import Router
@@ -50,6 +49,7 @@ from proxy.service.rent import Renter, keep
 from proxy.service.status import StatusReader
 from proxy.service.transitions import learn_code
 from proxy.service.upstream import Gateway
+from proxy.telemetry.null_observer import NullObserver
 
 __all__ = ["Service", "ServiceSettings"]
 BALANCE_HINT_SECONDS = 5.0

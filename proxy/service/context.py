@@ -10,9 +10,9 @@ from typing import Any
 
 from proxy.caching import CacheStats
 from proxy.domain import Activation
-from proxy.observer import NullObserver
 from proxy.pacing import Pacer as LocalPacer
 from proxy.ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider
+from proxy.telemetry.null_observer import NullObserver
 
 
 @dataclass(frozen=True)

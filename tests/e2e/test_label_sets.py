@@ -8,7 +8,7 @@ import re
 
 from adapters.dialects import DIALECTS, NAMES
 from proxy import errors
-from proxy.metrics import RESULTS
+from proxy.telemetry.metrics import RESULTS
 
 from .conftest import DEMO, World
 

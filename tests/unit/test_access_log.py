@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from proxy.access_log import MAX_BATCH, NAME, AccessLog
+from proxy.telemetry.access_log import MAX_BATCH, NAME, AccessLog
 
 
 @pytest.fixture(autouse=True)

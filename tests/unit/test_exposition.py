@@ -11,8 +11,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from adapters.dialects import NAMES
 from adapters.dialects.codes import Vocabulary
 from adapters.upstreams.getatext.limits import ENDPOINTS
-from proxy.exposition import Exposition
-from proxy.metrics import Metrics
+from proxy.telemetry.exposition import Exposition
+from proxy.telemetry.metrics import Metrics
 
 
 def busy_metrics() -> Metrics:

@@ -7,8 +7,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from adapters.dialects import NAMES as DIALECTS
-from proxy.metrics import LATENCY_BUCKETS, RESULTS
-from proxy.request_tally import RequestTally
+from proxy.telemetry.metrics import LATENCY_BUCKETS, RESULTS
+from proxy.telemetry.request_tally import RequestTally
 
 SAMPLES = [
     # dialect, action, result, source, seconds: bounds hit exactly, between, past the last

@@ -13,9 +13,9 @@ import pytest
 from prometheus_client import generate_latest
 
 from adapters.dialects import NAMES
-from proxy.access_log import NAME, AccessLog
-from proxy.metrics import Metrics
-from proxy.served import FOLD_BATCH, Served
+from proxy.telemetry.access_log import NAME, AccessLog
+from proxy.telemetry.metrics import Metrics
+from proxy.telemetry.served import FOLD_BATCH, Served
 
 
 @pytest.fixture(autouse=True)

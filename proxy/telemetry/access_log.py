@@ -28,7 +28,7 @@ REQUEST_LINE = (
     "duration_ms=%.2f upstream_calls=%d\n"
 )
 if TYPE_CHECKING:
-    from proxy.served import RequestRecord
+    from proxy.telemetry.served import RequestRecord
 
 
 class AccessLog:
@@ -50,7 +50,7 @@ class AccessLog:
 
     def requests(self, served: Iterable[RequestRecord], wall_offset: float) -> None:
         """Client requests' lines, each stamped with its own end (perf_counter plus
-        `wall_offset`), formatted in one loop (proxy/served.py batches them)."""
+        `wall_offset`), formatted in one loop (proxy/telemetry/served.py batches them)."""
         if not self._logger.isEnabledFor(logging.INFO):
             return
         append = self._lines.append

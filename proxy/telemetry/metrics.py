@@ -28,10 +28,10 @@ from prometheus_client.registry import Collector
 from proxy import errors
 from proxy.caching import CacheStats
 from proxy.domain import ActivationStatus, LongRentalState, PurchaseState
-from proxy.exposition import Exposition
 from proxy.pacing import PacingStats
-from proxy.request_tally import RequestTally
-from proxy.tenant_metrics import TenantMetrics
+from proxy.telemetry.exposition import Exposition
+from proxy.telemetry.request_tally import RequestTally
+from proxy.telemetry.tenant_metrics import TenantMetrics
 
 log = logging.getLogger("smsproxy.metrics")
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no panel reads *_created

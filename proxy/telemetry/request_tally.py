@@ -5,7 +5,7 @@ Every client request adds one sample to each. Through prometheus_client that cos
 `labels()`-cached child, a lock per value and a Python loop over the buckets, which
 measured as 12 % of a request answered from state (bench/overhead.py, counted in
 instructions under callgrind); here it is a dict lookup, a C bisection and two list
-additions. Only the event loop adds (proxy/served.py folds on it, and `/metrics` folds
+additions. Only the event loop adds (proxy/telemetry/served.py folds on it, and `/metrics` folds
 before it renders); a render in its thread copies each list whole, so a fold that
 interleaves can at most leave one sample's duration out of the sum until the next scrape.
 tests/unit/test_request_tally.py compares the text with prometheus_client's.
@@ -22,7 +22,7 @@ from prometheus_client.registry import CollectorRegistry
 from prometheus_client.utils import floatToGoString
 
 if TYPE_CHECKING:
-    from proxy.served import RequestRecord
+    from proxy.telemetry.served import RequestRecord
 
 MAX_RAW_LABELS = 10_000
 COUNTED = ("dialect", "action", "result", "source")
@@ -54,7 +54,7 @@ class RequestTally:
         registry.register(self)
 
     def add_served(self, served: Iterable[RequestRecord]) -> None:
-        """Served requests in one loop (proxy/served.py folds a batch at once)."""
+        """Served requests in one loop (proxy/telemetry/served.py folds a batch at once)."""
         slots, bounds = self._slots, self._bounds
         for _, note, _, started, ended, upstream in served:
             raw = (note["dialect"], note["action"], note["result"], upstream > 0)

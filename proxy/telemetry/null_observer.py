@@ -1,6 +1,6 @@
 """The observer the core uses when nothing measures it: every hook does nothing.
 
-The core depends on `ports.Observer` only; `proxy.metrics` is one implementation, wired
+The core depends on `ports.Observer` only; `proxy.telemetry.metrics` is one implementation, wired
 in by the composition root.
 """
 

@@ -16,8 +16,8 @@ import json
 import logging
 import time
 
-from proxy.access_log import AccessLog
-from proxy.metrics import Metrics
+from proxy.telemetry.access_log import AccessLog
+from proxy.telemetry.metrics import Metrics
 
 FOLD_SECONDS = 0.1
 FOLD_BATCH = 256  # a fold of this many takes well under a millisecond of the loop
