@@ -16,7 +16,6 @@ from adapters.dialects.sms_activate.webhook import webhook_body
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
 from proxy import admin_keys, admin_usage, endpoints, webhooks
-from proxy.clock import SystemClock
 from proxy.config import Settings, fingerprint_secret
 from proxy.config.routing import ConfigError, provider_accounts, tenant_accounts
 from proxy.domain import Timeouts
@@ -25,8 +24,9 @@ from proxy.fleet.caches import RedisCaches
 from proxy.fleet.cooldowns import SharedCooldowns
 from proxy.fleet.pacer import RedisPacer
 from proxy.keys import METRICS, SERVED, SERVICE, SETTINGS
+from proxy.local.clock import SystemClock
+from proxy.local.pacing import Pacer
 from proxy.observed import register
-from proxy.pacing import Pacer
 from proxy.ports import ActivationStore, Clock, Observer, Provider
 from proxy.service import Service, ServiceSettings
 from proxy.service.identity import Identity

@@ -43,7 +43,7 @@ class Turn(Protocol):
 
 
 class Pacer(Protocol):
-    """Outbound pacing per (account, limit group): in process (`proxy.pacing`) today; the
+    """Outbound pacing per (account, limit group): in process (`proxy.local.pacing`) today; the
     replicas' shared pacer implements the same port."""
 
     def now(self) -> float: ...
@@ -95,7 +95,7 @@ class NegativeCache(Protocol[K]):
 
 
 class Caches(Protocol):
-    """Where the service's caches live: in process (`proxy.caching.LocalCaches`) today;
+    """Where the service's caches live: in process (`proxy.local.caching.LocalCaches`) today;
     the replicas' shared caches implement the same port."""
 
     def flight(self, name: str) -> Flight[Any, Any]: ...

@@ -79,7 +79,7 @@ def violations(name: str, found: set[str]) -> list[str]:
         if name.startswith("proxy.service.") and name != "proxy.service.context":
             # the use cases reach caches and pacing through ports (Redis implements them
             # too); only the service's composition picks the in-process defaults
-            bad += [m for m in found if m.startswith(("proxy.caching", "proxy.pacing"))]
+            bad += [m for m in found if m.startswith(("proxy.local.caching", "proxy.local.pacing"))]
         if not within(name, COMPOSITION_ROOT):
             bad += [m for m in found if top(m) == "adapters"]
         if not within(name, AIOHTTP_IN_CORE):
@@ -117,4 +117,4 @@ def test_the_checker_catches_a_violation() -> None:
     assert violations("proxy.service.rent", {"httpx"})
     assert violations("proxy.sandbox.routes", {"proxy.service"})
     assert violations("proxy.service.rent", {"proxy.telemetry.metrics.Metrics"})
-    assert violations("proxy.service.catalog", {"proxy.caching.TtlCache"})
+    assert violations("proxy.service.catalog", {"proxy.local.caching.TtlCache"})

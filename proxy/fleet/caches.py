@@ -12,7 +12,7 @@
   in at each `sync` (every second).
 
 Values travel pickled: Redis is inside the proxy's trust boundary, like its database.
-Redis away: each falls back to the in-process behaviour of `proxy.caching` (a replica
+Redis away: each falls back to the in-process behaviour of `proxy.local.caching` (a replica
 alone), and picks Redis up again by itself.
 """
 
@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from proxy.caching import CacheStats, NegativeCache, SingleFlight, TtlCache
+from proxy.local.caching import CacheStats, NegativeCache, SingleFlight, TtlCache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

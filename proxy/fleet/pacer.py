@@ -37,8 +37,8 @@ from redis.exceptions import RedisError
 
 from proxy.domain import LimitGroup
 from proxy.errors import RateLimited
-from proxy.pacing import Pacer as LocalPacer
-from proxy.pacing import PacingStats
+from proxy.local.pacing import Pacer as LocalPacer
+from proxy.local.pacing import PacingStats
 
 log = logging.getLogger("smsproxy.fleet")
 POLL_SECONDS = 0.02  # how often a call whose window is held by one in flight asks again

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from proxy.caching import CacheStats, LocalCaches
 from proxy.domain import (
     Activation,
     ActivationStatus,
@@ -32,7 +31,8 @@ from proxy.errors import (
     TenantRateLimited,
     UpstreamError,
 )
-from proxy.pacing import Pacer as LocalPacer
+from proxy.local.caching import CacheStats, LocalCaches
+from proxy.local.pacing import Pacer as LocalPacer
 from proxy.ports import ActivationStore, Cache, Caches, Clock, Flight, Observer, Pacer, Provider
 from proxy.router import Router
 from proxy.service import keys, lifecycle

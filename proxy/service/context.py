@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from proxy.caching import CacheStats
 from proxy.domain import Activation
-from proxy.pacing import Pacer as LocalPacer
+from proxy.local.caching import CacheStats
+from proxy.local.pacing import Pacer as LocalPacer
 from proxy.ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider
 from proxy.telemetry.null_observer import NullObserver
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from proxy.domain import ManagedKey, Tenant, TenantPolicy, UpstreamAccount
 from proxy.errors import BadKey, MissingKey
 from proxy.inputs import clean_key
-from proxy.recent import Recent
+from proxy.local.recent import Recent
 
 KNOWN_KEYS = 4096  # bounded: a flood of bogus keys passed through costs at most this
 

@@ -40,7 +40,7 @@ from proxy.domain import (
     TenantPolicy,
 )
 from proxy.errors import StoreUnavailable
-from proxy.recent import Recent
+from proxy.local.recent import Recent
 from proxy.store.pg_schema import migrate
 from proxy.store.policies import policy_document, policy_from
 from proxy.store.rows import (

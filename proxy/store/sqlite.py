@@ -33,7 +33,7 @@ from proxy.domain import (
     PurchaseState,
     TenantPolicy,
 )
-from proxy.recent import Recent
+from proxy.local.recent import Recent
 from proxy.store.policies import policy_document, policy_from
 from proxy.store.rows import (
     COLUMNS,

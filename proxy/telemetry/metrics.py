@@ -26,9 +26,9 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from proxy import errors
-from proxy.caching import CacheStats
 from proxy.domain import ActivationStatus, LongRentalState, PurchaseState
-from proxy.pacing import PacingStats
+from proxy.local.caching import CacheStats
+from proxy.local.pacing import PacingStats
 from proxy.telemetry.exposition import Exposition
 from proxy.telemetry.request_tally import RequestTally
 from proxy.telemetry.tenant_metrics import TenantMetrics

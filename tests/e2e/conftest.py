@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
-from proxy.clock import ManualClock
+from proxy.local.clock import ManualClock
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 from proxy.service.identity import key_webhook_path
 

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.upstreams import Upstreams
-from proxy.clock import ManualClock
 from proxy.domain import Timeouts
 from proxy.errors import BadKey
-from proxy.pacing import Pacer
+from proxy.local.clock import ManualClock
+from proxy.local.pacing import Pacer
 from proxy.service import Service
 from proxy.service.identity import Identity
 from proxy.store import MemoryStore

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
-from proxy.clock import ManualClock
 from proxy.config.routing import ProviderConfig
+from proxy.local.clock import ManualClock
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 VENDOR_KEY = "sk_sandbox_demo"

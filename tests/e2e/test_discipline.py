@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
-from proxy.clock import ManualClock
+from proxy.local.clock import ManualClock
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 
 from .conftest import World, hook_path, start_world

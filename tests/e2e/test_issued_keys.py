@@ -20,8 +20,8 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
-from proxy.clock import ManualClock
 from proxy.config.routing import ProviderConfig
+from proxy.local.clock import ManualClock
 from proxy.sandbox import SandboxConfig, create_app
 
 from .test_durability import free_port

@@ -19,8 +19,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from adapters.upstreams import Upstreams
-from proxy.clock import ManualClock
 from proxy.domain import Order, PurchaseState, Timeouts
+from proxy.local.clock import ManualClock
 from proxy.sandbox import SandboxConfig, create_app
 from proxy.service import Service
 from proxy.service.identity import Identity

@@ -18,8 +18,8 @@ from smsactivate.api import SMSActivateAPI
 
 from proxy import config
 from proxy.app import build_app
-from proxy.clock import ManualClock
 from proxy.config.routing import ConfigError, ProviderConfig, TenantConfig, parse_tenants
+from proxy.local.clock import ManualClock
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 from proxy.service.identity import webhook_token
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from proxy.caching import CacheStats, NegativeCache, SingleFlight, TtlCache
 from proxy.domain import Order
+from proxy.local.caching import CacheStats, NegativeCache, SingleFlight, TtlCache
 from proxy.service.rent import order_key
 
 

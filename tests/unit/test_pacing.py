@@ -8,7 +8,7 @@ import pytest
 
 from proxy.domain import LimitGroup
 from proxy.errors import RateLimited
-from proxy.pacing import Pacer, Turn
+from proxy.local.pacing import Pacer, Turn
 
 RENT = LimitGroup("rent", 2.0)
 CANCEL = LimitGroup("cancel", 1.0)

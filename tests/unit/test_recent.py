@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from proxy.recent import Recent
+from proxy.local.recent import Recent
 
 
 def test_the_entry_used_longest_ago_goes_first() -> None:

@@ -143,9 +143,9 @@ async def test_limit_overrides_replace_the_vendors_rates() -> None:
 
 
 def test_a_stray_error_does_not_cool_a_provider_that_mostly_works() -> None:
-    from proxy.clock import ManualClock
     from proxy.domain import UpstreamAccount
     from proxy.errors import Maintenance, UpstreamUnavailable
+    from proxy.local.clock import ManualClock
     from proxy.router import Router
 
     clock = ManualClock()
