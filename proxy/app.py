@@ -15,7 +15,6 @@ from adapters.dialects.codes import Vocabulary
 from adapters.dialects.sms_activate.webhook import webhook_body
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
-from proxy import admin_keys, admin_usage, endpoints, webhooks
 from proxy.config import Settings, fingerprint_secret
 from proxy.config.routing import ConfigError, provider_accounts, tenant_accounts
 from proxy.domain import Timeouts
@@ -23,10 +22,8 @@ from proxy.errors import DomainError
 from proxy.fleet.caches import RedisCaches
 from proxy.fleet.cooldowns import SharedCooldowns
 from proxy.fleet.pacer import RedisPacer
-from proxy.keys import METRICS, SERVED, SERVICE, SETTINGS
 from proxy.local.clock import SystemClock
 from proxy.local.pacing import Pacer
-from proxy.observed import register
 from proxy.ports import ActivationStore, Clock, Observer, Provider
 from proxy.service import Service, ServiceSettings
 from proxy.service.identity import Identity
@@ -38,8 +35,14 @@ from proxy.telemetry.access_log import AccessLog
 from proxy.telemetry.metrics import Metrics
 from proxy.telemetry.null_observer import NullObserver
 from proxy.telemetry.served import Served
-from proxy.webhook_sender import HttpSender
-from proxy.webhooks import WEBHOOK_STATS, WebhookStats
+from proxy.web import ops as endpoints
+from proxy.web import vendor_webhooks as webhooks
+from proxy.web.admin import keys as admin_keys
+from proxy.web.admin import usage as admin_usage
+from proxy.web.app_keys import METRICS, SERVED, SERVICE, SETTINGS
+from proxy.web.observed_routes import register
+from proxy.web.tenant_webhooks import HttpSender
+from proxy.web.vendor_webhooks import WEBHOOK_STATS, WebhookStats
 
 MAX_REQUEST_BYTES = 64 * 1024
 KEYS_REFRESH_SECONDS = 1.0

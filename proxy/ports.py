@@ -194,7 +194,7 @@ class Provider(Protocol):
 
 
 class WebhookSender(Protocol):
-    """POSTs to tenants' webhooks (`proxy.webhook_sender` over HTTP)."""
+    """POSTs to tenants' webhooks (`proxy.web.tenant_webhooks` over HTTP)."""
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
         """The receiver's HTTP status; raises when there was none (refused, timed out)."""

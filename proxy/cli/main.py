@@ -152,7 +152,7 @@ async def _serve(settings: Any) -> None:
     from proxy.app import build_app
     from proxy.sandbox import SandboxConfig
     from proxy.sandbox import create_app as create_sandbox
-    from proxy.server import QuietAppRunner
+    from proxy.web.server import QuietAppRunner
 
     runners = []
 

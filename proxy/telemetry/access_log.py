@@ -17,7 +17,9 @@ import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
+
+from proxy.telemetry.records import RequestRecord
 
 FLUSH_SECONDS = 0.25
 MAX_BATCH = 512
@@ -27,8 +29,6 @@ REQUEST_LINE = (
     f"%s,%03d INFO {NAME} request_id=%s dialect=%s action=%s result=%s status=%d "
     "duration_ms=%.2f upstream_calls=%d\n"
 )
-if TYPE_CHECKING:
-    from proxy.telemetry.served import RequestRecord
 
 
 class AccessLog:

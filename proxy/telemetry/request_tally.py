@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import CollectorRegistry
 from prometheus_client.utils import floatToGoString
 
-if TYPE_CHECKING:
-    from proxy.telemetry.served import RequestRecord
+from proxy.telemetry.records import RequestRecord
 
 MAX_RAW_LABELS = 10_000
 COUNTED = ("dialect", "action", "result", "source")

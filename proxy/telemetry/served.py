@@ -18,13 +18,11 @@ import time
 
 from proxy.telemetry.access_log import AccessLog
 from proxy.telemetry.metrics import Metrics
+from proxy.telemetry.records import RequestRecord
 
 FOLD_SECONDS = 0.1
 FOLD_BATCH = 256  # a fold of this many takes well under a millisecond of the loop
 log = logging.getLogger("smsproxy")
-# a served request: its id, the dialect's note, the HTTP status, start and end (both
-# time.perf_counter) and the upstream calls it made
-RequestRecord = tuple[str, dict[str, str], int, float, float, int]
 
 
 class Served:

@@ -36,7 +36,7 @@ from adapters.dialects.v1 import ROUTES as V1_ROUTES
 from proxy import config
 from proxy.app import build_app
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
-from proxy.server import QuietAppRunner
+from proxy.web.server import QuietAppRunner
 
 from .conftest import hook_path
 

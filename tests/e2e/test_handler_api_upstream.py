@@ -21,7 +21,7 @@ from proxy.app import build_app
 from proxy.config.routing import ProviderConfig, TenantConfig
 from proxy.local.clock import ManualClock
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
-from proxy.server import QuietAppRunner
+from proxy.web.server import QuietAppRunner
 
 CLIENT = "client-key-handler"
 DEMO = "sk_sandbox_demo"

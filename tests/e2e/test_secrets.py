@@ -1,6 +1,6 @@
 """No key and no secret in any log line or any answer, whatever a hostile client sends.
 
-The proxy runs behind the same runner as `smsproxy serve` (proxy/server.py), so requests
+The proxy runs behind the same runner as `smsproxy serve` (proxy/web/server.py), so requests
 aiohttp cannot even parse are part of the batch.
 """
 
@@ -19,9 +19,9 @@ from aiohttp.test_utils import TestServer
 
 from proxy import config
 from proxy.app import build_app
-from proxy.keys import SERVED
 from proxy.sandbox import SandboxConfig, create_app
-from proxy.server import QuietAppRunner
+from proxy.web.app_keys import SERVED
+from proxy.web.server import QuietAppRunner
 
 from .test_durability import free_port
 

@@ -12,8 +12,8 @@ from aiohttp import web
 
 from proxy import errors as e
 from proxy.domain import Tenant
-from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
+from proxy.web.app_keys import REQUEST_NOTE
 
 from .errors import ERRORS, Refusal
 

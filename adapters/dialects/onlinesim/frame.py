@@ -12,8 +12,8 @@ from aiohttp import web
 
 from proxy.domain import Tenant
 from proxy.errors import DomainError
-from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
+from proxy.web.app_keys import REQUEST_NOTE
 
 from ..base import Unreadable, json_response, read_any_params
 from ..codes import Vocabulary

@@ -13,8 +13,8 @@ from aiohttp import web
 
 from proxy.domain import Tenant
 from proxy.errors import DomainError, MissingKey
-from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
+from proxy.web.app_keys import REQUEST_NOTE
 
 from ..answers import ErrorTable
 from ..base import Params, Unreadable, query_params, read_params, text_response

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from proxy import errors as e
 from proxy.domain import Tenant
-from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
+from proxy.web.app_keys import REQUEST_NOTE
 
 from ..answers import GENERIC, ErrorTable
 from ..base import Unreadable, json_response, read_any_params

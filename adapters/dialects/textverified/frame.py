@@ -13,8 +13,8 @@ from cachetools import TTLCache
 
 from proxy import errors as e
 from proxy.domain import Tenant
-from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
+from proxy.web.app_keys import REQUEST_NOTE
 
 from ..answers import GENERIC, ErrorTable
 from ..base import json_response

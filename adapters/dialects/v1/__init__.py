@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from proxy import errors as e
-from proxy.keys import REQUEST_NOTE
 from proxy.service import Service
+from proxy.web.app_keys import REQUEST_NOTE
 
 from . import auctions
 from . import long_rentals as lr

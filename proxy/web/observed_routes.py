@@ -17,9 +17,9 @@ from time import perf_counter
 
 from aiohttp import web
 
-from proxy.keys import REQUEST_NOTE
 from proxy.telemetry.metrics import Metrics, upstream_calls
 from proxy.telemetry.served import Served
+from proxy.web.app_keys import REQUEST_NOTE
 
 log = logging.getLogger("smsproxy")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

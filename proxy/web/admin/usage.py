@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from proxy.endpoints import authorised
 from proxy.inputs import BodyError, load_json
-from proxy.keys import SERVICE
 from proxy.service.usage import check, usage
 from proxy.usage_report import FORMATS, render, since_date
+from proxy.web.app_keys import SERVICE
+from proxy.web.ops import authorised
 
 LIMIT = Decimal(1_000_000)
 

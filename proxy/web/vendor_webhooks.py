@@ -17,7 +17,7 @@ from collections import Counter
 from aiohttp import web
 
 from proxy.inputs import BodyError, load_json
-from proxy.keys import SERVICE, SETTINGS
+from proxy.web.app_keys import SERVICE, SETTINGS
 
 log = logging.getLogger("smsproxy.webhooks")
 OUTCOMES = ("accepted", "duplicate", "unknown", "rejected", "forbidden")

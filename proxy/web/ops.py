@@ -9,7 +9,7 @@ import time
 from aiohttp import web
 
 from proxy.domain import Purchase, PurchaseState
-from proxy.keys import METRICS, SERVED, SERVICE, SETTINGS
+from proxy.web.app_keys import METRICS, SERVED, SERVICE, SETTINGS
 
 READY_WINDOW_SECONDS = 120.0
 

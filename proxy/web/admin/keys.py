@@ -9,10 +9,10 @@ from typing import Any
 from aiohttp import web
 
 from proxy.domain import ManagedKey
-from proxy.endpoints import authorised
 from proxy.inputs import BodyError, load_json
-from proxy.keys import SERVICE, SETTINGS
-from proxy.tenant_policy import policy_change, tenant_view
+from proxy.web.admin.policy import policy_change, tenant_view
+from proxy.web.app_keys import SERVICE, SETTINGS
+from proxy.web.ops import authorised
 
 MAX_DAYS = 3650
 GRACE_SECONDS = 3600  # the old key's time after a rotation, unless told
