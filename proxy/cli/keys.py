@@ -19,10 +19,10 @@ from proxy.config import Settings, fingerprint_secret
 from proxy.config.routing import ConfigError
 from proxy.domain import ManagedKey, TenantPolicy
 from proxy.ports import ActivationStore
-from proxy.service import keys as issued
 from proxy.service.identity import Identity
-from proxy.service.keys import PolicyChange
-from proxy.service.usage import usage
+from proxy.service.tenants import issued_keys as issued
+from proxy.service.tenants.issued_keys import PolicyChange
+from proxy.service.tenants.usage import usage
 
 UNITS = {"m": 60, "h": 3600, "d": 86400}
 

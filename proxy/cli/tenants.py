@@ -18,7 +18,7 @@ from proxy.cli.keys import add_policy_flags, money, policy_from_args, policy_lin
 from proxy.config import Settings
 from proxy.config.routing import ConfigError
 from proxy.domain import LedgerEntry, LedgerReason
-from proxy.service import keys as issued
+from proxy.service.tenants import issued_keys as issued
 
 ADJUST_LIMIT = 1_000_000
 

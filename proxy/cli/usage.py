@@ -8,8 +8,8 @@ import asyncio
 import sys
 
 from proxy.cli.common import open_store, settings_for
-from proxy.service.usage import check, usage
-from proxy.usage_report import FORMATS, render, since_date
+from proxy.service.tenants.usage import check, usage
+from proxy.service.tenants.usage_report import FORMATS, render, since_date
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -35,18 +35,19 @@ from proxy.local.caching import CacheStats, LocalCaches
 from proxy.local.pacing import Pacer as LocalPacer
 from proxy.ports import ActivationStore, Cache, Caches, Clock, Flight, Observer, Pacer, Provider
 from proxy.router import Router
-from proxy.service import keys, lifecycle
-from proxy.service.budget import Budgets
+from proxy.service import lifecycle
 from proxy.service.catalog import Catalog
 from proxy.service.context import LISTING_WAIT, Context, ServiceSettings
 from proxy.service.identity import Identity, webhook_token
 from proxy.service.journal import Intent, Journal
 from proxy.service.long_rentals import LongRentals
 from proxy.service.outbox import Outbox
-from proxy.service.rates import TenantRates
 from proxy.service.reconcile import Reconciler
 from proxy.service.rent import Renter, keep
 from proxy.service.status import StatusReader
+from proxy.service.tenants import issued_keys as keys
+from proxy.service.tenants.budget import Budgets
+from proxy.service.tenants.rates import TenantRates
 from proxy.service.transitions import learn_code
 from proxy.service.upstream import Gateway
 from proxy.telemetry.null_observer import NullObserver

@@ -30,9 +30,9 @@ from proxy.errors import (
     ServiceNotAllowed,
     TenantCap,
 )
-from proxy.service.budget import Budgets
 from proxy.service.context import Context
 from proxy.service.reconcile import Reconciler
+from proxy.service.tenants.budget import Budgets
 
 log = logging.getLogger("smsproxy.purchases")
 Buy = Callable[[], Awaitable[list[RentedNumber]]]

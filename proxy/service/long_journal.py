@@ -27,9 +27,9 @@ from proxy.domain import (
     UpstreamAccount,
 )
 from proxy.errors import DomainError, OutcomeUnknown, PurchaseInDoubt
-from proxy.service.budget import Budgets
 from proxy.service.context import Context
 from proxy.service.journal import Intent, settle
+from proxy.service.tenants.budget import Budgets
 
 log = logging.getLogger("smsproxy.long_rentals")
 RECENT_ENTRIES = 20  # how far back a retry looks for its earlier attempt

@@ -51,10 +51,10 @@ from proxy.errors import (
     ServiceUnavailable,
     UpstreamError,
 )
-from proxy.service.budget import Budgets
 from proxy.service.context import LISTING_WAIT, Context
 from proxy.service.journal import Intent, settle
 from proxy.service.long_journal import RECENT_ENTRIES, WHOLE, LongJournal
+from proxy.service.tenants.budget import Budgets
 from proxy.service.upstream import Gateway
 
 log = logging.getLogger("smsproxy.long_rentals")

@@ -40,9 +40,9 @@ from proxy.domain import (
     Tenant,
 )
 from proxy.errors import NotFound, UpstreamError
-from proxy.service.budget import Budgets
 from proxy.service.catalog import Catalog
 from proxy.service.context import Context
+from proxy.service.tenants.budget import Budgets
 from proxy.service.transitions import apply_snapshot
 from proxy.service.upstream import Gateway
 

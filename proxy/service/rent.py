@@ -34,10 +34,10 @@ from proxy.errors import (
 )
 from proxy.ports import NegativeCache
 from proxy.router import Router
-from proxy.service.budget import Budgets, order_ceiling
 from proxy.service.catalog import Catalog
 from proxy.service.context import Context
 from proxy.service.journal import Intent, Journal
+from proxy.service.tenants.budget import Budgets, order_ceiling
 from proxy.service.upstream import Gateway
 
 log = logging.getLogger("smsproxy.rent")

@@ -8,7 +8,7 @@ from typing import Any
 
 from proxy.domain import TenantPolicy
 from proxy.service import Service
-from proxy.service.keys import PolicyChange
+from proxy.service.tenants.issued_keys import PolicyChange
 
 
 def _money(body: dict[str, Any], name: str) -> Decimal | None:

@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 from aiohttp import web
 
 from proxy.inputs import BodyError, load_json
-from proxy.service.usage import check, usage
-from proxy.usage_report import FORMATS, render, since_date
+from proxy.service.tenants.usage import check, usage
+from proxy.service.tenants.usage_report import FORMATS, render, since_date
 from proxy.web.app_keys import SERVICE
 from proxy.web.ops import authorised
 

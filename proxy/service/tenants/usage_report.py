@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from proxy.service.usage import Check, Usage
+from proxy.service.tenants.usage import Check, Usage
 
 FORMATS = ("table", "csv", "json")
 CENT = Decimal("0.01")
