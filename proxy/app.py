@@ -25,7 +25,7 @@ from proxy.fleet.pacer import RedisPacer
 from proxy.local.clock import SystemClock
 from proxy.local.pacing import Pacer
 from proxy.ports import ActivationStore, Clock, Observer, Provider
-from proxy.service import Service, ServiceSettings
+from proxy.service import Service, ServiceSettings, Upkeep
 from proxy.service.identity import Identity
 from proxy.store import MemoryStore, SqliteStore
 from proxy.store.postgres import PostgresStore
@@ -190,6 +190,8 @@ def build_app(
     store = make_store(settings)
     clock = clock or SystemClock()
     caches = RedisCaches(redis, settings.redis_prefix, clock.now) if redis else None
+    vocab = Vocabulary(settings.service_codes)
+    sender = HttpSender()
     service = Service(
         providers,
         TimedStore(store, observer) if metrics else store,
@@ -199,13 +201,14 @@ def build_app(
         pacer,
         observer,
         caches,
+        render=lambda a: webhook_body(a, vocab),
+        sender=sender,
     )
     app[SERVICE] = service
-    vocab = Vocabulary(settings.service_codes)
     guest_key = settings.guest_key or (DEMO_KEY if settings.uses_embedded_sandbox else None)
     app[WEBHOOK_STATS] = WebhookStats()
     routes = [
-        *dialects.routes(service, vocab, settings.default_dialect, guest_key),
+        *dialects.routes(service.clients, vocab, settings.default_dialect, guest_key),
         *webhooks.routes(),
         *endpoints.routes(),
         *admin_keys.routes(),
@@ -215,7 +218,7 @@ def build_app(
     if metrics is not None:
         app[METRICS] = metrics
         metrics.attach(service.cache_stats, pacer.stats, app[WEBHOOK_STATS].outcomes)
-        metrics.watch_cooldowns(service.router.cooling)
+        metrics.watch_cooldowns(service.operations.router.cooling)
         for provider in providers:
             metrics.known_series(
                 provider.name,
@@ -224,22 +227,19 @@ def build_app(
                 sorted({g.name for g in provider.limits.values()}),
             )
 
-    sender = HttpSender()
-    service.outbox.connect(lambda a: webhook_body(a, vocab), sender)
-
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         lag = asyncio.create_task(loop_lag.probe(metrics.loop_lag.observe)) if metrics else None
         keys = fleet = None
         if settings.managed_keys:
-            await service.refresh_keys()
-            keys = asyncio.create_task(upkeep(service))
+            await service.upkeep.refresh_keys()
+            keys = asyncio.create_task(upkeep(service.upkeep, clock))
         if redis is not None or isinstance(store, PostgresStore):
             syncs = []
             if caches is not None:
                 syncs.append(caches.sync)
             if redis is not None:
-                shared = SharedCooldowns(redis, settings.redis_prefix, service.router)
-                syncs.append(lambda: shared.sync(service.clock.now()))
+                shared = SharedCooldowns(redis, settings.redis_prefix, service.operations.router)
+                syncs.append(lambda: shared.sync(clock.now()))
             fleet = asyncio.create_task(fleet_upkeep(pacer, store, syncs))
         yield
         for task in (lag, keys, fleet):
@@ -247,7 +247,7 @@ def build_app(
                 task.cancel()
         if isinstance(pacer, RedisPacer):
             await pacer.leave()
-        await service.close()
+        await service.upkeep.close()
         if redis is not None:
             await redis.aclose()
         await sender.close()
@@ -258,26 +258,26 @@ def build_app(
     return app
 
 
-async def upkeep(service: Service) -> None:
+async def upkeep(work: Upkeep, clock: Clock) -> None:
     """Issued tenants' background work, every second: keys from the store (a `keys
     revoke` from the CLI or another process takes effect within it), codes due for their
     webhooks, then rentals that ended unasked (every SWEEP_SECONDS of the service's
     clock, for their refunds)."""
-    swept = service.clock.now()
+    swept = clock.now()
     while True:
         await asyncio.sleep(KEYS_REFRESH_SECONDS)
         try:
-            await service.refresh_keys()
+            await work.refresh_keys()
         except Exception:  # a store hiccup: the last snapshot stands until the next one
             log.exception("issued keys could not be read")
         try:
-            await service.outbox.dispatch()
+            await work.deliver()
         except Exception:
             log.exception("webhook deliveries could not be read")
-        if service.clock.now() - swept >= SWEEP_SECONDS:
-            swept = service.clock.now()
+        if clock.now() - swept >= SWEEP_SECONDS:
+            swept = clock.now()
             try:
-                await service.sweep_ended()
+                await work.sweep_ended()
             except Exception:
                 log.exception("ended rentals could not be swept")
 

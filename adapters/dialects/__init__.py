@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from proxy.service import Service
+from proxy.service import Clients
 
 from . import fivesim, onlinesim, smspool, textverified, v1
 from .codes import Vocabulary
@@ -49,7 +49,7 @@ def with_action(
 
 
 def routes(
-    service: Service,
+    service: Clients,
     vocab: Vocabulary,
     default_dialect: str = "sms-activate",
     guest_key: str | None = None,

@@ -14,13 +14,11 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from proxy.cli.common import open_store, settings_for
-from proxy.config import Settings, fingerprint_secret
+from proxy.cli.common import settings_for, tenant_admin
+from proxy.config import Settings
 from proxy.config.routing import ConfigError
 from proxy.domain import ManagedKey, TenantPolicy
-from proxy.ports import ActivationStore
-from proxy.service.identity import Identity
-from proxy.service.tenants import issued_keys as issued
+from proxy.service.tenants.admin import TenantAdmin
 from proxy.service.tenants.issued_keys import PolicyChange
 from proxy.service.tenants.usage import usage
 
@@ -128,13 +126,11 @@ def run_keys(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    store = open_store(settings)
-    try:
+    async with tenant_admin(settings) as admin:
         if args.keys_action == "create":
-            return await _create(args, settings, store)
+            return await _create(args, admin)
         if args.keys_action == "rotate":
-            identity = Identity(fingerprint_secret(settings))
-            made = await issued.rotate(store, identity, args.key_id, time.time(), args.grace)
+            made = await admin.rotate_key(args.key_id, args.grace)
             if made is None:
                 print(f"keys: no usable key {args.key_id}", file=sys.stderr)
                 return 2
@@ -142,53 +138,47 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{new.id} for tenant {new.tenant}: {fresh} (replaces {args.key_id})")
             return 0
         if args.keys_action == "revoke":
-            revoked = await issued.revoke(store, args.key_id, time.time())
+            revoked = await admin.revoke_key(args.key_id)
             if revoked is None:
                 print(f"keys: no key {args.key_id}", file=sys.stderr)
                 return 2
             print(f"{revoked.id} revoked")
             return 0
         if args.keys_action == "show":
-            return await _show(args.key_id, store)
-        for listed in await store.keys():
+            return await _show(args.key_id, admin)
+        for listed in await admin.issued_keys():
             print(_row(listed, time.time()))
         return 0
-    finally:
-        await store.close()
 
 
-async def _create(args: argparse.Namespace, settings: Settings, store: ActivationStore) -> int:
+async def _create(args: argparse.Namespace, admin: TenantAdmin) -> int:
     try:
-        key, made = await issued.create(
-            store,
-            Identity(fingerprint_secret(settings)),
+        key, made = await admin.issue_key(
             args.tenant,
             tuple(n for n in args.providers.split(",") if n),
-            time.time(),
-            known={p.name for p in settings.providers},
-            expires_in=args.expires,
-            policy=policy_from_args(args),
+            args.expires,
+            policy_from_args(args),
         )
     except ValueError as bad:
         print(f"keys: {bad}", file=sys.stderr)
         return 2
     print(f"{made.id} for tenant {made.tenant}: {key}")
     if args.webhook:
-        secret = issued.signing_key(Identity(fingerprint_secret(settings)), made.tenant)
+        secret = admin.signing_key(made.tenant)
         print(f"webhook signing secret for tenant {made.tenant}: {secret}")
     print("The key is shown this once; only its fingerprint is kept.", file=sys.stderr)
     return 0
 
 
-async def _show(key_id: str, store: ActivationStore) -> int:
-    found = next((k for k in await store.keys() if k.id == key_id), None)
+async def _show(key_id: str, admin: TenantAdmin) -> int:
+    found = next((k for k in await admin.issued_keys() if k.id == key_id), None)
     if found is None:
         print(f"keys: no key {key_id}", file=sys.stderr)
         return 2
     print(_row(found, time.time()))
-    policy = (await store.policies()).get(found.tenant)
+    policy = (await admin.policies()).get(found.tenant)
     limits = policy_lines(policy) if policy is not None else ["no limits"]
-    spent = usage(await store.ledger_entries(found.tenant))
+    spent = usage(await admin.ledger(found.tenant))
     net = spent[0].net if spent else Decimal(0)
     print(f"tenant {found.tenant}: " + ", ".join(limits) + f"; net spend {net}")
     return 0

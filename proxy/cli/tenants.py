@@ -11,14 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 
-from proxy.cli.common import open_store, settings_for
+from proxy.cli.common import settings_for, tenant_admin
 from proxy.cli.keys import add_policy_flags, money, policy_from_args, policy_lines
 from proxy.config import Settings
 from proxy.config.routing import ConfigError
-from proxy.domain import LedgerEntry, LedgerReason
-from proxy.service.tenants import issued_keys as issued
 
 ADJUST_LIMIT = 1_000_000
 
@@ -49,11 +46,10 @@ def run_tenants(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    store = open_store(settings)
-    try:
+    async with tenant_admin(settings) as admin:
         if args.tenants_action == "set":
             try:
-                policy = await issued.set_policy(store, args.tenant, policy_from_args(args))
+                policy = await admin.set_policy(args.tenant, policy_from_args(args))
             except ValueError as bad:
                 print(f"tenants: {bad}", file=sys.stderr)
                 return 2
@@ -63,14 +59,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             if abs(args.amount) > ADJUST_LIMIT:
                 print(f"tenants: amount must be within ±{ADJUST_LIMIT}", file=sys.stderr)
                 return 2
-            entry = LedgerEntry(
-                args.tenant, LedgerReason.ADJUST, args.amount, time.time(), note=args.note[:200]
-            )
-            await store.ledger_add(entry)
+            await admin.adjust(args.tenant, args.amount, args.note[:200])
             print(f"tenant {args.tenant}: adjusted by {args.amount}")
             return 0
-        for name, policy in sorted((await store.policies()).items()):
+        for name, policy in sorted((await admin.policies()).items()):
             print(f"tenant {name}: " + ", ".join(policy_lines(policy)))
         return 0
-    finally:
-        await store.close()

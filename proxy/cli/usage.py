@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import sys
 
-from proxy.cli.common import open_store, settings_for
+from proxy.cli.common import settings_for, tenant_admin
 from proxy.service.tenants.usage import check, usage
 from proxy.service.tenants.usage_report import FORMATS, render, since_date
 
@@ -32,11 +32,8 @@ def run_usage(args: argparse.Namespace) -> int:
         return 2
 
     async def read() -> str:
-        store = open_store(settings)
-        try:
-            entries = await store.ledger_entries(args.tenant, since)
-        finally:
-            await store.close()
+        async with tenant_admin(settings) as admin:
+            entries = await admin.ledger(args.tenant, since)
         return render(usage(entries), check(entries), args.format)
 
     sys.stdout.write(asyncio.run(read()))

@@ -64,7 +64,7 @@ class Context:
     observer: Observer = field(default_factory=NullObserver)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # what follows from an activation's change (a refund, a code for a tenant's webhook)
-    followups: list[Followup] = field(default_factory=list)
+    followups: tuple[Followup, ...] = ()
 
     async def save(self, before: Activation, after: Activation) -> None:
         """Store a changed activation, then what follows from the change."""

@@ -53,17 +53,17 @@ class Outbox:
         ctx: Context,
         tenants: Callable[[], Mapping[str, Tenant]],
         signing_key: Callable[[str], str],
+        render: Render | None = None,
+        sender: WebhookSender | None = None,
     ) -> None:
+        """`render` writes a delivery's body (in a dialect's shape) and `sender` posts it,
+        both from the composition root; without them no delivery is made."""
         self._ctx = ctx
         self._tenants = tenants  # owner -> issued tenant
         self._signing_key = signing_key
-        self._render: Render | None = None
-        self._sender: WebhookSender | None = None
+        self._render = render
+        self._sender = sender
         self._in_flight: dict[int, asyncio.Task[None]] = {}
-
-    def connect(self, render: Render, sender: WebhookSender) -> None:
-        """The body's dialect and the HTTP client, from the composition root."""
-        self._render, self._sender = render, sender
 
     async def code_arrived(self, before: Activation, after: Activation) -> None:
         if after.code is None or after.code == before.code or self._render is None:

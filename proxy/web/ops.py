@@ -24,7 +24,7 @@ def authorised(request: web.Request) -> bool:
 async def negative_cache(request: web.Request) -> web.Response:
     if not authorised(request):
         raise web.HTTPNotFound()
-    service = request.app[SERVICE]
+    service = request.app[SERVICE].operations
     if request.method == "DELETE":
         return web.json_response({"purged": service.purge_negative()})
     return web.json_response(service.negative_entries())
@@ -41,7 +41,7 @@ async def purchases(request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "100"))
     except ValueError:
         return web.json_response({"error": "state or limit not understood"}, status=400)
-    entries = await request.app[SERVICE].purchases(state, max(1, min(limit, 1000)))
+    entries = await request.app[SERVICE].operations.purchases(state, max(1, min(limit, 1000)))
     return web.json_response({"purchases": [_entry(p) for p in entries]})
 
 
@@ -65,7 +65,7 @@ async def metrics(request: web.Request) -> web.Response:
     registry = request.app.get(METRICS)
     if registry is None:
         raise web.HTTPNotFound()
-    service = request.app[SERVICE]
+    service = request.app[SERVICE].operations
     request.app[SERVED].fold()  # the requests served so far are all in the page
     counts, purchases = await service.activation_counts(), await service.purchase_counts()
     registry.tenants.show(*await service.tenant_gauges())
@@ -89,7 +89,7 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready when the store answers and the upstream's latest word was an answer."""
     reasons: dict[str, str] = {}
     try:
-        await request.app[SERVICE].activation_counts()
+        await request.app[SERVICE].operations.activation_counts()
         reasons["store"] = "ok"
     except Exception as exc:  # any store failure makes us unready, never a 500
         reasons["store"] = f"unreachable: {type(exc).__name__}"
@@ -107,8 +107,8 @@ async def readyz(request: web.Request) -> web.Response:
         reasons["upstream"] = "ok (idle)"
     else:
         reasons["upstream"] = "ok"
-    degraded = getattr(request.app[SERVICE].pacer, "degraded", None)
-    if degraded is not None or getattr(request.app[SERVICE].pacer, "alive", None):
+    degraded = getattr(request.app[SERVICE].operations.pacer, "degraded", None)
+    if degraded is not None or getattr(request.app[SERVICE].operations.pacer, "alive", None):
         # pacing alone at a share of the limit is safe, so still ready: but said
         reasons["coordination"] = f"degraded: {degraded}" if degraded else "ok"
     ready = reasons["store"] == "ok" and reasons["upstream"] != "last call failed"

@@ -56,8 +56,8 @@ async def receive(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     token = request.match_info["token"]
     provider = request.match_info["provider"]
-    service = request.app[SERVICE]
-    if not settings.webhook_secret or provider not in service.provider_names():
+    hook = request.app[SERVICE].vendor_webhook
+    if not settings.webhook_secret or not hook.knows(provider):
         return _answer(request, "forbidden", 404, "not found")
     if not _allowed(request.remote, settings.webhook_allow):
         return _answer(request, "forbidden", 403, "source not allowed")
@@ -65,11 +65,11 @@ async def receive(request: web.Request) -> web.Response:
         body = load_json(await request.read())
     except BodyError:
         return _answer(request, "rejected", 400, "body must be JSON")
-    pushed = service.read_webhook(provider, body)
+    pushed = hook.read(provider, body)
     if pushed is None:
         return _answer(request, "rejected", 400, "id and code are required")
-    before = await service.peek_upstream(provider, pushed.upstream_id)
-    updated = await service.code_arrived(provider, token, pushed)
+    before = await hook.peek(provider, pushed.upstream_id)
+    updated = await hook.code_arrived(provider, token, pushed)
     if updated is None:
         return _answer(request, "unknown", 200, "ignored: unknown rental")
     if before is not None and before.code == updated.code:

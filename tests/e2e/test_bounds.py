@@ -73,7 +73,7 @@ async def test_bogus_keys_leave_nothing_behind(vendor: str) -> None:
     async def refused(key: str) -> None:
         nonlocal refusals
         try:
-            await service.balance(service.tenant(key))
+            await service.clients.balance(service.clients.tenant(key))
         except BadKey:
             refusals += 1
 
@@ -95,7 +95,7 @@ async def test_bogus_keys_leave_nothing_behind(vendor: str) -> None:
     pacer.sweep()
     assert pacer.entries() == 0
     assert grown < 5 * 2**20, f"RSS grew {grown / 2**20:.1f} MiB"
-    await service.close()
+    await service.upkeep.close()
     await upstreams.aclose()
 
 

@@ -315,7 +315,8 @@ async def test_a_purchase_cancelled_under_way_is_unknown_not_refused(tmp_path: P
             vendor_url + "/_sandbox/faults",
             json={"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2},
         )
-        buying = asyncio.create_task(service.rent(service.tenant(DEMO), Order(("whatsapp",))))
+        clients = service.clients
+        buying = asyncio.create_task(clients.rent(clients.tenant(DEMO), Order(("whatsapp",))))
 
         async def sold() -> None:
             while not (await http.get(vendor_url + "/_sandbox/rentals")).json()["rentals"]:
@@ -325,8 +326,8 @@ async def test_a_purchase_cancelled_under_way_is_unknown_not_refused(tmp_path: P
         buying.cancel()
         with pytest.raises(asyncio.CancelledError):
             await buying
-    [entry] = await service.purchases(None, 10)
+    [entry] = await service.operations.purchases(None, 10)
     assert (entry.state, entry.note) == (PurchaseState.UNKNOWN, "CancelledError")
-    await service.close()
+    await service.upkeep.close()
     await upstreams.aclose()
     await vendor.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from proxy.service import Service
+from proxy.service import Clients
 
 from .frame import GUEST, NAME, STATIC, USER, Access, Handler, wrap
 from .guest import flash, guest_countries, guest_prices, guest_products
@@ -62,7 +62,7 @@ ROUTES: tuple[tuple[str, str, str, Handler, Access], ...] = (
 )
 
 
-def routes(service: Service, guest_key: str | None = None) -> list[web.RouteDef]:
+def routes(service: Clients, guest_key: str | None = None) -> list[web.RouteDef]:
     found = []
     for method, path, action, handler, access in ROUTES:
         wrapped = wrap(service, action, handler, guest_key, access)

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from proxy import errors as e
 from proxy.domain import Tenant
-from proxy.service import Service
+from proxy.service import Clients
 from proxy.web.app_keys import REQUEST_NOTE
 
 from .errors import ERRORS, Refusal
@@ -33,7 +33,7 @@ NAME = "5sim"  # the dialect label of its requests' metrics and access lines
 
 @dataclass(frozen=True)
 class Call:
-    service: Service
+    service: Clients
     tenant: Tenant | None
     request: web.Request
 
@@ -67,7 +67,7 @@ def token(request: web.Request) -> str | None:
 
 # -- frame ---------------------------------------------------------------------------------
 def wrap(
-    service: Service, action: str, handler: Handler, guest_key: str | None, access: Access = USER
+    service: Clients, action: str, handler: Handler, guest_key: str | None, access: Access = USER
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         note = {"dialect": NAME, "action": action, "result": "ok"}

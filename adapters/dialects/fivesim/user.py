@@ -12,7 +12,7 @@ from aiohttp import web
 from proxy.domain import Activation, LongRental, Order, Tenant
 from proxy.errors import NotFound
 from proxy.inputs import BodyError, ascii_digits, load_json, parse_id
-from proxy.service import Service
+from proxy.service import Clients
 
 from .. import codes
 from ..base import TRUE
@@ -125,7 +125,7 @@ async def reuse(call: Call) -> web.Response:
     return ok(order_json(a, call.service.clock.now()))
 
 
-OrderMethod = Callable[[Service, Tenant, int | None], Awaitable[Activation]]
+OrderMethod = Callable[[Clients, Tenant, int | None], Awaitable[Activation]]
 
 
 HostingAction = Callable[[Call, LongRental], Awaitable[web.Response]]
@@ -154,10 +154,10 @@ def order_action(method: OrderMethod, on_hosting: HostingAction = refuse_hosting
     return act
 
 
-check = order_action(Service.status, hosting.check)
-finish = order_action(Service.complete)
-cancel = order_action(Service.cancel)
-ban = order_action(Service.ban)
+check = order_action(Clients.status, hosting.check)
+finish = order_action(Clients.complete)
+cancel = order_action(Clients.cancel)
+ban = order_action(Clients.ban)
 
 
 async def inbox(call: Call) -> web.Response:

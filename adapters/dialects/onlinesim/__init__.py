@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from proxy.service import Service
+from proxy.service import Clients
 
 from ..codes import Vocabulary
 from .frame import NAME, make_handler
@@ -17,7 +17,7 @@ from .methods import METHODS
 PATHS = ("/api/{method}.php", "/onlinesim/api/{method}.php")
 
 
-def routes(service: Service, vocab: Vocabulary) -> list[web.RouteDef]:
+def routes(service: Clients, vocab: Vocabulary) -> list[web.RouteDef]:
     handler = make_handler(METHODS, service, vocab)
     return [web.route(method, path, handler) for path in PATHS for method in ("GET", "POST")]
 

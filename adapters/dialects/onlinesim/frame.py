@@ -12,7 +12,7 @@ from aiohttp import web
 
 from proxy.domain import Tenant
 from proxy.errors import DomainError
-from proxy.service import Service
+from proxy.service import Clients
 from proxy.web.app_keys import REQUEST_NOTE
 
 from ..base import Unreadable, json_response, read_any_params
@@ -33,7 +33,7 @@ class Word(Exception):
 
 @dataclass(frozen=True)
 class Call:
-    service: Service
+    service: Clients
     tenant: Tenant
     params: Mapping[str, str]
     vocab: Vocabulary
@@ -51,7 +51,7 @@ def refuse(word: str) -> web.Response:
 
 
 def make_handler(
-    methods: Mapping[str, Method], service: Service, vocab: Vocabulary
+    methods: Mapping[str, Method], service: Clients, vocab: Vocabulary
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         name = request.match_info["method"]

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from proxy.domain import Tenant
 from proxy.errors import DomainError, MissingKey
-from proxy.service import Service
+from proxy.service import Clients
 from proxy.web.app_keys import REQUEST_NOTE
 
 from ..answers import ErrorTable
@@ -27,7 +27,7 @@ log = logging.getLogger("smsproxy.dialect")
 
 @dataclass(slots=True)  # not frozen: a frozen init costs 4x, and one is made per request
 class Call:
-    service: Service
+    service: Clients
     tenant: Tenant
     params: Params
     vocab: Vocabulary
@@ -59,7 +59,7 @@ class Flavour:
 
 
 def make_handler(
-    flavour: Flavour, service: Service, vocab: Vocabulary
+    flavour: Flavour, service: Clients, vocab: Vocabulary
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     dialect, actions, aliases = flavour.name, flavour.actions, flavour.aliases
 

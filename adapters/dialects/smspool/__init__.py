@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from proxy.service import Service
+from proxy.service import Clients
 
 from ..codes import Vocabulary
 from .endpoints import ENDPOINTS
@@ -14,7 +14,7 @@ from .frame import NAME, wrap
 PREFIXES = ("/smspool", "/api", "")  # its own prefix, a base ending in /api/, api.smspool.net
 
 
-def routes(service: Service, vocab: Vocabulary) -> list[web.RouteDef]:
+def routes(service: Clients, vocab: Vocabulary) -> list[web.RouteDef]:
     found = []
     for path, (endpoint, keyed) in ENDPOINTS.items():
         handler = wrap(service, vocab, path, endpoint, keyed)

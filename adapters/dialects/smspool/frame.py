@@ -10,7 +10,7 @@ from aiohttp import web
 
 from proxy import errors as e
 from proxy.domain import Tenant
-from proxy.service import Service
+from proxy.service import Clients
 from proxy.web.app_keys import REQUEST_NOTE
 
 from ..answers import GENERIC, ErrorTable
@@ -76,7 +76,7 @@ def failure(kind: str, message: str) -> web.Response:
 
 @dataclass(frozen=True)
 class Call:
-    service: Service
+    service: Clients
     tenant: Tenant | None
     params: Mapping[str, str]
     vocab: Vocabulary
@@ -91,7 +91,7 @@ Endpoint = Callable[[Call], Awaitable[web.Response]]
 
 
 def wrap(
-    service: Service, vocab: Vocabulary, path: str, endpoint: Endpoint, keyed: bool
+    service: Clients, vocab: Vocabulary, path: str, endpoint: Endpoint, keyed: bool
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         note = {"dialect": NAME, "action": path, "result": "ok"}

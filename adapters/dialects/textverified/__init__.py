@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from proxy.service import Service
+from proxy.service import Clients
 
 from .frame import NAME, Tokens, error, wrap
 from .routes import ROUTES, authenticate
@@ -14,7 +14,7 @@ from .routes import ROUTES, authenticate
 PREFIXES = ("", "/textverified")
 
 
-def routes(service: Service) -> list[web.RouteDef]:
+def routes(service: Clients) -> list[web.RouteDef]:
     tokens = Tokens(service.clock.now)
     found = []
     for prefix in PREFIXES:

@@ -13,7 +13,7 @@ from cachetools import TTLCache
 
 from proxy import errors as e
 from proxy.domain import Tenant
-from proxy.service import Service
+from proxy.service import Clients
 from proxy.web.app_keys import REQUEST_NOTE
 
 from ..answers import GENERIC, ErrorTable
@@ -108,7 +108,7 @@ class Tokens:
 
 @dataclass(frozen=True)
 class Call:
-    service: Service
+    service: Clients
     tenant: Tenant | None
     request: web.Request
     tokens: Tokens
@@ -128,7 +128,7 @@ def bearer(request: web.Request) -> str | None:
 
 
 def wrap(
-    service: Service, tokens: Tokens, name: str, handler: Handler, *, auth: bool = False
+    service: Clients, tokens: Tokens, name: str, handler: Handler, *, auth: bool = False
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         note = {"dialect": NAME, "action": name, "result": "ok"}

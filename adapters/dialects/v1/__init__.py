@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from proxy import errors as e
-from proxy.service import Service
+from proxy.service import Clients
 from proxy.web.app_keys import REQUEST_NOTE
 
 from . import auctions
@@ -58,7 +58,7 @@ ROUTES: tuple[tuple[str, str, str, Handler], ...] = (
 
 
 def _wrap(
-    service: Service,
+    service: Clients,
     action: str,
     handler: Handler,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -95,7 +95,7 @@ async def method_not_allowed(_request: web.Request) -> web.Response:
     return answer(405, {"errors": "Method Not Allowed"})
 
 
-def routes(service: Service) -> list[web.RouteDef]:
+def routes(service: Clients) -> list[web.RouteDef]:
     found: list[web.RouteDef] = []
     methods: dict[str, set[str]] = {}
     for method, path, action, handler in ROUTES:

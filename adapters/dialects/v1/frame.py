@@ -15,7 +15,7 @@ from aiohttp import web
 from proxy import errors as e
 from proxy.domain import Activation, Offer, Order, Tenant
 from proxy.inputs import BodyError, ascii_digits, load_json, parse_id, parse_price
-from proxy.service import Service
+from proxy.service import Clients
 
 from ..answers import GENERIC, ErrorTable
 from ..codes import OPERATORS
@@ -218,7 +218,7 @@ def order(body: Json, services: tuple[str, ...], area_field: str) -> Order:
 
 @dataclass(frozen=True)
 class Call:
-    service: Service
+    service: Clients
     tenant: Tenant
     request: web.Request
     body: Json

@@ -169,6 +169,11 @@ class Budgets:
             )
         )
 
+    async def on_change(self, before: Activation, after: Activation) -> None:
+        """A follow-up of every saved change: an activation that ended is settled."""
+        if before.status.is_open and not after.status.is_open:
+            await self.ended(after)
+
     async def ended(self, activation: Activation) -> None:
         """A rental over without a code: refunded as the vendor refunds it, once."""
         if activation.status not in ENDED_UNUSED or activation.code is not None:

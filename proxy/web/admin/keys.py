@@ -58,17 +58,18 @@ async def create(request: web.Request) -> web.Response:
         isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= MAX_DAYS
     ):
         return _bad(f"expires_days must be a whole number of days, 1 to {MAX_DAYS}")
-    service = request.app[SERVICE]
+    operations = request.app[SERVICE].operations
+    tenants = operations.tenants
     try:
         change = policy_change(body)
-        key, made = await service.issue_key(
+        key, made = await tenants.issue_key(
             tenant.strip(), providers, days * 86400.0 if days else None, change
         )
     except ValueError as unknown:
         return _bad(str(unknown))
-    answer = {**_view(made, service.clock.now()), "key": key}
+    answer = {**_view(made, operations.clock.now()), "key": key}
     if change.webhook_url:
-        answer["webhook_secret"] = service.signing_key(made.tenant)
+        answer["webhook_secret"] = tenants.signing_key(made.tenant)
     return web.json_response(answer, status=201)
 
 
@@ -85,10 +86,11 @@ async def _body(request: web.Request) -> dict[str, Any] | web.Response:
 async def tenants(request: web.Request) -> web.Response:
     """Every tenant with a policy, and its budget left."""
     _guard(request)
-    service = request.app[SERVICE]
-    policies = await service.policies()
+    operations = request.app[SERVICE].operations
+    tenants = operations.tenants
+    policies = await tenants.policies()
     return web.json_response(
-        {"tenants": [await tenant_view(service, p) for _, p in sorted(policies.items())]}
+        {"tenants": [await tenant_view(operations, p) for _, p in sorted(policies.items())]}
     )
 
 
@@ -98,33 +100,36 @@ async def set_tenant(request: web.Request) -> web.Response:
     body = await _body(request)
     if isinstance(body, web.Response):
         return body
-    service = request.app[SERVICE]
+    operations = request.app[SERVICE].operations
+    tenants = operations.tenants
     name = request.match_info["tenant"]
     try:
         change = policy_change(body)
-        updated = await service.set_policy(name, change)
+        updated = await tenants.set_policy(name, change)
     except ValueError as bad:
         return _bad(str(bad))
-    answer = await tenant_view(service, updated)
+    answer = await tenant_view(operations, updated)
     if change.webhook_url:
-        answer["webhook_secret"] = service.signing_key(name)
+        answer["webhook_secret"] = tenants.signing_key(name)
     return web.json_response(answer)
 
 
 async def listing(request: web.Request) -> web.Response:
     _guard(request)
-    service = request.app[SERVICE]
-    now = service.clock.now()
-    return web.json_response({"keys": [_view(k, now) for k in await service.issued_keys()]})
+    operations = request.app[SERVICE].operations
+    tenants = operations.tenants
+    now = operations.clock.now()
+    return web.json_response({"keys": [_view(k, now) for k in await tenants.issued_keys()]})
 
 
 async def revoke(request: web.Request) -> web.Response:
     _guard(request)
-    service = request.app[SERVICE]
-    revoked = await service.revoke_key(request.match_info["key_id"])
+    operations = request.app[SERVICE].operations
+    tenants = operations.tenants
+    revoked = await tenants.revoke_key(request.match_info["key_id"])
     if revoked is None:
         return web.json_response({"error": "no such key"}, status=404)
-    return web.json_response(_view(revoked, service.clock.now()))
+    return web.json_response(_view(revoked, operations.clock.now()))
 
 
 async def rotate(request: web.Request) -> web.Response:
@@ -137,12 +142,13 @@ async def rotate(request: web.Request) -> web.Response:
     grace = body.get("grace_seconds", GRACE_SECONDS) if isinstance(body, dict) else None
     if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE:
         return _bad(f"grace_seconds must be a whole number of seconds, 0 to {MAX_GRACE}")
-    service = request.app[SERVICE]
-    made = await service.rotate_key(request.match_info["key_id"], float(grace))
+    operations = request.app[SERVICE].operations
+    tenants = operations.tenants
+    made = await tenants.rotate_key(request.match_info["key_id"], float(grace))
     if made is None:
         return web.json_response({"error": "no such usable key"}, status=404)
     key, new = made
-    return web.json_response({**_view(new, service.clock.now()), "key": key}, status=201)
+    return web.json_response({**_view(new, operations.clock.now()), "key": key}, status=201)
 
 
 def routes() -> list[web.RouteDef]:

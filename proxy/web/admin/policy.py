@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from proxy.domain import TenantPolicy
-from proxy.service import Service
+from proxy.service import Operations
 from proxy.service.tenants.issued_keys import PolicyChange
 
 
@@ -66,11 +66,11 @@ def policy_change(body: dict[str, Any]) -> PolicyChange:
     return change
 
 
-async def tenant_view(service: Service, policy: TenantPolicy) -> dict[str, Any]:
+async def tenant_view(operations: Operations, policy: TenantPolicy) -> dict[str, Any]:
     def money(value: Decimal | None) -> str | None:
         return None if value is None else str(value)
 
-    left = await service.budget_left(policy.tenant)
+    left = await operations.budget_left(policy.tenant)
     return {
         "tenant": policy.tenant,
         "max_active": policy.max_active,

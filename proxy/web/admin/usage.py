@@ -30,7 +30,7 @@ async def report(request: web.Request) -> web.Response:
         since = since_date(query["since"]) if "since" in query else None
     except ValueError as bad:
         return web.json_response({"error": str(bad)}, status=400)
-    entries = await request.app[SERVICE].ledger(query.get("tenant"), since)
+    entries = await request.app[SERVICE].operations.tenants.ledger(query.get("tenant"), since)
     body = render(usage(entries), check(entries), fmt)
     kind = {"json": "application/json", "csv": "text/csv"}.get(fmt, "text/plain")
     return web.Response(text=body, content_type=kind)
@@ -56,7 +56,7 @@ async def adjust(request: web.Request) -> web.Response:
         return web.json_response({"error": "tenant and note must be text"}, status=400)
     if isinstance(body.get("amount"), bool) or not amount.is_finite() or abs(amount) > LIMIT:
         return web.json_response({"error": "amount must be a number such as -2.50"}, status=400)
-    await request.app[SERVICE].adjust(tenant, amount, note[:200])
+    await request.app[SERVICE].operations.tenants.adjust(tenant, amount, note[:200])
     return web.json_response({"tenant": tenant, "amount": str(amount), "note": note[:200]})
 
 

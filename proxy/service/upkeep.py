@@ -1,0 +1,62 @@
+"""The service's own background work: issued keys read again, codes out to tenants'
+webhooks, ended rentals asked about, and the orderly end."""
+
+from __future__ import annotations
+
+import asyncio
+
+from proxy.service.context import Context
+from proxy.service.identity import Identity
+from proxy.service.long_rentals import LongRentals
+from proxy.service.outbox import Outbox
+from proxy.service.status import StatusReader
+
+SWEEP_LIMIT = 100  # rentals asked about per sweep (each takes a paced status call)
+SWEEP_GRACE_SECONDS = 5.0  # past its end time, a rental is the vendor's to have closed
+
+
+class Upkeep:
+    def __init__(
+        self,
+        ctx: Context,
+        identity: Identity,
+        reader: StatusReader,
+        long_rentals: LongRentals,
+        outbox: Outbox,
+    ) -> None:
+        self._ctx = ctx
+        self._identity = identity
+        self._reader = reader
+        self._long_rentals = long_rentals
+        self._outbox = outbox
+
+    async def refresh_keys(self) -> bool:
+        """Take the issued keys from the store again (revocations, expiries, new keys)."""
+        store = self._ctx.store
+        issued = await store.keys()
+        changed = self._identity.use_managed(issued, self._ctx.clock.now(), await store.policies())
+        if changed:
+            self._ctx.observer.tenants_known(sorted({k.tenant for k in issued}))
+        return changed
+
+    async def deliver(self) -> int:
+        """Start every due webhook delivery to tenants; how many were started."""
+        return await self._outbox.dispatch()
+
+    async def sweep_ended(self, limit: int = SWEEP_LIMIT) -> int:
+        """Ask the vendor about issued tenants' rentals whose time is over and that nobody
+        has asked about since: their refunds (and long rentals' auto-renewals) reach the
+        ledger without a client's poll. How many were asked about."""
+        issued = self._identity.issued()
+        before = self._ctx.clock.now() - SWEEP_GRACE_SECONDS
+        found = await self._ctx.store.open_ended(list(issued), before, limit)
+        ended = [a for a in found if self._reader.due(a)]
+        await asyncio.gather(*(self._reader.refresh(issued[a.owner], a, quiet=True) for a in ended))
+        long_ended = await self._long_rentals.sweep_ended(issued, SWEEP_GRACE_SECONDS, limit)
+        return len(ended) + long_ended
+
+    async def close(self) -> None:
+        await self._ctx.drain()
+        for provider in self._ctx.providers.values():
+            await provider.close()
+        await self._ctx.store.close()
