@@ -70,10 +70,10 @@ async def build(data: Path, size: int) -> int:
     for activation in rows(size, ours, time.time()):
         batch.append(activation)
         if len(batch) == 1000:
-            last = (await asyncio.gather(*(store.add(a) for a in batch)))[-1].id
+            last = (await asyncio.gather(*(store.activations.add(a) for a in batch)))[-1].id
             batch.clear()
     if batch:
-        last = (await asyncio.gather(*(store.add(a) for a in batch)))[-1].id
+        last = (await asyncio.gather(*(store.activations.add(a) for a in batch)))[-1].id
     await store.close()
     return last
 

@@ -24,7 +24,7 @@ from proxy.fleet.cooldowns import SharedCooldowns
 from proxy.fleet.pacer import RedisPacer
 from proxy.local.clock import SystemClock
 from proxy.local.pacing import Pacer
-from proxy.ports import ActivationStore, Clock, Observer, Provider
+from proxy.ports import Clock, Observer, Provider, Store
 from proxy.service import Service, ServiceSettings, Upkeep
 from proxy.service.identity import Identity
 from proxy.store import MemoryStore, SqliteStore
@@ -54,7 +54,7 @@ log = logging.getLogger("smsproxy")
 DEMO_KEY = "sk_sandbox_demo"  # the embedded sandbox's account
 
 
-def make_store(settings: Settings) -> ActivationStore:
+def make_store(settings: Settings) -> Store:
     if settings.store == "memory":
         return MemoryStore()
     if settings.store == "postgres":
@@ -284,7 +284,7 @@ async def upkeep(work: Upkeep, clock: Clock) -> None:
 
 async def fleet_upkeep(
     pacer: Pacer | RedisPacer,
-    store: ActivationStore,
+    store: Store,
     syncs: Sequence[Callable[[], Awaitable[None]]],
 ) -> None:
     """A replica's share of the fleet's work: say it is alive and take in what the

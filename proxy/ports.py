@@ -245,10 +245,9 @@ class Observer(Protocol):
 
 
 class LedgerStore(Protocol):
-    """The spend ledger of issued tenants: append-only rows, and the holds of purchases
-    under way. Amounts are exact (Decimal)."""
+    """Issued tenants' money: holds, charges, refunds and adjustments."""
 
-    async def ledger_hold(
+    async def hold(
         self, entry: LedgerEntry, limits: Sequence[tuple[float, Decimal]], lapse_before: float
     ) -> bool:
         """Hold `entry.amount` for `entry.purchase_id` (a RESERVE row) when, for each
@@ -257,52 +256,52 @@ class LedgerStore(Protocol):
         Checked and written as one step, also against other processes on the store."""
         ...
 
-    async def ledger_release(self, template: LedgerEntry) -> bool:
+    async def release(self, template: LedgerEntry) -> bool:
         """End the hold of `template.purchase_id` with a RELEASE row of minus its amount;
         False when nothing was held."""
         ...
 
-    async def ledger_add(self, entry: LedgerEntry) -> bool:
+    async def add(self, entry: LedgerEntry) -> bool:
         """Append; an activation's charge and its refund are each written once (False:
         it was there)."""
         ...
 
-    async def ledger_hold_of(self, purchase_id: int) -> LedgerEntry | None:
+    async def hold_of(self, purchase_id: int) -> LedgerEntry | None:
         """The purchase's reservation row (released or not)."""
         ...
 
-    async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None: ...
+    async def charge_of(self, activation_id: int) -> LedgerEntry | None: ...
 
-    async def ledger_entries(
+    async def entries(
         self, tenant: str | None = None, since: float | None = None, limit: int = 100_000
     ) -> list[LedgerEntry]:
         """Oldest first."""
         ...
 
-    async def ledger_spent(self, tenant: str, since: float) -> Decimal:
+    async def spent(self, tenant: str, since: float) -> Decimal:
         """Charges less refunds, plus adjustments, from `since` on."""
         ...
 
-    async def ledger_held(self, tenant: str, lapse_before: float) -> Decimal: ...
+    async def held(self, tenant: str, lapse_before: float) -> Decimal: ...
 
 
 class OutboxStore(Protocol):
     """Codes on their way to tenants' webhooks: durable until delivered or given up."""
 
-    async def outbox_add(self, delivery: Delivery, bound: int) -> tuple[Delivery | None, int]:
+    async def add(self, delivery: Delivery, bound: int) -> tuple[Delivery | None, int]:
         """Queue it (None when this code of this activation is queued already); past
         `bound` pending deliveries of the tenant the oldest are given up: how many."""
         ...
 
-    async def outbox_due(self, now: float, limit: int) -> list[Delivery]: ...
+    async def due(self, now: float, limit: int) -> list[Delivery]: ...
 
-    async def outbox_put(self, delivery: Delivery) -> None: ...
+    async def put(self, delivery: Delivery) -> None: ...
 
-    async def outbox_list(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
+    async def newest(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
         """Newest first."""
         ...
 
-    async def outbox_counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[str, int]:
         """Deliveries per state."""
         ...
 
@@ -310,27 +309,28 @@ class OutboxStore(Protocol):
 class LongRentalStore(Protocol):
     """Long rentals (numbers kept for days): their ids are the proxy's own."""
 
-    async def long_add(self, rental: LongRental) -> LongRental:
+    async def add(self, rental: LongRental) -> LongRental:
         """Persist a new long rental and assign its id."""
         ...
 
-    async def long_get(self, rental_id: int) -> LongRental | None: ...
+    async def get(self, rental_id: int) -> LongRental | None: ...
 
-    async def long_put(self, rental: LongRental) -> None: ...
+    async def put(self, rental: LongRental) -> None: ...
 
-    async def long_for(self, owner: str) -> list[LongRental]:
+    async def for_owner(self, owner: str) -> list[LongRental]:
         """The owner's long rentals, newest first."""
         ...
 
-    async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None: ...
+    async def by_upstream(self, provider: str, upstream_id: int) -> LongRental | None: ...
 
-    async def long_counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[str, int]:
         """Long rentals by state (for the metrics page)."""
         ...
 
 
-class ActivationStore(LedgerStore, OutboxStore, LongRentalStore, Protocol):
-    """Durable activations. `add` assigns the proxy id (below 2^31) and persists first."""
+class ActivationStore(Protocol):
+    """Durable activations, and what is kept per owner beside them (order references,
+    max prices). `add` assigns the proxy id (below 2^31) and persists first."""
 
     async def add(self, activation: Activation) -> Activation: ...
 
@@ -376,40 +376,106 @@ class ActivationStore(LedgerStore, OutboxStore, LongRentalStore, Protocol):
 
     async def delete_max_price(self, owner: str, service: str) -> bool: ...
 
-    # -- the purchase journal: an intent is durable before the purchase leaves ------------
-    async def journal_add(self, purchase: Purchase) -> Purchase:
+
+class JournalStore(Protocol):
+    """The purchase journal: an intent is durable before the purchase leaves."""
+
+    async def add(self, purchase: Purchase) -> Purchase:
         """Persist a new intent and assign its id."""
         ...
 
-    async def journal_put(self, purchase: Purchase) -> None: ...
+    async def put(self, purchase: Purchase) -> None: ...
 
-    async def journal_get(self, purchase_id: int) -> Purchase | None: ...
+    async def get(self, purchase_id: int) -> Purchase | None: ...
 
-    async def journal_list(
+    async def newest(
         self, state: PurchaseState | None = None, owner: str | None = None, limit: int = 100
     ) -> list[Purchase]:
         """Newest first."""
         ...
 
-    async def journal_counts(self) -> dict[str, int]: ...
+    async def counts(self) -> dict[str, int]: ...
 
-    # -- issued client keys (fingerprints only) --------------------------------------------
-    async def key_add(self, key: ManagedKey) -> None: ...
+    async def max_upstream_id(self, provider: str) -> int:
+        """The highest upstream id held for the provider (0 when none): where reading
+        ids back starts."""
+        ...
 
-    async def key_put(self, key: ManagedKey) -> None: ...
+
+class TenantStore(Protocol):
+    """Issued client keys (fingerprints only) and their tenants' policies."""
+
+    async def add_key(self, key: ManagedKey) -> None: ...
+
+    async def put_key(self, key: ManagedKey) -> None: ...
 
     async def keys(self) -> list[ManagedKey]:
         """Every issued key, oldest first."""
         ...
 
-    async def policy_put(self, policy: TenantPolicy) -> None: ...
+    async def put_policy(self, policy: TenantPolicy) -> None: ...
 
     async def policies(self) -> dict[str, TenantPolicy]:
         """Each issued tenant's policy, by tenant name."""
         ...
 
-    async def max_upstream_id(self, provider: str) -> int:
-        """The highest upstream id held for the provider (0 when none)."""
-        ...
+
+class Store(Protocol):
+    """The unit of work: one database's stores, one per aggregate. What must hold
+    together is written together inside one store's call (a budget hold is checked and
+    written in one transaction of the ledger's); an activation and the journal entry it
+    came from live in the same database."""
+
+    @property
+    def activations(self) -> ActivationStore: ...
+
+    @property
+    def journal(self) -> JournalStore: ...
+
+    @property
+    def ledger(self) -> LedgerStore: ...
+
+    @property
+    def outbox(self) -> OutboxStore: ...
+
+    @property
+    def long_rentals(self) -> LongRentalStore: ...
+
+    @property
+    def tenants(self) -> TenantStore: ...
+
 
     async def close(self) -> None: ...
+
+
+# each aggregate's port, by the unit of work's attribute (its methods name the metrics'
+# store operations: store/timed.py)
+AGGREGATES: dict[str, type[Any]] = {
+    "activations": ActivationStore,
+    "journal": JournalStore,
+    "ledger": LedgerStore,
+    "outbox": OutboxStore,
+    "long_rentals": LongRentalStore,
+    "tenants": TenantStore,
+}
+
+
+def port_methods(port: type[Any]) -> tuple[str, ...]:
+    """The methods a port declares, in order."""
+    return tuple(n for n, v in vars(port).items() if callable(v) and not n.startswith("_"))
+
+
+def store_operation(aggregate: str, method: str) -> str:
+    """A store call's metrics label: an activation's own methods by their bare names,
+    the other aggregates' as `<aggregate>_<method>` (`journal_add`, `ledger_hold`)."""
+    return method if aggregate == "activations" else f"{aggregate}_{method}"
+
+
+def store_operations() -> tuple[str, ...]:
+    """Every store call's label, derived from the ports (the metrics' closed set)."""
+    return tuple(
+        store_operation(aggregate, method)
+        for aggregate, port in AGGREGATES.items()
+        for method in port_methods(port)
+        if method != "peek"  # answered from memory: not an operation
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
-from proxy.ports import ActivationStore
+from proxy.ports import Store
 from proxy.store.memory import MemoryStore
 from proxy.store.postgres import PostgresStore
 from proxy.store.sqlite import SqliteStore
@@ -38,7 +38,7 @@ async def pg_schema() -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def backend(kind: str, tmp_path: Path) -> AsyncIterator[ActivationStore]:
+async def backend(kind: str, tmp_path: Path) -> AsyncIterator[Store]:
     if kind == "memory":
         yield MemoryStore()
         return

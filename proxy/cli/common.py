@@ -14,7 +14,7 @@ from proxy.app import make_store
 from proxy.config import Settings, fingerprint_secret, load
 from proxy.config.routing import ConfigError
 from proxy.local.clock import SystemClock
-from proxy.ports import ActivationStore
+from proxy.ports import Store
 from proxy.service.identity import Identity
 from proxy.service.tenants.admin import TenantAdmin
 
@@ -36,7 +36,7 @@ def settings_for(
     return settings
 
 
-def open_store(settings: Settings) -> ActivationStore:
+def open_store(settings: Settings) -> Store:
     """The store the proxy itself uses, so a command beside it sees the same data."""
     return make_store(settings)
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from proxy.local.caching import CacheStats, LocalCaches
 from proxy.local.pacing import Pacer as LocalPacer
-from proxy.ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider, WebhookSender
+from proxy.ports import Caches, Clock, Observer, Pacer, Provider, Store, WebhookSender
 from proxy.router import Router
 from proxy.service.balances import Balances
 from proxy.service.catalog import Catalog
@@ -46,7 +46,7 @@ class Service:
     def __init__(
         self,
         providers: Provider | Sequence[Provider],
-        store: ActivationStore,
+        store: Store,
         clock: Clock,
         identity: Identity,
         settings: ServiceSettings | None = None,

@@ -105,20 +105,20 @@ class Clients:
         if order_ref is None:
             return (await self._renter.rent(tenant, order, many=False))[0]
         store = self._ctx.store
-        if not await store.claim_order_ref(tenant.owner, order_ref):
+        if not await store.activations.claim_order_ref(tenant.owner, order_ref):
             # an unknown earlier attempt is reconciled, so its number becomes reachable
             earlier = await self._journal.by_ref(tenant, order_ref)
             if earlier is None or earlier.state is not PurchaseState.VOID:
                 raise DuplicateOrder()
-            await store.release_order_ref(tenant.owner, order_ref)
-            if not await store.claim_order_ref(tenant.owner, order_ref):
+            await store.activations.release_order_ref(tenant.owner, order_ref)
+            if not await store.activations.claim_order_ref(tenant.owner, order_ref):
                 raise DuplicateOrder()
         try:
             return (await self._renter.rent(tenant, order, many=False, order_ref=order_ref))[0]
         except OutcomeUnknown:
             raise  # it may have been sold: the reference stays taken
         except DomainError:
-            await store.release_order_ref(tenant.owner, order_ref)
+            await store.activations.release_order_ref(tenant.owner, order_ref)
             raise
 
     async def rent_many(self, tenant: Tenant, order: Order) -> list[Activation]:
@@ -155,7 +155,7 @@ class Clients:
     async def reuse(self, tenant: Tenant, service: str, number: str) -> Activation:
         """The same number again: re-rent the owner's last rental of it (the vendor's
         cheaper path), else rent that specific number."""
-        previous = await self._ctx.store.last_on_number(tenant.owner, number, service)
+        previous = await self._ctx.store.activations.last_on_number(tenant.owner, number, service)
         if previous is not None and not previous.status.is_open:
             return await self.extra(tenant, previous.id)
         return await self.rent_specific(tenant, number, service)
@@ -192,18 +192,18 @@ class Clients:
         """From the store within LISTING_WAIT whatever the vendor does: the activations
         due for a poll are refreshed together, and what has come back by then is answered;
         the rest goes on behind the answer (within the same per-activation poll budget)."""
-        current = await self._ctx.store.open_for(tenant.owner)
+        current = await self._ctx.store.activations.open_for(tenant.owner)
         due = [a for a in current if self._reader.due(a)]
         if due:
             refreshing = self._ctx.spawn(self._reader.refresh_all(tenant, due))
             await asyncio.wait({refreshing}, timeout=LISTING_WAIT)
-            current = await self._ctx.store.open_for(tenant.owner)
+            current = await self._ctx.store.activations.open_for(tenant.owner)
         return current
 
     async def history(
         self, tenant: Tenant, limit: int, offset: int, newest_first: bool
     ) -> tuple[list[Activation], int]:
-        return await self._ctx.store.history(tenant.owner, limit, offset, newest_first)
+        return await self._ctx.store.activations.history(tenant.owner, limit, offset, newest_first)
 
     async def mark_ready(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await lifecycle.mark_ready(self._ctx, self._gateway, tenant, activation_id)
@@ -234,10 +234,10 @@ class Clients:
 
     # -- an owner's own settings (5sim's max prices) -------------------------------------------
     async def max_prices(self, tenant: Tenant) -> dict[str, Decimal]:
-        return await self._ctx.store.max_prices(tenant.owner)
+        return await self._ctx.store.activations.max_prices(tenant.owner)
 
     async def set_max_price(self, tenant: Tenant, service: str, price: Decimal) -> None:
-        await self._ctx.store.set_max_price(tenant.owner, service, price)
+        await self._ctx.store.activations.set_max_price(tenant.owner, service, price)
 
     async def delete_max_price(self, tenant: Tenant, service: str) -> bool:
-        return await self._ctx.store.delete_max_price(tenant.owner, service)
+        return await self._ctx.store.activations.delete_max_price(tenant.owner, service)

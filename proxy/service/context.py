@@ -11,7 +11,7 @@ from typing import Any
 from proxy.domain import Activation
 from proxy.local.caching import CacheStats
 from proxy.local.pacing import Pacer as LocalPacer
-from proxy.ports import ActivationStore, Caches, Clock, Observer, Pacer, Provider
+from proxy.ports import Caches, Clock, Observer, Pacer, Provider, Store
 from proxy.telemetry.null_observer import NullObserver
 
 
@@ -55,7 +55,7 @@ Followup = Callable[[Activation, Activation], Awaitable[None]]
 @dataclass
 class Context:
     providers: Mapping[str, Provider]  # by name
-    store: ActivationStore
+    store: Store
     clock: Clock
     caches: Caches
     settings: ServiceSettings = field(default_factory=ServiceSettings)
@@ -68,7 +68,7 @@ class Context:
 
     async def save(self, before: Activation, after: Activation) -> None:
         """Store a changed activation, then what follows from the change."""
-        await self.store.put(after)
+        await self.store.activations.put(after)
         for follow in self.followups:
             await follow(before, after)
 

@@ -108,7 +108,7 @@ async def settle(
     settled = entry.evolve(
         state=state, settled_at=ctx.clock.now(), activation_ids=ids, note=note, answered=answered
     )
-    await ctx.store.journal_put(settled)
+    await ctx.store.journal.put(settled)
     ctx.observer.purchase_settled(entry.provider, state.value)
     return settled
 
@@ -193,7 +193,7 @@ class Journal:
             return False
         owner = tenant.owner
         ended_before = self._ended.get(owner, 0)
-        held = len(await self._ctx.store.open_for(owner))
+        held = len(await self._ctx.store.activations.open_for(owner))
         missed = self._ended.get(owner, 0) - ended_before
         if held + missed + self._buying.get(owner, 0) + wanted > tenant.max_active:
             if tenant.name is not None:
@@ -235,10 +235,10 @@ class Journal:
             order_key=intent.key,
             created_at=ctx.clock.now(),
             order_ref=intent.order_ref,
-            upstream_floor=await ctx.store.max_upstream_id(account.provider),
+            upstream_floor=await ctx.store.journal.max_upstream_id(account.provider),
             balance_before=self.balances.starting(account.name),
         )
-        return await ctx.store.journal_add(entry)
+        return await ctx.store.journal.add(entry)
 
     async def _settle(
         self,
@@ -273,7 +273,7 @@ class Journal:
         """The numbers of an earlier attempt at this order, if it was found; raises
         `PurchaseInDoubt` while an earlier attempt may still have been sold."""
         now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
-        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        recent = await self._ctx.store.journal.newest(owner=tenant.owner, limit=RECENT_ENTRIES)
         for entry in recent:
             if entry.order_key != intent.key or now - entry.created_at > hold:
                 continue
@@ -289,7 +289,7 @@ class Journal:
 
     async def by_ref(self, tenant: Tenant, order_ref: str) -> Purchase | None:
         """The latest attempt under a client's order reference, reconciled if unknown."""
-        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        recent = await self._ctx.store.journal.newest(owner=tenant.owner, limit=RECENT_ENTRIES)
         entry = next((e for e in recent if e.order_ref == order_ref), None)
         if entry is not None and entry.state is PurchaseState.UNKNOWN:
             entry = await self._reconciler.settle(tenant, entry)
@@ -299,6 +299,6 @@ class Journal:
         """An adopted purchase's open numbers, answered to one client once."""
         if entry.state is not PurchaseState.ADOPTED or entry.answered:
             return []
-        await self._ctx.store.journal_put(entry.evolve(answered=True))
-        found = [await self._ctx.store.get(i) for i in entry.activation_ids]
+        await self._ctx.store.journal.put(entry.evolve(answered=True))
+        found = [await self._ctx.store.activations.get(i) for i in entry.activation_ids]
         return [a for a in found if a is not None and a.status.is_open]

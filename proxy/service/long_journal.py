@@ -98,7 +98,7 @@ class LongJournal:
         """The hold becomes a charge: the first one carries the rental's id (its refund
         finds it), a renewal's charge names the rental in its note."""
         store, now = self._ctx.store, self._ctx.clock.now()
-        hold = await store.ledger_hold_of(entry.id)
+        hold = await store.ledger.hold_of(entry.id)
         if hold is None:
             return
         first = entry.operation == "rent_long"
@@ -113,9 +113,9 @@ class LongJournal:
             purchase_id=entry.id,
             note=f"{'long' if first else 'renew'} {rental.service or WHOLE} {rental.period}",
         )
-        if await store.ledger_add(charged):
+        if await store.ledger.add(charged):
             self._ctx.observer.tenant_charged(hold.tenant, amount)
-        await store.ledger_release(
+        await store.ledger.release(
             LedgerEntry(
                 hold.tenant,
                 R.RELEASE,
@@ -129,7 +129,7 @@ class LongJournal:
         )
 
     async def _begin(self, tenant: Tenant, account: UpstreamAccount, intent: Intent) -> Purchase:
-        return await self._ctx.store.journal_add(
+        return await self._ctx.store.journal.add(
             Purchase(
                 id=0,
                 owner=tenant.owner,
@@ -143,7 +143,7 @@ class LongJournal:
 
     async def unresolved(self, tenant: Tenant, intent: Intent) -> Purchase | None:
         """The tenant's latest attempt at this intent still pending or unknown."""
-        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        recent = await self._ctx.store.journal.newest(owner=tenant.owner, limit=RECENT_ENTRIES)
         return next((e for e in recent if e.order_key == intent.key and e.state.unresolved), None)
 
     async def _earlier(
@@ -155,7 +155,7 @@ class LongJournal:
         """A retry of a purchase whose outcome is unknown is never sent blind: the earlier
         attempt is reconciled first; found, it is the answer, else the retry waits."""
         now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
-        recent = await self._ctx.store.journal_list(owner=tenant.owner, limit=RECENT_ENTRIES)
+        recent = await self._ctx.store.journal.newest(owner=tenant.owner, limit=RECENT_ENTRIES)
         for entry in recent:
             if entry.order_key != intent.key or now - entry.created_at > hold:
                 continue

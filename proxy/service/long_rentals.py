@@ -207,7 +207,7 @@ class LongRentals:
         reconciliation of its own request or of its retry)."""
         now = self._ctx.clock.now()
         try:
-            rental = await self._ctx.store.long_add(
+            rental = await self._ctx.store.long_rentals.add(
                 LongRental(
                     id=0,
                     provider=account.provider,
@@ -262,7 +262,7 @@ class LongRentals:
                 continue
             if snap.rented_at < since or snap.state is not LongRentalState.ACTIVE:
                 continue
-            if await store.long_by_upstream(entry.provider, snap.upstream_id) is not None:
+            if await store.long_rentals.by_upstream(entry.provider, snap.upstream_id) is not None:
                 continue
             log.warning(
                 "long rental purchase %s found at the vendor: %s", entry.id, snap.upstream_id
@@ -276,7 +276,8 @@ class LongRentals:
     # -- reads -------------------------------------------------------------------------------
     async def get(self, tenant: Tenant, rental_id: int | None) -> LongRental:
         """The tenant's rental from the store, as last read (no vendor call)."""
-        rental = await self._ctx.store.long_get(rental_id) if rental_id is not None else None
+        rentals = self._ctx.store.long_rentals
+        rental = await rentals.get(rental_id) if rental_id is not None else None
         if rental is None or rental.owner != tenant.owner:
             raise NotFound()
         return rental
@@ -286,7 +287,7 @@ class LongRentals:
         first: a number may serve several services, each its own rental."""
         return [
             r
-            for r in await self._ctx.store.long_for(tenant.owner)
+            for r in await self._ctx.store.long_rentals.for_owner(tenant.owner)
             if r.number == number
             and r.service is not None
             and (service is None or r.service == service)
@@ -334,9 +335,9 @@ class LongRentals:
         self, tenant: Tenant, rental: LongRental, snap: LongSnapshot | None
     ) -> LongRental:
         """What the vendor said of the rental, stored (None: no longer listed)."""
-        latest = await self._ctx.store.long_get(rental.id) or rental
+        latest = await self._ctx.store.long_rentals.get(rental.id) or rental
         updated = self._apply(latest, snap)
-        await self._ctx.store.long_put(updated)
+        await self._ctx.store.long_rentals.put(updated)
         if snap is not None and snap.end_time > latest.end_time and rental.id not in self._renewing:
             await self._renewal_seen(tenant, latest, updated)
         return updated
@@ -364,7 +365,7 @@ class LongRentals:
             provider=rental.provider,
             note=f"auto-renew {rental.service or WHOLE} {rental.period} #{rental.id}",
         )
-        if await self._ctx.store.ledger_add(charged):
+        if await self._ctx.store.ledger.add(charged):
             self._ctx.observer.tenant_charged(tenant.name, rental.cost)
 
     def _apply(self, rental: LongRental, snap: LongSnapshot | None) -> LongRental:
@@ -391,18 +392,18 @@ class LongRentals:
         the vendor does (those due are read behind the answer). A purchase of the
         tenant's whose outcome is unknown is looked for first, so a rental sold while
         the answer was lost (or the process died) shows here without a retry."""
-        unknown = await self._ctx.store.journal_list(
+        unknown = await self._ctx.store.journal.newest(
             state=PurchaseState.UNKNOWN, owner=tenant.owner, limit=RECENT_ENTRIES
         )
         await self._adopt_unknown({tenant.owner: tenant}, unknown)
-        held = await self._ctx.store.long_for(tenant.owner)
+        held = await self._ctx.store.long_rentals.for_owner(tenant.owner)
         if active_only:
             held = [r for r in held if r.state is LongRentalState.ACTIVE]
         due = [r for r in held if r.state is LongRentalState.ACTIVE and self._due(r)]
         if due:
             reading = self._ctx.spawn(self._refresh_all(tenant, due))
             await asyncio.wait({reading}, timeout=LISTING_WAIT)
-            fresh = {r.id: r for r in await self._ctx.store.long_for(tenant.owner)}
+            fresh = {r.id: r for r in await self._ctx.store.long_rentals.for_owner(tenant.owner)}
             held = [fresh.get(r.id, r) for r in held]
             if active_only:
                 held = [r for r in held if r.state is LongRentalState.ACTIVE]
@@ -430,13 +431,13 @@ class LongRentals:
         read since: read now, so a vendor auto-renewal reaches the ledger (and an expiry
         the store) without a client's poll; and their unknown purchases are looked for.
         How many rentals were read."""
-        unknown = await self._ctx.store.journal_list(state=PurchaseState.UNKNOWN, limit=limit)
+        unknown = await self._ctx.store.journal.newest(state=PurchaseState.UNKNOWN, limit=limit)
         await self._adopt_unknown(issued, unknown)
         before = self._ctx.clock.now() - grace
         ended = [
             (tenant, r)
             for owner, tenant in issued.items()
-            for r in await self._ctx.store.long_for(owner)
+            for r in await self._ctx.store.long_rentals.for_owner(owner)
             if r.state is LongRentalState.ACTIVE and r.checked_at < r.end_time < before
         ][:limit]
         await asyncio.gather(
@@ -493,9 +494,9 @@ class LongRentals:
         snap = await self._gateway.call(
             account, "change_long", lambda p, key: p.change_long(key, rental, what)
         )
-        latest = await self._ctx.store.long_get(rental.id) or rental
+        latest = await self._ctx.store.long_rentals.get(rental.id) or rental
         updated = self._apply(latest, snap).evolve(messages=latest.messages)
-        await self._ctx.store.long_put(updated)
+        await self._ctx.store.long_rentals.put(updated)
         if what is LongChange.CANCEL and updated.state is LongRentalState.CANCELLED:
             window = self._ctx.providers[rental.provider].rules.long_cancel_refund_seconds
             # refunded by the vendor (cancelled early, before any message): so is the
@@ -515,7 +516,7 @@ class LongRentals:
         if rental.auto_renew:
             rental = await self.change(tenant, rental.id, LongChange.AUTO_RENEW_OFF)
         finished = rental.evolve(state=LongRentalState.FINISHED)
-        await self._ctx.store.long_put(finished)
+        await self._ctx.store.long_rentals.put(finished)
         self._ctx.observer.long_rental(rental.provider, "finished", Decimal(0))
         return finished
 
@@ -549,9 +550,9 @@ class LongRentals:
     async def _renewed(
         self, entry: Purchase, rental: LongRental, snap: LongSnapshot, state: PurchaseState
     ) -> LongRental:
-        latest = await self._ctx.store.long_get(rental.id) or rental
+        latest = await self._ctx.store.long_rentals.get(rental.id) or rental
         updated = self._apply(latest, snap).evolve(messages=latest.messages)
-        await self._ctx.store.long_put(updated)
+        await self._ctx.store.long_rentals.put(updated)
         await settle(self._ctx, entry, state, ids=(rental.id,), answered=True)
         await self._journal.charge(entry, updated, rental.cost)
         self._ctx.observer.long_rental(rental.provider, "renewed", rental.cost)

@@ -41,31 +41,31 @@ class Operations:
         return list(self._ctx.providers)
 
     async def budget_left(self, tenant: str) -> Decimal | None:
-        policy = (await self._ctx.store.policies()).get(tenant)
+        policy = (await self._ctx.store.tenants.policies()).get(tenant)
         left = await self._budgets.left(policy) if policy is not None else {}
         return min(left.values()) if left else None
 
     async def budgets_left(self) -> dict[str, dict[str, Decimal]]:
         """Each budgeted tenant's budget left, per period (for the metrics page)."""
-        policies = await self._ctx.store.policies()
+        policies = await self._ctx.store.tenants.policies()
         return {name: await self._budgets.left(p) for name, p in policies.items() if p.budgeted}
 
     async def tenant_gauges(self) -> tuple[dict[str, dict[str, Decimal]], int]:
         """Budgets left per tenant and period, and deliveries pending (for /metrics)."""
-        pending = (await self._ctx.store.outbox_counts()).get("pending", 0)
+        pending = (await self._ctx.store.outbox.counts()).get("pending", 0)
         return await self.budgets_left(), pending
 
     async def activation_counts(self) -> dict[str, int]:
-        return await self._ctx.store.counts()
+        return await self._ctx.store.activations.counts()
 
     async def long_rental_counts(self) -> dict[str, int]:
-        return await self._ctx.store.long_counts()
+        return await self._ctx.store.long_rentals.counts()
 
     async def purchases(self, state: PurchaseState | None, limit: int) -> list[Purchase]:
-        return await self._ctx.store.journal_list(state=state, limit=limit)
+        return await self._ctx.store.journal.newest(state=state, limit=limit)
 
     async def purchase_counts(self) -> dict[str, int]:
-        return await self._ctx.store.journal_counts()
+        return await self._ctx.store.journal.counts()
 
     def negative_entries(self) -> dict[str, dict[str, float]]:
         return {

@@ -75,7 +75,7 @@ class Outbox:
         body = json.dumps(self._render(after), separators=(",", ":"))
         now = self._ctx.clock.now()
         delivery = Delivery(0, tenant.name, url, after.id, after.code, body, now, next_at=now)
-        added, dropped = await self._ctx.store.outbox_add(delivery, BOUND_PER_TENANT)
+        added, dropped = await self._ctx.store.outbox.add(delivery, BOUND_PER_TENANT)
         for _ in range(dropped):
             self._ctx.observer.webhook_delivery("dropped")
         if dropped:
@@ -87,7 +87,7 @@ class Outbox:
 
     async def dispatch(self) -> int:
         """Start every due delivery not already under way; how many were started."""
-        due = await self._ctx.store.outbox_due(self._ctx.clock.now(), BATCH)
+        due = await self._ctx.store.outbox.due(self._ctx.clock.now(), BATCH)
         started = [d for d in due if d.id not in self._in_flight]
         for delivery in started:
             self._start(delivery)
@@ -117,19 +117,19 @@ class Outbox:
         attempts = delivery.attempts + 1
         now = self._ctx.clock.now()
         if not error:
-            await self._ctx.store.outbox_put(delivery.evolve(state="sent", attempts=attempts))
+            await self._ctx.store.outbox.put(delivery.evolve(state="sent", attempts=attempts))
             self._ctx.observer.webhook_delivery("sent")
             return
         if attempts >= MAX_ATTEMPTS:
             log.error(
                 "webhook delivery %s to tenant %s given up: %s", delivery.id, delivery.tenant, error
             )
-            await self._ctx.store.outbox_put(
+            await self._ctx.store.outbox.put(
                 delivery.evolve(state="failed", attempts=attempts, last_error=error)
             )
             self._ctx.observer.webhook_delivery("failed")
             return
-        await self._ctx.store.outbox_put(
+        await self._ctx.store.outbox.put(
             delivery.evolve(attempts=attempts, next_at=now + backoff(attempts), last_error=error)
         )
         self._ctx.observer.webhook_delivery("retried")

@@ -82,7 +82,7 @@ class Reconciler:
         lock = self._locks.setdefault(entry.id, asyncio.Lock())
         try:
             async with lock:
-                current = await self._ctx.store.journal_get(entry.id) or entry
+                current = await self._ctx.store.journal.get(entry.id) or entry
                 if current.state is not PurchaseState.UNKNOWN or current.id in self._tried:
                     return current
                 self._tried[current.id] = True
@@ -119,7 +119,7 @@ class Reconciler:
             ids += range(start, start + PROBE_SPAN)
         picked: list[int] = []
         for upstream_id in dict.fromkeys(i for i in ids if i > 0):
-            if await self._ctx.store.by_upstream(provider, upstream_id) is None:
+            if await self._ctx.store.activations.by_upstream(provider, upstream_id) is None:
                 picked.append(upstream_id)
                 if len(picked) == PROBE_LIMIT:
                     break
@@ -143,7 +143,7 @@ class Reconciler:
             return []
         if listed is not None:
             for snap in sorted(listed, key=lambda s: s.upstream_id):
-                if await self._ctx.store.by_upstream(entry.provider, snap.upstream_id):
+                if await self._ctx.store.activations.by_upstream(entry.provider, snap.upstream_id):
                     continue
                 service = service_of(snap.service_name, wanted, offers)
                 if service is not None and snap.number is not None:
@@ -175,7 +175,7 @@ class Reconciler:
         return found
 
     async def _since(self, entry: Purchase) -> list[Activation]:
-        rows, _ = await self._ctx.store.history(entry.owner, HISTORY_WINDOW, 0, True)
+        rows, _ = await self._ctx.store.activations.history(entry.owner, HISTORY_WINDOW, 0, True)
         return [a for a in rows if a.created_at >= entry.created_at]
 
     # -- 2. the balance ---------------------------------------------------------------------
@@ -220,7 +220,7 @@ class Reconciler:
             created_at=now,
             end_time=snap.end_time or now + self._ctx.settings.unknown_purchase_hold_seconds,
         )
-        activation = await self._ctx.store.add(apply_snapshot(blank, snap, now))
+        activation = await self._ctx.store.activations.add(apply_snapshot(blank, snap, now))
         self._ctx.observer.rented(activation.provider, service, activation.cost)
         return activation
 
@@ -230,7 +230,7 @@ class Reconciler:
         resolved = entry.evolve(
             state=state, settled_at=self._ctx.clock.now(), activation_ids=ids, note=note
         )
-        await self._ctx.store.journal_put(resolved)
+        await self._ctx.store.journal.put(resolved)
         self._ctx.observer.purchase_settled(entry.provider, state.value)
         return resolved
 
@@ -242,7 +242,7 @@ class Reconciler:
         purchase it fits (the webhook's account, its service, within the hold window),
         else leave it an orphan."""
         now, hold = self._ctx.clock.now(), self._ctx.settings.unknown_purchase_hold_seconds
-        open_entries = await self._ctx.store.journal_list(state=PurchaseState.UNKNOWN)
+        open_entries = await self._ctx.store.journal.newest(state=PurchaseState.UNKNOWN)
         fits = [
             (e, service)
             for e in reversed(open_entries)  # oldest first

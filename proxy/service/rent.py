@@ -298,7 +298,7 @@ async def keep(
         carrier=r.carrier,
         country=r.country,
     )
-    stored = await ctx.store.add(activation)
+    stored = await ctx.store.activations.add(activation)
     if multiple_sms is None:
         ctx.spawn(_learn_multiple_sms(ctx, catalog, account, stored.id))
     ctx.observer.rented(account.provider, r.service, r.cost)
@@ -312,18 +312,18 @@ async def _learn_multiple_sms(
 ) -> None:
     """Whether the service takes another SMS, from the (cached) price list; on failure
     the next purchase of the service learns it, and until then it counts as one SMS."""
-    stored = await ctx.store.get(activation_id)
+    stored = await ctx.store.activations.get(activation_id)
     if stored is None or not await catalog.multiple_sms(account, stored.service):
         return
-    current = await ctx.store.get(activation_id) or stored
-    await ctx.store.put(current.evolve(multiple_sms=True))
+    current = await ctx.store.activations.get(activation_id) or stored
+    await ctx.store.activations.put(current.evolve(multiple_sms=True))
 
 
 async def _retire_reused_id(ctx: Context, provider: str, upstream_id: int) -> None:
     """The vendor handed out an id the store already holds: its world was reset (or the
     proxy points at another account's vendor). The vendor's word is the current one: the
     old activation can no longer be asked about, so it ends, loudly."""
-    held = await ctx.store.by_upstream(provider, upstream_id)
+    held = await ctx.store.activations.by_upstream(provider, upstream_id)
     if held is None:
         return
     log.error(
@@ -334,4 +334,4 @@ async def _retire_reused_id(ctx: Context, provider: str, upstream_id: int) -> No
         held.status.value,
     )
     if held.status.is_open:
-        await ctx.store.put(held.evolve(status=ActivationStatus.EXPIRED))
+        await ctx.store.activations.put(held.evolve(status=ActivationStatus.EXPIRED))

@@ -25,7 +25,8 @@ STATUS_HIT = ("status", "hit")
 async def owned(ctx: Context, tenant: Tenant, activation_id: int | None) -> Activation:
     """The tenant's activation; anyone else's, or none, is simply not found."""
     wanted = checked_id(activation_id)
-    return mine(tenant, ctx.store.peek(wanted) or await ctx.store.get(wanted))
+    store = ctx.store.activations
+    return mine(tenant, store.peek(wanted) or await store.get(wanted))
 
 
 def checked_id(activation_id: int | None) -> int:
@@ -46,10 +47,11 @@ class StatusReader:
         self._gateway = gateway
         self._flight: Flight[int, Activation] = ctx.caches.flight("status")
         self._hits = ctx.cache_stats.counts  # CacheStats.count, inlined: every poll counts
+        self._activations = ctx.store.activations
 
     async def read(self, tenant: Tenant, activation_id: int | None) -> Activation:
         # `owned`, inlined: the hottest read makes no coroutine when the store holds it
-        wanted, store = checked_id(activation_id), self._ctx.store
+        wanted, store = checked_id(activation_id), self._activations
         activation = mine(tenant, store.peek(wanted) or await store.get(wanted))
         if activation.status not in POLLED:
             self._hits[STATUS_HIT] += 1
@@ -93,7 +95,7 @@ class StatusReader:
             lambda p, key: p.status(key, activation.upstream_id),
             max_wait=self._ctx.settings.poll_wait_seconds,
         )
-        current = await self._ctx.store.get(activation.id) or activation
+        current = await self._ctx.store.activations.get(activation.id) or activation
         updated = apply_snapshot(current, snap, self._ctx.clock.now())
         if updated != current:
             await self._ctx.save(current, updated)

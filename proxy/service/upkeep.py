@@ -32,9 +32,10 @@ class Upkeep:
 
     async def refresh_keys(self) -> bool:
         """Take the issued keys from the store again (revocations, expiries, new keys)."""
-        store = self._ctx.store
-        issued = await store.keys()
-        changed = self._identity.use_managed(issued, self._ctx.clock.now(), await store.policies())
+        tenants = self._ctx.store.tenants
+        issued = await tenants.keys()
+        policies = await tenants.policies()
+        changed = self._identity.use_managed(issued, self._ctx.clock.now(), policies)
         if changed:
             self._ctx.observer.tenants_known(sorted({k.tenant for k in issued}))
         return changed
@@ -49,7 +50,7 @@ class Upkeep:
         ledger without a client's poll. How many were asked about."""
         issued = self._identity.issued()
         before = self._ctx.clock.now() - SWEEP_GRACE_SECONDS
-        found = await self._ctx.store.open_ended(list(issued), before, limit)
+        found = await self._ctx.store.activations.open_ended(list(issued), before, limit)
         ended = [a for a in found if self._reader.due(a)]
         await asyncio.gather(*(self._reader.refresh(issued[a.owner], a, quiet=True) for a in ended))
         long_ended = await self._long_rentals.sweep_ended(issued, SWEEP_GRACE_SECONDS, limit)

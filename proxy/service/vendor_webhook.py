@@ -34,7 +34,7 @@ class VendorWebhook:
         return hmac.compare_digest(expected.encode(), token.encode())
 
     async def peek(self, provider: str, upstream_id: int) -> Activation | None:
-        return await self._ctx.store.by_upstream(provider, upstream_id)
+        return await self._ctx.store.activations.by_upstream(provider, upstream_id)
 
     async def code_arrived(
         self, provider: str, token: str, pushed: PushedCode
@@ -42,7 +42,7 @@ class VendorWebhook:
         """A rental the store does not hold is adopted into the unknown purchase of that
         account it fits, if one does; anything else, another account's rental included,
         is ignored."""
-        activation = await self._ctx.store.by_upstream(provider, pushed.upstream_id)
+        activation = await self._ctx.store.activations.by_upstream(provider, pushed.upstream_id)
         if activation is not None and not self._token_fits(provider, activation.owner, token):
             return None
         if activation is None and pushed.rental is not None:

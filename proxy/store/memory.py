@@ -1,4 +1,5 @@
-"""An in-memory store: for tests and throwaway runs."""
+"""An in-memory store: for tests and throwaway runs. One class per aggregate, composed
+by `MemoryStore`, the unit of work."""
 
 from __future__ import annotations
 
@@ -22,33 +23,27 @@ from proxy.store.rows import LONG_FIRST_ID
 ONCE = (LedgerReason.CHARGE, LedgerReason.REFUND)
 
 
-class MemoryStore:
-    def __init__(self, first_id: int = 100_000) -> None:
+class MemoryActivations:
+    """Activations and, per owner, order references and max prices."""
+
+    def __init__(self, first_id: int) -> None:
         self._next = first_id
         self._rows: dict[int, Activation] = {}
         self._max_prices: dict[str, dict[str, Decimal]] = {}
         self._order_refs: set[tuple[str, str]] = set()
-        self._by_upstream: dict[tuple[str, int], int] = {}  # the newest holder of each id
-        self._purchases: dict[int, Purchase] = {}
-        self._keys: dict[str, ManagedKey] = {}
-        self._policies: dict[str, TenantPolicy] = {}
-        self._ledger: list[LedgerEntry] = []
-        self._holds: dict[int, LedgerEntry] = {}  # purchase id -> its reservation
-        self._outbox: dict[int, Delivery] = {}
-        self._long: dict[int, LongRental] = {}
-        self._next_long = LONG_FIRST_ID
+        self.by_upstream_ids: dict[tuple[str, int], int] = {}  # the newest holder of each id
 
     async def add(self, activation: Activation) -> Activation:
         stored = replace(activation, id=self._next)
         self._next += 1
         self._rows[stored.id] = stored
-        self._by_upstream[(stored.provider, stored.upstream_id)] = stored.id
+        self.by_upstream_ids[(stored.provider, stored.upstream_id)] = stored.id
         return stored
 
-    async def get(self, activation_id: int) -> Activation | None:
+    def peek(self, activation_id: int) -> Activation | None:
         return self._rows.get(activation_id)
 
-    def peek(self, activation_id: int) -> Activation | None:
+    async def get(self, activation_id: int) -> Activation | None:
         return self._rows.get(activation_id)
 
     async def put(self, activation: Activation) -> None:
@@ -69,7 +64,7 @@ class MemoryStore:
         return sorted(found, key=lambda a: a.end_time)[:limit]
 
     async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None:
-        found = self._by_upstream.get((provider, upstream_id))
+        found = self.by_upstream_ids.get((provider, upstream_id))
         return None if found is None else self._rows[found]
 
     async def counts(self) -> dict[str, int]:
@@ -114,18 +109,26 @@ class MemoryStore:
     async def delete_max_price(self, owner: str, service: str) -> bool:
         return self._max_prices.get(owner, {}).pop(service, None) is not None
 
-    async def journal_add(self, purchase: Purchase) -> Purchase:
+
+class MemoryJournal:
+    """The purchase journal."""
+
+    def __init__(self, activations: MemoryActivations) -> None:
+        self._purchases: dict[int, Purchase] = {}
+        self._activations = activations  # where reading ids back starts
+
+    async def add(self, purchase: Purchase) -> Purchase:
         stored = purchase.evolve(id=len(self._purchases) + 1)
         self._purchases[stored.id] = stored
         return stored
 
-    async def journal_put(self, purchase: Purchase) -> None:
+    async def put(self, purchase: Purchase) -> None:
         self._purchases[purchase.id] = purchase
 
-    async def journal_get(self, purchase_id: int) -> Purchase | None:
+    async def get(self, purchase_id: int) -> Purchase | None:
         return self._purchases.get(purchase_id)
 
-    async def journal_list(
+    async def newest(
         self, state: PurchaseState | None = None, owner: str | None = None, limit: int = 100
     ) -> list[Purchase]:
         found = [
@@ -135,47 +138,23 @@ class MemoryStore:
         ]
         return found[:limit]
 
-    async def journal_counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[str, int]:
         result: dict[str, int] = {}
         for p in self._purchases.values():
             result[p.state.value] = result.get(p.state.value, 0) + 1
         return result
 
-    async def key_add(self, key: ManagedKey) -> None:
-        if key.id in self._keys or any(
-            k.fingerprint == key.fingerprint for k in self._keys.values()
-        ):
-            raise ValueError("a key with this id or fingerprint exists")
-        self._keys[key.id] = key
+    async def max_upstream_id(self, provider: str) -> int:
+        held = [u for (p, u) in self._activations.by_upstream_ids if p == provider]
+        return max(held, default=0)
 
-    async def key_put(self, key: ManagedKey) -> None:
-        self._keys[key.id] = key
 
-    async def keys(self) -> list[ManagedKey]:
-        return sorted(self._keys.values(), key=lambda k: (k.created_at, k.id))
+class MemoryLedger:
+    """The ledger: every method runs without an await inside, so each is atomic."""
 
-    async def policy_put(self, policy: TenantPolicy) -> None:
-        self._policies[policy.tenant] = policy
-
-    async def policies(self) -> dict[str, TenantPolicy]:
-        return dict(self._policies)
-
-    # -- the ledger: every method runs without an await inside, so each is atomic ----------
-    def _spent(self, tenant: str, since: float) -> Decimal:
-        return sum(
-            (
-                e.amount
-                for e in self._ledger
-                if e.tenant == tenant and e.at >= since and e.reason.spend
-            ),
-            Decimal(0),
-        )
-
-    def _held(self, tenant: str, lapse_before: float) -> Decimal:
-        return sum(
-            (h.amount for h in self._holds.values() if h.tenant == tenant and h.at >= lapse_before),
-            Decimal(0),
-        )
+    def __init__(self) -> None:
+        self._ledger: list[LedgerEntry] = []
+        self._holds: dict[int, LedgerEntry] = {}  # purchase id -> its reservation
 
     def _append(self, entry: LedgerEntry) -> bool:
         if (
@@ -190,7 +169,23 @@ class MemoryStore:
         self._ledger.append(replace(entry, id=len(self._ledger) + 1))
         return True
 
-    async def ledger_hold(
+    def _held(self, tenant: str, lapse_before: float) -> Decimal:
+        return sum(
+            (h.amount for h in self._holds.values() if h.tenant == tenant and h.at >= lapse_before),
+            Decimal(0),
+        )
+
+    def _spent(self, tenant: str, since: float) -> Decimal:
+        return sum(
+            (
+                e.amount
+                for e in self._ledger
+                if e.tenant == tenant and e.at >= since and e.reason.spend
+            ),
+            Decimal(0),
+        )
+
+    async def hold(
         self, entry: LedgerEntry, limits: Sequence[tuple[float, Decimal]], lapse_before: float
     ) -> bool:
         held = self._held(entry.tenant, lapse_before)
@@ -202,7 +197,7 @@ class MemoryStore:
         self._append(entry)
         return True
 
-    async def ledger_release(self, template: LedgerEntry) -> bool:
+    async def release(self, template: LedgerEntry) -> bool:
         assert template.purchase_id is not None
         hold = self._holds.pop(template.purchase_id, None)
         if hold is None:
@@ -210,10 +205,10 @@ class MemoryStore:
         self._append(replace(template, amount=-hold.amount))
         return True
 
-    async def ledger_add(self, entry: LedgerEntry) -> bool:
+    async def add(self, entry: LedgerEntry) -> bool:
         return self._append(entry)
 
-    async def ledger_hold_of(self, purchase_id: int) -> LedgerEntry | None:
+    async def hold_of(self, purchase_id: int) -> LedgerEntry | None:
         return next(
             (
                 e
@@ -223,7 +218,7 @@ class MemoryStore:
             None,
         )
 
-    async def ledger_charge_of(self, activation_id: int) -> LedgerEntry | None:
+    async def charge_of(self, activation_id: int) -> LedgerEntry | None:
         return next(
             (
                 e
@@ -233,7 +228,7 @@ class MemoryStore:
             None,
         )
 
-    async def ledger_entries(
+    async def entries(
         self, tenant: str | None = None, since: float | None = None, limit: int = 100_000
     ) -> list[LedgerEntry]:
         found = [
@@ -243,14 +238,20 @@ class MemoryStore:
         ]
         return found[:limit]
 
-    async def ledger_spent(self, tenant: str, since: float) -> Decimal:
+    async def spent(self, tenant: str, since: float) -> Decimal:
         return self._spent(tenant, since)
 
-    async def ledger_held(self, tenant: str, lapse_before: float) -> Decimal:
+    async def held(self, tenant: str, lapse_before: float) -> Decimal:
         return self._held(tenant, lapse_before)
 
-    # -- the webhook outbox ---------------------------------------------------------------
-    async def outbox_add(self, delivery: Delivery, bound: int) -> tuple[Delivery | None, int]:
+
+class MemoryOutbox:
+    """The webhook outbox."""
+
+    def __init__(self) -> None:
+        self._outbox: dict[int, Delivery] = {}
+
+    async def add(self, delivery: Delivery, bound: int) -> tuple[Delivery | None, int]:
         if any(
             d.activation_id == delivery.activation_id and d.code == delivery.code
             for d in self._outbox.values()
@@ -266,54 +267,94 @@ class MemoryStore:
             self._outbox[d.id] = d.evolve(state="failed", last_error="outbox full")
         return added, len(over)
 
-    async def outbox_due(self, now: float, limit: int) -> list[Delivery]:
+    async def due(self, now: float, limit: int) -> list[Delivery]:
         due = [d for d in self._outbox.values() if d.state == "pending" and d.next_at <= now]
         return sorted(due, key=lambda d: (d.next_at, d.id))[:limit]
 
-    async def outbox_put(self, delivery: Delivery) -> None:
+    async def put(self, delivery: Delivery) -> None:
         self._outbox[delivery.id] = delivery
 
-    async def outbox_list(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
+    async def newest(self, tenant: str | None = None, limit: int = 100) -> list[Delivery]:
         found = [d for d in reversed(self._outbox.values()) if tenant in (None, d.tenant)]
         return found[:limit]
 
-    async def outbox_counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[str, int]:
         result: dict[str, int] = {}
         for d in self._outbox.values():
             result[d.state] = result.get(d.state, 0) + 1
         return result
 
-    # -- long rentals -----------------------------------------------------------------------
-    async def long_add(self, rental: LongRental) -> LongRental:
+
+class MemoryLongRentals:
+    """Long rentals."""
+
+    def __init__(self) -> None:
+        self._long: dict[int, LongRental] = {}
+        self._next_long = LONG_FIRST_ID
+
+    async def add(self, rental: LongRental) -> LongRental:
         stored = rental.evolve(id=self._next_long)
         self._next_long += 1
         self._long[stored.id] = stored
         return stored
 
-    async def long_get(self, rental_id: int) -> LongRental | None:
+    async def get(self, rental_id: int) -> LongRental | None:
         return self._long.get(rental_id)
 
-    async def long_put(self, rental: LongRental) -> None:
+    async def put(self, rental: LongRental) -> None:
         self._long[rental.id] = rental
 
-    async def long_for(self, owner: str) -> list[LongRental]:
+    async def for_owner(self, owner: str) -> list[LongRental]:
         return sorted((r for r in self._long.values() if r.owner == owner), key=lambda r: -r.id)
 
-    async def long_by_upstream(self, provider: str, upstream_id: int) -> LongRental | None:
+    async def by_upstream(self, provider: str, upstream_id: int) -> LongRental | None:
         found = [
             r for r in self._long.values() if (r.provider, r.upstream_id) == (provider, upstream_id)
         ]
         return max(found, key=lambda r: r.id) if found else None
 
-    async def long_counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for rental in self._long.values():
             counts[rental.state.value] = counts.get(rental.state.value, 0) + 1
         return counts
 
-    async def max_upstream_id(self, provider: str) -> int:
-        held = [u for (p, u) in self._by_upstream if p == provider]
-        return max(held, default=0)
+
+class MemoryTenants:
+    """Issued keys and tenants' policies."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, ManagedKey] = {}
+        self._policies: dict[str, TenantPolicy] = {}
+
+    async def add_key(self, key: ManagedKey) -> None:
+        if key.id in self._keys or any(
+            k.fingerprint == key.fingerprint for k in self._keys.values()
+        ):
+            raise ValueError("a key with this id or fingerprint exists")
+        self._keys[key.id] = key
+
+    async def put_key(self, key: ManagedKey) -> None:
+        self._keys[key.id] = key
+
+    async def keys(self) -> list[ManagedKey]:
+        return sorted(self._keys.values(), key=lambda k: (k.created_at, k.id))
+
+    async def put_policy(self, policy: TenantPolicy) -> None:
+        self._policies[policy.tenant] = policy
+
+    async def policies(self) -> dict[str, TenantPolicy]:
+        return dict(self._policies)
+
+
+class MemoryStore:
+    def __init__(self, first_id: int = 100_000) -> None:
+        self.activations = MemoryActivations(first_id)
+        self.journal = MemoryJournal(self.activations)
+        self.ledger = MemoryLedger()
+        self.outbox = MemoryOutbox()
+        self.long_rentals = MemoryLongRentals()
+        self.tenants = MemoryTenants()
 
     async def close(self) -> None:
         return None

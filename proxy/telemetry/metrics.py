@@ -29,6 +29,7 @@ from proxy import errors
 from proxy.domain import ActivationStatus, LongRentalState, PurchaseState
 from proxy.local.caching import CacheStats
 from proxy.local.pacing import PacingStats
+from proxy.ports import store_operations
 from proxy.telemetry.exposition import Exposition
 from proxy.telemetry.request_tally import RequestTally
 from proxy.telemetry.tenant_metrics import TenantMetrics
@@ -53,18 +54,7 @@ DEFAULT_GROUP = "default"  # the proxy's own group for calls a vendor sets no li
 PURCHASE_STATES = tuple(s.value for s in PurchaseState)
 LONG_EVENTS = ("rented", "renewed", "cancelled", "finished")
 ROUTES = ("first", "failover")  # sold by the first provider tried, or after a refusal
-STORE_OPERATIONS = (
-    "journal_add",
-    "journal_put",
-    "add",
-    "get",
-    "put",
-    "open_for",
-    "by_upstream",
-    "counts",
-    "history",
-    "last_on_number",
-)
+STORE_OPERATIONS = store_operations()  # from the store ports: a new call has its label
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 WAIT_BUCKETS = (0.0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
 LAG_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)

@@ -307,7 +307,7 @@ async def test_migrate_brings_the_schema_up_to_date_once(tmp_path: Path) -> None
         assert made.returncode == 0, made.stderr
         shared = PostgresStore(POSTGRES_URL, schema=schema)
         try:
-            assert [k.tenant for k in await shared.keys()] == ["f"]
+            assert [k.tenant for k in await shared.tenants.keys()] == ["f"]
         finally:
             await shared.close()
         assert not (tmp_path / "var" / "smsproxy.db").exists()

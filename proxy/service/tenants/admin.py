@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from decimal import Decimal
 
 from proxy.domain import LedgerEntry, LedgerReason, ManagedKey, TenantPolicy
-from proxy.ports import ActivationStore, Clock
+from proxy.ports import Clock, Store
 from proxy.service.identity import Identity
 from proxy.service.tenants import issued_keys as keys
 from proxy.service.tenants.issued_keys import PolicyChange
@@ -19,7 +19,7 @@ from proxy.service.tenants.issued_keys import PolicyChange
 class TenantAdmin:
     def __init__(
         self,
-        store: ActivationStore,
+        store: Store,
         identity: Identity,
         clock: Clock,
         providers: Collection[str],
@@ -70,7 +70,7 @@ class TenantAdmin:
         return revoked
 
     async def issued_keys(self) -> list[ManagedKey]:
-        return await self._store.keys()
+        return await self._store.tenants.keys()
 
     def signing_key(self, tenant: str) -> str:
         return keys.signing_key(self._identity, tenant)
@@ -81,14 +81,14 @@ class TenantAdmin:
         return updated
 
     async def policies(self) -> dict[str, TenantPolicy]:
-        return await self._store.policies()
+        return await self._store.tenants.policies()
 
     async def ledger(
         self, tenant: str | None = None, since: float | None = None
     ) -> list[LedgerEntry]:
-        return await self._store.ledger_entries(tenant, since)
+        return await self._store.ledger.entries(tenant, since)
 
     async def adjust(self, tenant: str, amount: Decimal, note: str) -> None:
         """An operator's correction: spend (or, negative, credit) in the tenant's ledger."""
         entry = LedgerEntry(tenant, LedgerReason.ADJUST, amount, self._clock.now(), note=note)
-        await self._store.ledger_add(entry)
+        await self._store.ledger.add(entry)

@@ -126,7 +126,7 @@ class Budgets:
             purchase_id=entry.id,
             note=entry.operation,
         )
-        if not await self._ctx.store.ledger_hold(held, limits_of(policy, now), self._lapse):
+        if not await self._ctx.store.ledger.hold(held, limits_of(policy, now), self._lapse):
             self._ctx.observer.tenant_refused(tenant.name, "budget")
             raise OverBudget()
 
@@ -136,7 +136,7 @@ class Budgets:
         """The purchase ended: charge what was bought (the vendor's balance after it on
         the last charge), then release the hold. Nothing for a purchase without a hold."""
         store, now = self._ctx.store, self._ctx.clock.now()
-        hold = await store.ledger_hold_of(entry.id)
+        hold = await store.ledger.hold_of(entry.id)
         if hold is None:
             return
         for i, activation in enumerate(activations):
@@ -153,10 +153,10 @@ class Budgets:
                 balance_after=balance_after if last else None,
                 note=activation.service,
             )
-            if await store.ledger_add(charged):
+            if await store.ledger.add(charged):
                 self._ctx.observer.tenant_charged(hold.tenant, activation.cost)
             await self.ended(activation)  # adopted already over: refunded as well
-        await store.ledger_release(
+        await store.ledger.release(
             LedgerEntry(
                 hold.tenant,
                 R.RELEASE,
@@ -185,7 +185,7 @@ class Budgets:
     async def refund(self, charged_id: int, note: str) -> None:
         """Give back the charge recorded under `charged_id` (an activation's or a long
         rental's id), once; nothing when nothing was charged under it."""
-        charge = await self._ctx.store.ledger_charge_of(charged_id)
+        charge = await self._ctx.store.ledger.charge_of(charged_id)
         if charge is None:
             return
         refund = LedgerEntry(
@@ -199,7 +199,7 @@ class Budgets:
             purchase_id=charge.purchase_id,
             note=note,
         )
-        if await self._ctx.store.ledger_add(refund):
+        if await self._ctx.store.ledger.add(refund):
             self._ctx.observer.tenant_refunded(charge.tenant, charge.amount)
 
     async def remaining(self, tenant: Tenant) -> Decimal | None:
@@ -215,7 +215,7 @@ class Budgets:
         store, now = self._ctx.store, self._ctx.clock.now()
         if not policy.budgeted:
             return {}
-        held = await store.ledger_held(policy.tenant, self._lapse)
+        held = await store.ledger.held(policy.tenant, self._lapse)
         day, month = period_starts(now)
         left = {}
         for period, since, limit in (
@@ -223,6 +223,6 @@ class Budgets:
             ("month", month, policy.monthly_budget),
         ):
             if limit is not None:
-                spent = await store.ledger_spent(policy.tenant, since)
+                spent = await store.ledger.spent(policy.tenant, since)
                 left[period] = max(limit - spent - held, Decimal(0))
         return left

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from proxy.domain import ManagedKey, TenantPolicy
-from proxy.ports import ActivationStore
+from proxy.ports import Store
 from proxy.service.identity import Identity
 
 MAX_MONEY = Decimal(1_000_000)
@@ -23,7 +23,7 @@ WEBHOOK_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.ASCII)
 
 
 async def issue(
-    store: ActivationStore,
+    store: Store,
     identity: Identity,
     tenant: str,
     providers: Sequence[str],
@@ -40,7 +40,7 @@ async def issue(
         created_at=now,
         expires_at=now + expires_in if expires_in is not None else None,
     )
-    await store.key_add(issued)
+    await store.tenants.add_key(issued)
     return key, issued
 
 
@@ -92,19 +92,19 @@ class PolicyChange:
         return all(v is None for v in vars(self).values())
 
 
-async def set_policy(store: ActivationStore, tenant: str, change: PolicyChange) -> TenantPolicy:
+async def set_policy(store: Store, tenant: str, change: PolicyChange) -> TenantPolicy:
     """The tenant's policy with `change` applied, stored (the newest setting holds for
     every key of the tenant)."""
     change.check()
-    current = (await store.policies()).get(tenant) or TenantPolicy(tenant)
+    current = (await store.tenants.policies()).get(tenant) or TenantPolicy(tenant)
     updated = change.applied(current)
     if updated != current:
-        await store.policy_put(updated)
+        await store.tenants.put_policy(updated)
     return updated
 
 
 async def create(
-    store: ActivationStore,
+    store: Store,
     identity: Identity,
     tenant: str,
     providers: Sequence[str],
@@ -133,12 +133,12 @@ def signing_key(identity: Identity, tenant: str) -> str:
     return identity.fingerprint(f"webhook-out:{tenant}")
 
 
-async def _find(store: ActivationStore, key_id: str) -> ManagedKey | None:
-    return next((k for k in await store.keys() if k.id == key_id), None)
+async def _find(store: Store, key_id: str) -> ManagedKey | None:
+    return next((k for k in await store.tenants.keys() if k.id == key_id), None)
 
 
 async def rotate(
-    store: ActivationStore, identity: Identity, key_id: str, now: float, grace: float
+    store: Store, identity: Identity, key_id: str, now: float, grace: float
 ) -> tuple[str, ManagedKey] | None:
     """A new key in place of `key_id` (same tenant, providers and lifetime left); the old
     one keeps working for `grace` seconds, so tools can be switched over. None when the
@@ -150,15 +150,15 @@ async def rotate(
     made = await issue(store, identity, old.tenant, old.providers, now, left)
     ends = now + grace
     if old.expires_at is None or ends < old.expires_at:
-        await store.key_put(old.evolve(expires_at=ends))
+        await store.tenants.put_key(old.evolve(expires_at=ends))
     return made
 
 
-async def revoke(store: ActivationStore, key_id: str, now: float) -> ManagedKey | None:
+async def revoke(store: Store, key_id: str, now: float) -> ManagedKey | None:
     """The key, revoked from `now` (already revoked: as it was); None when unknown."""
     found = await _find(store, key_id)
     if found is None or found.revoked_at is not None:
         return found
     revoked = found.evolve(revoked_at=now)
-    await store.key_put(revoked)
+    await store.tenants.put_key(revoked)
     return revoked
