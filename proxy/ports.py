@@ -105,6 +105,35 @@ class Caches(Protocol):
     def negative(self, name: str, ttl: float) -> NegativeCache[Any]: ...
 
 
+class LongRentalVendor(Protocol):
+    """A vendor's long rentals (numbers kept for days), where it sells them."""
+
+    async def offers(self, key: str) -> Sequence[LongOffer]:
+        """The long rentals the vendor sells; `ServiceUnavailable` where it sells none."""
+        ...
+
+    async def rent(self, key: str, order: LongOrder) -> LongSnapshot:
+        """A purchase: its outcome may be unknown (`OutcomeUnknown`), as any purchase."""
+        ...
+
+    async def status(self, key: str, rental: LongRental) -> LongSnapshot:
+        """The rental as the vendor sees it now, with its messages."""
+        ...
+
+    async def listed(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
+        """The account's long rentals of one kind (whole numbers, or for one service), as
+        the vendor lists them, without messages: what reconciles an unknown purchase."""
+        ...
+
+    async def messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
+        """One rental's messages (a listing reads the vendor's list once, then these)."""
+        ...
+
+    async def change(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
+        """Renew (a purchase too), cancel, or switch auto-renewal."""
+        ...
+
+
 class Provider(Protocol):
     """One upstream vendor account kind. Every method raises `DomainError`s only."""
 
@@ -119,6 +148,11 @@ class Provider(Protocol):
         ...
 
     limits: Mapping[str, LimitGroup]  # operation name -> the vendor limit it counts against
+
+    @property
+    def long_rentals(self) -> LongRentalVendor:
+        """Its long rentals (one that sells none refuses with `ServiceUnavailable`)."""
+        ...
 
     async def balance(self, key: str) -> Decimal: ...
 
@@ -153,37 +187,11 @@ class Provider(Protocol):
         self, key: str, number: str, service: str, max_price: Decimal | None = None
     ) -> RentedNumber: ...
 
-    # -- long rentals (numbers kept for days) ----------------------------------------------
-    async def long_offers(self, key: str) -> Sequence[LongOffer]:
-        """The long rentals the vendor sells; `ServiceUnavailable` where it sells none."""
-        ...
-
-    async def rent_long(self, key: str, order: LongOrder) -> LongSnapshot:
-        """A purchase: its outcome may be unknown (`OutcomeUnknown`), as any purchase."""
-        ...
-
-    async def long_status(self, key: str, rental: LongRental) -> LongSnapshot:
-        """The rental as the vendor sees it now, with its messages."""
-        ...
-
-    async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
-        """The account's long rentals of one kind (whole numbers, or for one service), as
-        the vendor lists them, without messages: what reconciles an unknown purchase."""
-        ...
-
-    async def long_messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
-        """One rental's messages (a listing reads the vendor's list once, then these)."""
-        ...
-
-    async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
-        """Renew (a purchase too), cancel, or switch auto-renewal."""
-        ...
-
     async def forward(
         self, key: str, method: str, path: str, body: dict[str, Any] | None
     ) -> tuple[int, Any]:
-        """A native call of this vendor that the core does not model (long rentals,
-        auctions): sent as is, answered as the vendor answered."""
+        """A native call of this vendor that the core does not model (auctions): sent
+        as is, answered as the vendor answered."""
         ...
 
     def read_webhook(self, body: Any) -> PushedCode | None:

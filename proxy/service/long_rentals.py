@@ -23,8 +23,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from cachetools import TTLCache
-
 from proxy.domain import (
     LedgerEntry,
     LedgerReason,
@@ -37,34 +35,23 @@ from proxy.domain import (
     Purchase,
     PurchaseState,
     Tenant,
-    UpstreamAccount,
-    VendorRules,
 )
 from proxy.errors import (
-    BadService,
     BadTransition,
-    CountryNotServed,
     DomainError,
     NotFound,
-    PeriodTooLong,
-    ServiceNotAllowed,
-    ServiceUnavailable,
     UpstreamError,
 )
 from proxy.service.context import LISTING_WAIT, Context
 from proxy.service.journal import Intent, settle
 from proxy.service.long_journal import RECENT_ENTRIES, WHOLE, LongJournal
+from proxy.service.long_offers import LongOffers
+from proxy.service.long_purchase import LongPurchases
 from proxy.service.tenants.budget import Budgets
 from proxy.service.upstream import Gateway
 
 log = logging.getLogger("smsproxy.long_rentals")
-RETRY_SECONDS = 10.0  # an unknown purchase is looked for at most this often by listings
-ANY_PERIOD = ""  # an order read back from the journal, which does not keep the period
 R = LedgerReason
-
-
-def matches(offer: LongOffer, order: LongOrder) -> bool:
-    return offer.service == order.service and offer.period == order.period
 
 
 class LongRentals:
@@ -73,205 +60,25 @@ class LongRentals:
         self._gateway = gateway
         self._budgets = budgets
         self._journal = LongJournal(ctx, budgets)
-        self._offers = ctx.caches.cache("long_offers", ttl=ctx.settings.offers_ttl_seconds)
+        self._offers = LongOffers(ctx, gateway)
+        self._purchases = LongPurchases(ctx, gateway, budgets, self._offers, self._journal)
         self._reads: dict[int, asyncio.Future[LongRental]] = {}  # one vendor read per rental
         self._renewing: set[int] = set()  # rentals this process is renewing right now
-        self._tried: TTLCache[int, bool] = TTLCache(4096, RETRY_SECONDS, timer=ctx.clock.now)
 
-    # -- offers ------------------------------------------------------------------------------
+    # -- offers and purchases ------------------------------------------------------------
     async def offers(self, tenant: Tenant, country: str = "us") -> Sequence[LongOffer]:
-        """What the tenant's first account that sells long rentals of the country sells
-        (cached); `CountryNotServed` when no account sells numbers of it."""
-        for account in self._accounts(tenant, country):
-            try:
-                return await self._account_offers(account)
-            except ServiceUnavailable:
-                continue
-        raise ServiceUnavailable("no provider sells long rentals")
+        return await self._offers.offers(tenant, country)
 
     async def period_for(
         self, tenant: Tenant, service: str | None, seconds: float, country: str = "us"
     ) -> LongOffer:
-        """The shortest period sold for the service (None: the whole number) that lasts
-        `seconds`: a client's hours or days buy at least that long (vendors sell fixed
-        periods). `BadService` when none is sold, `PeriodTooLong` when none lasts so long."""
-        periods = sorted(
-            (o for o in await self.offers(tenant, country) if o.service == service),
-            key=lambda o: o.seconds,
-        )
-        if not periods:
-            raise BadService("this long rental is not sold")
-        for offer in periods:
-            if offer.seconds >= seconds:
-                return offer
-        raise PeriodTooLong(periods[-1].seconds)
+        return await self._offers.period_for(tenant, service, seconds, country)
 
     async def period_of(self, tenant: Tenant, rental: LongRental) -> LongOffer:
-        """The offer a rental renews at (its own period); `BadTransition` when it is no
-        longer sold, so it cannot be prolonged."""
-        for offer in await self.offers(tenant, rental.country):
-            if offer.service == rental.service and offer.period == rental.period:
-                return offer
-        raise BadTransition("this period is no longer sold")
+        return await self._offers.period_of(tenant, rental)
 
-    async def _account_offers(self, account: UpstreamAccount) -> Sequence[LongOffer]:
-        async def load() -> Sequence[LongOffer]:
-            return await self._gateway.call(
-                account, "long_offers", lambda p, key: p.long_offers(key)
-            )
-
-        found: Sequence[LongOffer] = await self._offers.get(account.name, load)
-        return found
-
-    def _accounts(self, tenant: Tenant, country: str) -> list[UpstreamAccount]:
-        providers = self._ctx.providers
-        sellers = [a for a in tenant.accounts if a.provider in providers]
-        found = [a for a in sellers if country in providers[a.provider].countries]
-        if not found:
-            raise CountryNotServed()
-        return found
-
-    # -- rent --------------------------------------------------------------------------------
     async def rent(self, tenant: Tenant, order: LongOrder) -> LongRental:
-        """Bought at the first account whose provider sells this rental; a refusal there
-        is the answer (a long rental is not shopped around once it was asked for)."""
-        service = order.service or WHOLE
-        if tenant.services is not None and service not in tenant.services:
-            # a whole number serves any service: only a tenant allowed `full` gets one
-            if tenant.name is not None:
-                self._ctx.observer.tenant_refused(tenant.name, "service")
-            raise ServiceNotAllowed()
-        account, offer = await self._seller(tenant, order)
-        intent = Intent("rent_long", (service,), (order.period, order.area_codes))
-        return await self._journal.purchase(
-            tenant,
-            account,
-            intent,
-            self._ceiling(account, offer, order),
-            lambda: self._gateway.call(
-                account, "rent_long", lambda p, key: p.rent_long(key, order)
-            ),
-            lambda unknown: self._reconcile(tenant, unknown, order),
-            lambda entry, snap: self._keep(
-                tenant, account, entry, snap, order, PurchaseState.BOUGHT
-            ),
-        )
-
-    async def _seller(
-        self, tenant: Tenant, order: LongOrder
-    ) -> tuple[UpstreamAccount, LongOffer | None]:
-        """The first account whose price list has the order, with its offer. When none
-        lists it, the first account that sells long rentals at all is asked anyway (its
-        refusal says why, in its own words) unless a budget needs the price first."""
-        unsold: DomainError = ServiceUnavailable("no provider sells long rentals")
-        fallback: UpstreamAccount | None = None
-        for account in self._accounts(tenant, order.country):
-            try:
-                offers = await self._account_offers(account)
-            except ServiceUnavailable as refused:
-                unsold = refused
-                continue
-            offer = next((o for o in offers if matches(o, order)), None)
-            if offer is not None:
-                return account, offer
-            fallback = fallback or account
-        budgeted = tenant.policy is not None and tenant.policy.budgeted
-        if fallback is None or budgeted:
-            raise (
-                unsold
-                if fallback is None
-                else BadService("no price listed: a budget cannot hold it")
-            )
-        return fallback, None
-
-    def _ceiling(
-        self, account: UpstreamAccount, offer: LongOffer | None, order: LongOrder
-    ) -> Decimal | None:
-        """The most the rental can cost: its price with the vendor's area-code surcharge."""
-        if offer is None:
-            return None
-        rules: VendorRules = self._ctx.providers[account.provider].rules
-        surcharge = rules.area_code_surcharge if order.area_codes else Decimal(0)
-        return (offer.cost * (1 + surcharge)).quantize(Decimal("0.01"))
-
-    async def _keep(
-        self,
-        tenant: Tenant,
-        account: UpstreamAccount,
-        entry: Purchase,
-        snap: LongSnapshot,
-        order: LongOrder,
-        state: PurchaseState,
-    ) -> LongRental:
-        """Stored and charged; the client is given it now (bought, or adopted by the
-        reconciliation of its own request or of its retry)."""
-        now = self._ctx.clock.now()
-        try:
-            rental = await self._ctx.store.long_rentals.add(
-                LongRental(
-                    id=0,
-                    provider=account.provider,
-                    upstream_id=snap.upstream_id,
-                    owner=tenant.owner,
-                    number=snap.number,
-                    service=order.service,
-                    period=snap.period,
-                    cost=snap.cost,
-                    state=snap.state,
-                    created_at=now,
-                    end_time=snap.end_time,
-                    auto_renew=snap.auto_renew,
-                    country=order.country,
-                    checked_at=now,
-                )
-            )
-        except BaseException:
-            await settle(
-                self._ctx,
-                entry,
-                PurchaseState.UNKNOWN,
-                note=f"bought {snap.upstream_id}, not stored",
-            )
-            log.exception("long rental %s bought but not stored", snap.upstream_id)
-            raise
-        await settle(self._ctx, entry, state, ids=(rental.id,), answered=True)
-        await self._journal.charge(entry, rental, rental.cost)
-        self._ctx.observer.long_rental(account.provider, "rented", rental.cost)
-        return rental
-
-    async def _reconcile(
-        self, tenant: Tenant, entry: Purchase, order: LongOrder
-    ) -> LongRental | None:
-        """The vendor lists every long rental of the account: one it sold that the store
-        does not hold, of this order's kind and made since the attempt, is the attempt's
-        (adopted and charged). Until one shows, the entry stays unknown; when the hold
-        has passed with none, it was never sold (void) and its budget hold released."""
-        account = self._gateway.account_at(tenant, entry.provider)
-        try:
-            listed = await self._gateway.call(
-                account,
-                "long_status",
-                lambda p, key: p.long_list(key, service_rentals=order.service is not None),
-            )
-        except UpstreamError:
-            return None  # still unknown: asked again on the next retry
-        since = entry.created_at - 86400.0  # the vendor dates rentals to the day
-        store = self._ctx.store
-        for snap in listed:
-            if snap.service != order.service or order.period not in (snap.period, ANY_PERIOD):
-                continue
-            if snap.rented_at < since or snap.state is not LongRentalState.ACTIVE:
-                continue
-            if await store.long_rentals.by_upstream(entry.provider, snap.upstream_id) is not None:
-                continue
-            log.warning(
-                "long rental purchase %s found at the vendor: %s", entry.id, snap.upstream_id
-            )
-            return await self._keep(tenant, account, entry, snap, order, PurchaseState.ADOPTED)
-        if self._journal.lapsed(entry):
-            await settle(self._ctx, entry, PurchaseState.VOID, note="not in the vendor's list")
-            await self._budgets.settle(entry, (), None)
-        return None
+        return await self._purchases.rent(tenant, order)
 
     # -- reads -------------------------------------------------------------------------------
     async def get(self, tenant: Tenant, rental_id: int | None) -> LongRental:
@@ -323,7 +130,7 @@ class LongRentals:
             snap = await self._gateway.call(
                 account,
                 "long_status",
-                lambda p, key: p.long_status(key, rental),
+                lambda p, key: p.long_rentals.status(key, rental),
                 max_wait=self._ctx.settings.poll_wait_seconds,
             )
         except NotFound:
@@ -395,7 +202,7 @@ class LongRentals:
         unknown = await self._ctx.store.journal.newest(
             state=PurchaseState.UNKNOWN, owner=tenant.owner, limit=RECENT_ENTRIES
         )
-        await self._adopt_unknown({tenant.owner: tenant}, unknown)
+        await self._purchases.adopt_unknown({tenant.owner: tenant}, unknown)
         held = await self._ctx.store.long_rentals.for_owner(tenant.owner)
         if active_only:
             held = [r for r in held if r.state is LongRentalState.ACTIVE]
@@ -409,30 +216,13 @@ class LongRentals:
                 held = [r for r in held if r.state is LongRentalState.ACTIVE]
         return held
 
-    async def _adopt_unknown(
-        self, tenants: Mapping[str, Tenant], unknown: Sequence[Purchase]
-    ) -> None:
-        """Reconcile these tenants' unknown long-rental purchases (one try per entry per
-        RETRY_SECONDS): the journal keeps the service, not the period, so any period of
-        that service sold since the attempt is the attempt's."""
-        for entry in unknown:
-            tenant = tenants.get(entry.owner)
-            if tenant is None or entry.operation != "rent_long" or entry.id in self._tried:
-                continue
-            self._tried[entry.id] = True
-            service = None if entry.services[0] == WHOLE else entry.services[0]
-            try:
-                await self._reconcile(tenant, entry, LongOrder(service, ANY_PERIOD))
-            except DomainError as failed:  # the listing answers from the store all the same
-                log.warning("long rental purchase %s not reconciled: %r", entry.id, failed)
-
     async def sweep_ended(self, issued: Mapping[str, Tenant], grace: float, limit: int) -> int:
         """Issued tenants' active rentals whose end time has passed and that nobody has
         read since: read now, so a vendor auto-renewal reaches the ledger (and an expiry
         the store) without a client's poll; and their unknown purchases are looked for.
         How many rentals were read."""
         unknown = await self._ctx.store.journal.newest(state=PurchaseState.UNKNOWN, limit=limit)
-        await self._adopt_unknown(issued, unknown)
+        await self._purchases.adopt_unknown(issued, unknown)
         before = self._ctx.clock.now() - grace
         ended = [
             (tenant, r)
@@ -464,7 +254,7 @@ class LongRentals:
         listed = await self._gateway.call(
             account,
             "long_status",
-            lambda p, key: p.long_list(key, service_rentals=service_rentals),
+            lambda p, key: p.long_rentals.listed(key, service_rentals=service_rentals),
             max_wait=wait,
         )
         by_id = {s.upstream_id: s for s in listed}
@@ -475,7 +265,7 @@ class LongRentals:
                 heard = await self._gateway.call(
                     account,
                     "long_status",
-                    lambda p, key: p.long_messages(key, rental),
+                    lambda p, key: p.long_rentals.messages(key, rental),
                     max_wait=wait,
                 )
                 snap = replace(snap, messages=heard)
@@ -492,7 +282,7 @@ class LongRentals:
             return await self._renew(tenant, rental)
         account = self._gateway.account_at(tenant, rental.provider)
         snap = await self._gateway.call(
-            account, "change_long", lambda p, key: p.change_long(key, rental, what)
+            account, "change_long", lambda p, key: p.long_rentals.change(key, rental, what)
         )
         latest = await self._ctx.store.long_rentals.get(rental.id) or rental
         updated = self._apply(latest, snap).evolve(messages=latest.messages)
@@ -541,7 +331,9 @@ class LongRentals:
             intent,
             rental.cost,
             lambda: self._gateway.call(
-                account, "change_long", lambda p, key: p.change_long(key, rental, LongChange.RENEW)
+                account,
+                "change_long",
+                lambda p, key: p.long_rentals.change(key, rental, LongChange.RENEW),
             ),
             lambda unknown: self._settle_renewal(tenant, unknown, rental),
             lambda entry, snap: self._renewed(entry, rental, snap, PurchaseState.BOUGHT),
@@ -567,7 +359,7 @@ class LongRentals:
         account = self._gateway.account_at(tenant, rental.provider)
         try:
             snap = await self._gateway.call(
-                account, "long_status", lambda p, key: p.long_status(key, rental)
+                account, "long_status", lambda p, key: p.long_rentals.status(key, rental)
             )
         except DomainError:
             return None

@@ -57,7 +57,7 @@ def held(snap_id: int, number: str, service: str | None) -> LongRental:
 
 
 async def test_offers_cover_whole_numbers_and_services(vendor: Vendor) -> None:
-    offers = await vendor.provider.long_offers(KEY)
+    offers = await vendor.provider.long_rentals.offers(KEY)
     whole = {o.period: o for o in offers if o.service is None}
     assert sorted(whole) == ["1m", "1w", "1y", "2w"]
     assert whole["1y"].cost == Decimal("99.99")
@@ -67,7 +67,7 @@ async def test_offers_cover_whole_numbers_and_services(vendor: Vendor) -> None:
 
 
 async def test_a_whole_number_is_rented_read_renewed_and_cancelled(vendor: Vendor) -> None:
-    snap = await vendor.provider.rent_long(KEY, LongOrder(None, "1w", auto_renew=True))
+    snap = await vendor.provider.long_rentals.rent(KEY, LongOrder(None, "1w", auto_renew=True))
     assert (snap.state, snap.period, snap.auto_renew, len(snap.number)) == (
         LongRentalState.ACTIVE,
         "1w",
@@ -75,38 +75,38 @@ async def test_a_whole_number_is_rented_read_renewed_and_cancelled(vendor: Vendo
         10,
     )
     rental = held(snap.upstream_id, snap.number, None)
-    assert (await vendor.provider.long_status(KEY, rental)).messages == ()
+    assert (await vendor.provider.long_rentals.status(KEY, rental)).messages == ()
     await vendor.control("POST", "/sms", {"number": snap.number, "text": "Code 4321"})
-    read = await vendor.provider.long_status(KEY, rental)
+    read = await vendor.provider.long_rentals.status(KEY, rental)
     assert [m.text for m in read.messages or ()] == ["Code 4321"]
-    off = await vendor.provider.change_long(KEY, rental, LongChange.AUTO_RENEW_OFF)
+    off = await vendor.provider.long_rentals.change(KEY, rental, LongChange.AUTO_RENEW_OFF)
     assert off.auto_renew is False
-    renewed = await vendor.provider.change_long(KEY, rental, LongChange.RENEW)
+    renewed = await vendor.provider.long_rentals.change(KEY, rental, LongChange.RENEW)
     assert renewed.end_time == snap.end_time + 7 * DAY
-    cancelled = await vendor.provider.change_long(KEY, rental, LongChange.CANCEL)
+    cancelled = await vendor.provider.long_rentals.change(KEY, rental, LongChange.CANCEL)
     assert cancelled.state is LongRentalState.CANCELLED
 
 
 async def test_a_number_for_one_service(vendor: Vendor) -> None:
     await vendor.control("POST", "/accounts", {"api_key": KEY, "service_long_rentals": True})
-    snap = await vendor.provider.rent_long(KEY, LongOrder("whatsapp", "7d"))
+    snap = await vendor.provider.long_rentals.rent(KEY, LongOrder("whatsapp", "7d"))
     assert (snap.service, snap.period, snap.state) == ("whatsapp", "7d", LongRentalState.ACTIVE)
     rental = held(snap.upstream_id, snap.number, "whatsapp")
     await vendor.control(
         "POST", "/sms", {"number": snap.number, "service": "whatsapp", "code": "777111"}
     )
-    read = await vendor.provider.long_status(KEY, rental)
+    read = await vendor.provider.long_rentals.status(KEY, rental)
     assert [m.sender for m in read.messages or ()] == ["8888"]
     with pytest.raises(e.BadTransition):  # it received a message: no cancel any more
-        await vendor.provider.change_long(KEY, rental, LongChange.CANCEL)
+        await vendor.provider.long_rentals.change(KEY, rental, LongChange.CANCEL)
 
 
 async def test_vendor_refusals_become_domain_errors(vendor: Vendor) -> None:
     await vendor.control("POST", "/accounts", {"api_key": KEY, "service_long_rentals": True})
     with pytest.raises(e.BadService):
-        await vendor.provider.rent_long(KEY, LongOrder("whatsapp", "9d"))
+        await vendor.provider.long_rentals.rent(KEY, LongOrder("whatsapp", "9d"))
     await vendor.control("POST", "/accounts", {"api_key": KEY, "balance": "0.01"})
     with pytest.raises(e.NoBalance):
-        await vendor.provider.rent_long(KEY, LongOrder(None, "1w"))
+        await vendor.provider.long_rentals.rent(KEY, LongOrder(None, "1w"))
     with pytest.raises(e.NotFound):
-        await vendor.provider.long_status(KEY, held(999, "2125550100", None))
+        await vendor.provider.long_rentals.status(KEY, held(999, "2125550100", None))

@@ -21,6 +21,7 @@ from proxy.domain import (
     LongRental,
     LongRentalState,
     LongSnapshot,
+    Timeouts,
 )
 from proxy.errors import NotFound, OutcomeUnknown, UpstreamUnavailable
 
@@ -212,3 +213,29 @@ async def change(
         endpoint=f"service-long-rentals-{verb}",
     )
     return _snapshot(parse.obj(answer).get("service_long_rental"), rental.service)
+
+
+class LongRentals:
+    """The provider's long rentals (`Provider.long_rentals`), through its own calls."""
+
+    def __init__(self, call: Call, timeouts: Timeouts) -> None:
+        self._call = call
+        self._t = timeouts
+
+    async def offers(self, key: str) -> Sequence[LongOffer]:
+        return await offers(self._call, key, self._t.listing)
+
+    async def rent(self, key: str, order: LongOrder) -> LongSnapshot:
+        return await rent(self._call, key, order, self._t.purchase)
+
+    async def status(self, key: str, rental: LongRental) -> LongSnapshot:
+        return await status(self._call, key, rental, self._t.read)
+
+    async def listed(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
+        return await listed(self._call, key, self._t.read, service_rentals)
+
+    async def messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
+        return await messages(self._call, key, rental, self._t.read)
+
+    async def change(self, key: str, rental: LongRental, change_: LongChange) -> LongSnapshot:
+        return await change(self._call, key, rental, change_, self._t.purchase)

@@ -8,12 +8,6 @@ from typing import Any
 
 from proxy.domain import (
     LimitGroup,
-    LongChange,
-    LongMessage,
-    LongOffer,
-    LongOrder,
-    LongRental,
-    LongSnapshot,
     Offer,
     Order,
     PushedCode,
@@ -52,6 +46,7 @@ class GetatextProvider:
         self._client = client
         self._t = timeouts or Timeouts()
         self._observer = observer
+        self.long_rentals = long_rentals.LongRentals(self._call, self._t)
 
     async def _call(
         self,
@@ -87,25 +82,6 @@ class GetatextProvider:
                 raise OutcomeUnknown(f"HTTP {answer.status} to a purchase") from None
             raise error
         return answer.body
-
-    # -- long rentals (long_rentals.py) ---------------------------------------------------
-    async def long_offers(self, key: str) -> Sequence[LongOffer]:
-        return await long_rentals.offers(self._call, key, self._t.listing)
-
-    async def rent_long(self, key: str, order: LongOrder) -> LongSnapshot:
-        return await long_rentals.rent(self._call, key, order, self._t.purchase)
-
-    async def long_status(self, key: str, rental: LongRental) -> LongSnapshot:
-        return await long_rentals.status(self._call, key, rental, self._t.read)
-
-    async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
-        return await long_rentals.listed(self._call, key, self._t.read, service_rentals)
-
-    async def long_messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
-        return await long_rentals.messages(self._call, key, rental, self._t.read)
-
-    async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
-        return await long_rentals.change(self._call, key, rental, change, self._t.purchase)
 
     async def balance(self, key: str) -> Decimal:
         body = parse.obj(await self._call("GET", "/balance", key, self._t.read))

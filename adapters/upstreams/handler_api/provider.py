@@ -59,11 +59,34 @@ LIMITS: Mapping[str, LimitGroup] = {
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
+class NoLongRentals:
+    """This family's rent API is not spoken to vendors yet: no long rental is bought here."""
+
+    async def offers(self, key: str) -> Sequence[LongOffer]:
+        raise e.ServiceUnavailable("long rentals are not bought from this vendor")
+
+    async def rent(self, key: str, order: LongOrder) -> LongSnapshot:
+        raise e.ServiceUnavailable("long rentals are not bought from this vendor")
+
+    async def status(self, key: str, rental: LongRental) -> LongSnapshot:
+        raise e.NotFound()
+
+    async def listed(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
+        return []
+
+    async def messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
+        raise e.NotFound()
+
+    async def change(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
+        raise e.NotFound()
+
+
 class HandlerApiProvider:
     limits: Mapping[str, LimitGroup] = LIMITS
     countries = frozenset({"us"})  # what the configuration does not widen
     services: frozenset[str] | None = None
     rules = VendorRules()  # the vendor answers for its own locks (EARLY_CANCEL_DENIED)
+    long_rentals = NoLongRentals()
     endpoints = (
         "getBalance",
         "getPrices",
@@ -308,25 +331,6 @@ class HandlerApiProvider:
         answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="6")
         if not answer.startswith("ACCESS_ACTIVATION"):
             raise e.UpstreamUnavailable("unreadable answer to a completion")
-
-    # -- long rentals: this family's rent API is not spoken to vendors yet ----------------
-    async def long_offers(self, key: str) -> Sequence[LongOffer]:
-        raise e.ServiceUnavailable("long rentals are not bought from this vendor")
-
-    async def rent_long(self, key: str, order: LongOrder) -> LongSnapshot:
-        raise e.ServiceUnavailable("long rentals are not bought from this vendor")
-
-    async def long_status(self, key: str, rental: LongRental) -> LongSnapshot:
-        raise e.NotFound()
-
-    async def long_list(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
-        return []
-
-    async def long_messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
-        raise e.NotFound()
-
-    async def change_long(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
-        raise e.NotFound()
 
     async def forward(
         self, key: str, method: str, path: str, body: dict[str, Any] | None
