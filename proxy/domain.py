@@ -253,6 +253,7 @@ class PushedCode:
     upstream_id: int
     code: str
     rental: RentalSnapshot | None = None
+    received_at: float | None = None  # when the vendor says the code came, where it says
 
 
 class PurchaseState(StrEnum):
@@ -315,6 +316,8 @@ class Activation:
     carrier: str | None = None  # the carrier the client chose and got (None: any)
     country: str = "us"  # ISO 3166 alpha-2 of the number
     receipt: Receipt | None = field(default=None, compare=False)  # only on a fresh purchase
+    # codes that were current before `code`: a replayed delivery never brings one back
+    past_codes: tuple[str, ...] = ()
 
     def evolve(self, **changes: object) -> Activation:
         return replace(self, **changes)  # type: ignore[arg-type]

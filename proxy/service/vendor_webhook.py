@@ -51,7 +51,7 @@ class VendorWebhook:
             )
         if activation is None:
             return None
-        updated = learn_code(activation, pushed.code, self._ctx.clock.now())
+        updated = learn_code(activation, pushed.code, self._ctx.clock.now(), pushed.received_at)
         if updated != activation:
             await self._ctx.save(activation, updated)
         return updated

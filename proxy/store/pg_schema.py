@@ -147,6 +147,11 @@ CREATE INDEX long_rentals_upstream ON long_rentals (provider, upstream_id, id);
 ALTER SEQUENCE long_rentals_id_seq RESTART WITH 5000000;
 """,
     ),
+    (
+        5,
+        "the codes an activation had before its current one",
+        "ALTER TABLE activations ADD COLUMN past_codes TEXT",
+    ),
 )
 
 

@@ -49,6 +49,7 @@ COLUMNS = (
     "checked_at",
     "carrier",
     "country",
+    "past_codes",
 )
 OPEN = tuple(s.value for s in ActivationStatus if s.is_open)
 
@@ -72,6 +73,7 @@ def activation_row(a: Activation) -> tuple[object, ...]:
         a.checked_at,
         a.carrier,
         a.country,
+        ",".join(a.past_codes),
     )
 
 
@@ -95,6 +97,7 @@ def activation_from(r: Row) -> Activation:
         checked_at=r["checked_at"],
         carrier=r["carrier"],
         country=r["country"] or "us",
+        past_codes=tuple(c for c in (r["past_codes"] or "").split(",") if c),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,36 @@ async def test_balance_reads_are_coalesced(world: World) -> None:
     answers = await asyncio.gather(*(world.text(action="getBalance") for _ in range(20)))
     assert set(answers) == {"ACCESS_BALANCE:100.00"}
     assert (await world.stats())["by_endpoint"]["balance"] < 20
+
+
+def vendor_time(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def test_a_replayed_or_older_code_never_replaces_a_newer_one(hooked: World) -> None:
+    """Vendors retry webhooks: 111111 then 222222 arrive, then 111111 again (with its
+    own `received_at`, and without one) and a code the vendor dates before 222222."""
+    activation_id, number = await hooked.rent("wa")
+    url = hooked.proxy + hook_path(SECRET)
+    came: dict[str, float] = {}
+    for code in ("111111", "222222"):
+        sent = await hooked.control("POST", "/sms", {"number": number, "code": code})
+        (upstream_id,) = sent["delivered"]
+        came[code] = hooked.clock.now()
+        await hooked.control("POST", "/webhooks/drain")
+        assert await hooked.text(action="getStatus", id=activation_id) == f"STATUS_OK:{code}"
+        await hooked.tick(5)
+    replays = [
+        {"id": upstream_id, "code": 111111},
+        {"id": upstream_id, "code": 111111, "received_at": vendor_time(came["111111"])},
+        {"id": upstream_id, "code": 333333, "received_at": vendor_time(came["222222"] - 3)},
+        {"id": upstream_id, "code": 222222, "received_at": vendor_time(came["222222"])},
+    ]
+    for body in replays:
+        answer = await hooked.http.post(url, json=body)
+        assert (answer.status_code, answer.json()) == (200, {"result": "ignored: already known"})
+        assert await hooked.text(action="getStatus", id=activation_id) == "STATUS_OK:222222"
+    newer = {"id": upstream_id, "code": 444444, "received_at": vendor_time(hooked.clock.now())}
+    answer = await hooked.http.post(url, json=newer)
+    assert (answer.status_code, answer.json()) == (200, {"result": "accepted"})
+    assert await hooked.text(action="getStatus", id=activation_id) == "STATUS_OK:444444"

@@ -286,3 +286,11 @@ async def test_a_store_of_this_process_alone_answers_its_own_rows_from_memory(
     async with backend(kind, tmp_path) as store:
         stored = await store.activations.add(activation())
         assert store.activations.peek(stored.id) == stored
+
+
+async def test_an_activations_past_codes_are_kept(store: Store) -> None:
+    stored = await store.activations.add(activation())
+    coded = stored.evolve(status=S.CODE_RECEIVED, code="222222", past_codes=("111111",))
+    await store.activations.put(coded)
+    again = await store.activations.history("owner-a", 10, 0, True)  # read from the rows
+    assert [(a.code, a.past_codes) for a in again[0]] == [("222222", ("111111",))]

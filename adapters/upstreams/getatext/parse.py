@@ -87,7 +87,18 @@ def webhook(body: Any) -> PushedCode | None:
         return None
     if len(str(code)) > MAX_CODE:
         return None
-    return PushedCode(rental_id, str(code), _pushed_rental(rental_id, body))
+    return PushedCode(
+        rental_id, str(code), _pushed_rental(rental_id, body), _received_at(body)
+    )
+
+
+def _received_at(body: dict[str, Any]) -> float | None:
+    """When the vendor says the code came (it retries deliveries: an older one arriving
+    late must not replace a newer code); None when absent or unreadable."""
+    try:
+        return timestamp(body["received_at"]) if "received_at" in body else None
+    except UpstreamUnavailable:
+        return None
 
 
 def _pushed_rental(rental_id: int, body: dict[str, Any]) -> RentalSnapshot | None:

@@ -41,6 +41,8 @@ class SqliteDb:
             self.conn.execute("ALTER TABLE activations ADD COLUMN carrier TEXT")
         if "country" not in activation_columns:  # a file from before countries were kept
             self.conn.execute("ALTER TABLE activations ADD COLUMN country TEXT")
+        if "past_codes" not in activation_columns:  # a file from before replays were told
+            self.conn.execute("ALTER TABLE activations ADD COLUMN past_codes TEXT")
         counted = self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE name='activation_counts'"
         ).fetchone()

@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS activations (
     code_at REAL,
     checked_at REAL NOT NULL,
     carrier TEXT,
-    country TEXT
+    country TEXT,
+    past_codes TEXT
 );
 CREATE INDEX IF NOT EXISTS activations_owner_status ON activations (owner, status);
 DROP INDEX IF EXISTS activations_upstream;

@@ -149,3 +149,27 @@ async def test_a_pushed_code_reaches_the_activation_through_its_accounts_url_onl
     assert arrived is not None and arrived.code == "654321"
     assert (await clients.status(tenant, bought.id)).code == "654321"
     assert w.vendor.count("status") == 0  # the webhook brought it: no poll
+
+
+async def test_a_replayed_code_never_becomes_current_again() -> None:
+    w = world()
+    clients, hook = w.service.clients, w.service.vendor_webhook
+    tenant = clients.tenant(CLIENT_KEY)
+    bought = await clients.rent(tenant, WHATSAPP)
+    token = hook.token(VENDOR, tenant.accounts[0].id)
+    first_at = w.clock.now()
+    for code in ("111111", "222222"):
+        await hook.code_arrived(VENDOR, token, PushedCode(bought.upstream_id, code))
+        w.clock.advance(5)
+    replays = [
+        PushedCode(bought.upstream_id, "111111"),  # a repeat of an older delivery
+        PushedCode(bought.upstream_id, "111111", received_at=first_at),
+        PushedCode(bought.upstream_id, "333333", received_at=first_at + 1),  # dated earlier
+    ]
+    for pushed in replays:
+        await hook.code_arrived(VENDOR, token, pushed)
+        read = await w.store.activations.get(bought.id)
+        assert read is not None and (read.code, read.past_codes) == ("222222", ("111111",))
+    await hook.code_arrived(VENDOR, token, PushedCode(bought.upstream_id, "444444"))
+    read = await w.store.activations.get(bought.id)
+    assert read is not None and (read.code, read.past_codes) == ("444444", ("111111", "222222"))
