@@ -72,6 +72,9 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
         ("Negative-cache hits (last hour)", "stat", "short", [
             (f'sum(increase(smsproxy_cache_lookups_total{{{INST},result="negative_hit"}}[1h]))',
              "negative hits")]),
+        ("Background work that failed", "timeseries", "ops", [
+            (f"sum by (task) (rate(smsproxy_background_failures_total{{{INST}}}[{W}]))",
+             "{{task}}")]),
     ]),
     ("Activations and spend", [
         ("Activations by status", "timeseries", "short", [

@@ -32,7 +32,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "proxy.store": ((*CORE, "proxy.local.recent"), ("asyncpg",)),
     # the use cases: caches and pacing through ports (Redis implements them too)...
     "proxy.service": (
-        (*CORE, "proxy.router", "proxy.inputs", "proxy.local.recent"),
+        (*CORE, "proxy.router", "proxy.inputs", "proxy.local.recent", "proxy.local.tasks"),
         ("cachetools",),
     ),
     # ...only the service's composition picks the in-process defaults

@@ -31,6 +31,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from proxy.local.caching import CacheStats, NegativeCache, SingleFlight, TtlCache
+from proxy.local.tasks import watched
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -176,6 +177,7 @@ class SharedCache(Generic[K, V]):
         task = asyncio.get_running_loop().create_task(refresh())
         self._refreshing.add(task)
         task.add_done_callback(self._refreshing.discard)
+        watched(task, "refresh", self._stats.failures)
 
     def peek(self, key: K) -> V | None:
         return self._seen.get(key, self._local.peek(key))
@@ -209,6 +211,7 @@ class SharedNegativeCache(NegativeCache[K]):
         task = asyncio.get_running_loop().create_task(self._publish(digest, key, until))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        watched(task, "negative-publish")
 
     async def _publish(self, digest: str, key: K, until: float) -> None:
         try:
@@ -243,6 +246,7 @@ class SharedNegativeCache(NegativeCache[K]):
         task = asyncio.get_running_loop().create_task(self._purge_shared())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        watched(task, "negative-purge")
         return count
 
     async def _purge_shared(self) -> None:

@@ -17,6 +17,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from proxy.local.tasks import watched
 from proxy.router import Router
 
 log = logging.getLogger("smsproxy.fleet")
@@ -33,6 +34,7 @@ class SharedCooldowns:
         task = asyncio.get_running_loop().create_task(self._publish(name, until))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        watched(task, "cooldown-publish")
 
     async def _publish(self, name: str, until: float | None) -> None:
         try:

@@ -39,6 +39,7 @@ from proxy.domain import LimitGroup
 from proxy.errors import RateLimited
 from proxy.local.pacing import Pacer as LocalPacer
 from proxy.local.pacing import PacingStats
+from proxy.local.tasks import watched
 
 log = logging.getLogger("smsproxy.fleet")
 POLL_SECONDS = 0.02  # how often a call whose window is held by one in flight asks again
@@ -259,6 +260,7 @@ class RedisPacer:
         task = asyncio.get_running_loop().create_task(self._record(log_key, call))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        watched(task, "pacing-record")
 
     async def _record(self, log_key: str, call: str) -> None:
         try:
@@ -271,6 +273,7 @@ class RedisPacer:
         task = asyncio.get_running_loop().create_task(self._push_back(account, group, retry_after))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        watched(task, "pacing-push-back")
 
     async def _push_back(self, account: str, group: LimitGroup, retry_after: float) -> None:
         self.stats.add(self.stats.penalties, group.name)

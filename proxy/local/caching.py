@@ -14,16 +14,20 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from proxy.local.tasks import watched
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 log = logging.getLogger("smsproxy.caching")
 
 
 class CacheStats:
-    """Lookups by (cache, result): hit, miss, stale, negative_hit, coalesced."""
+    """Lookups by (cache, result): hit, miss, stale, negative_hit, coalesced; and work
+    run in the background that failed, by the name of the work (`local/tasks.py`)."""
 
     def __init__(self) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.failures: Counter[str] = Counter()
 
     def count(self, cache: str, result: str) -> None:
         self.counts[(cache, result)] += 1
@@ -45,6 +49,7 @@ class SingleFlight(Generic[K, V]):
         task = self._tasks.get(key)
         if task is None:
             task = asyncio.get_running_loop().create_task(self._run(key, work))
+            watched(task, self.name, self._stats.failures)  # its callers may all give up
             self._tasks[key] = task
         else:
             self._stats.count(self.name, "coalesced")
@@ -123,10 +128,8 @@ class TtlCache(Generic[K, V]):
 
     def _done(self, task: asyncio.Task[V]) -> None:
         self._refreshing.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning(
-                "%s: background refresh failed: %s", self.name, type(task.exception()).__name__
-            )
+        if not task.cancelled():
+            task.exception()  # the flight it awaited has counted and logged it
 
     def peek(self, key: K) -> V | None:
         """The stored value, however old, without loading anything."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from proxy.domain import Activation
 from proxy.local.caching import CacheStats
 from proxy.local.pacing import Pacer as LocalPacer
+from proxy.local.tasks import watched
 from proxy.ports import Caches, Clock, Observer, Pacer, Provider, Store
 from proxy.telemetry.null_observer import NullObserver
 
@@ -76,7 +76,8 @@ class Context:
         """Work an answer must not wait for; kept referenced until done, errors logged."""
         task = asyncio.get_running_loop().create_task(work)
         self.background.add(task)
-        task.add_done_callback(_finished(self.background))
+        task.add_done_callback(self.background.discard)
+        watched(task, "background", self.cache_stats.failures)
         return task
 
     async def drain(self) -> None:
@@ -85,13 +86,3 @@ class Context:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
 
-
-def _finished(tasks: set[asyncio.Task[None]]) -> Any:
-    def done(task: asyncio.Task[None]) -> None:
-        tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logging.getLogger("smsproxy.service").error(
-                "background work failed: %r", task.exception()
-            )
-
-    return done

@@ -95,6 +95,15 @@ class _StatsCollector(Collector):
                     cache.add_metric([name, result], counts.get((name, result), 0))
         yield cache
         yield coalesced
+        failed = CounterMetricFamily(
+            "smsproxy_background_failures",
+            "Work run in the background (shared reads, refreshes, follow-ups) that failed",
+            labels=["task"],
+        )
+        failures = self._m.cache_stats.failures if self._m.cache_stats else {}
+        for name in sorted({"background", *CACHES, *failures}):
+            failed.add_metric([name], failures.get(name, 0))
+        yield failed
         rejections = CounterMetricFamily(
             "smsproxy_pacing_rejections",
             "Calls refused because their slot was too far away",

@@ -4,6 +4,7 @@ FakeUnitOfWork and httpx's MockTransport are the models)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +27,7 @@ from proxy.domain import (
     UpstreamAccount,
     VendorRules,
 )
-from proxy.errors import DomainError, ServiceUnavailable
+from proxy.errors import DomainError, ServiceUnavailable, UpstreamUnavailable
 from proxy.local.clock import ManualClock
 from proxy.local.pacing import Pacer
 from proxy.service import Service, ServiceSettings
@@ -77,6 +78,8 @@ class ScriptedVendor:
     failures: dict[str, list[DomainError]] = field(default_factory=dict)
     offered: tuple[Offer, ...] = (WA, TG)
     money: Decimal = Decimal("100.00")
+    holding: asyncio.Event | None = None  # set: balance reads wait for it, then fail
+    held: asyncio.Event = field(default_factory=asyncio.Event)  # a read is waiting
 
     @property
     def endpoints(self) -> Sequence[str]:
@@ -99,6 +102,10 @@ class ScriptedVendor:
 
     async def balance(self, key: str) -> Decimal:
         self._called("balance")
+        if self.holding is not None:  # the vendor answers only when the test lets it
+            self.held.set()
+            await self.holding.wait()
+            raise UpstreamUnavailable("answered late, with a 502")
         return self.money
 
     async def offers(self, key: str) -> Sequence[Offer]:
