@@ -99,6 +99,9 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
         ("Cooldown left by provider", "timeseries", "s", [
             (f"max by (provider) (smsproxy_provider_cooldown_seconds{{{INST},{PROV}}})",
              "{{provider}}")]),
+        ("Cooling down, by reason", "timeseries", "short", [
+            (f"max by (provider, reason) (smsproxy_provider_cooling{{{INST},{PROV}}})",
+             "{{provider}} {{reason}}")]),
     ]),
     ("Tenants", [
         ("Net spend by tenant (last hour, USD)", "timeseries", "currencyUSD", [

@@ -25,6 +25,7 @@ from proxy.fleet.pacer import RedisPacer
 from proxy.local.clock import SystemClock
 from proxy.local.pacing import Pacer
 from proxy.ports import Clock, Observer, Provider, Store
+from proxy.router import Cooldowns
 from proxy.service import Service, ServiceSettings, Upkeep
 from proxy.service.identity import Identity
 from proxy.store import MemoryStore, SqliteStore
@@ -76,6 +77,12 @@ def service_settings(s: Settings) -> ServiceSettings:
         combination_ttl_seconds=s.combination_ttl_seconds,
         out_of_stock_ttl_seconds=s.out_of_stock_ttl_seconds,
         default_rate_per_second=s.default_rate_per_second,
+        cooldowns=Cooldowns(
+            maintenance=s.maintenance_cooldown_seconds,
+            transient=s.transient_cooldown_seconds,
+            bad_key=s.bad_key_cooldown_seconds,
+            no_funds_recheck=s.no_funds_recheck_seconds,
+        ),
     )
 
 
@@ -218,7 +225,10 @@ def build_app(
     if metrics is not None:
         app[METRICS] = metrics
         metrics.attach(service.cache_stats, pacer.stats, app[WEBHOOK_STATS].outcomes)
-        metrics.watch_cooldowns(service.operations.router.cooling)
+        router = service.operations.router
+        metrics.watch_cooldowns(
+            router.cooling, lambda: {(c.provider, c.reason) for c in router.cooldowns()}
+        )
         for provider in providers:
             metrics.known_series(
                 provider.name,

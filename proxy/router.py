@@ -11,8 +11,8 @@ class, so every vendor's refusals mean the same here:
   unreachable vendor cools it only when at least half its calls of the last minute failed,
   so one stray error does not send its traffic away;
 * the account is broken (bad key, no funds): the next account, and a long cooldown that
-  an operator sees in the log; an account without funds serves again as soon as a
-  balance read shows its balance rose (a top-up), which the renter checks once a minute;
+  an operator sees in the log; an account without funds is skipped until a balance read
+  shows its balance rose (a top-up), read at most once per `no_funds_recheck` seconds;
 * the purchase may have happened (outcome unknown): stop. A number is never bought
   elsewhere while one may have been bought here.
 """
@@ -33,17 +33,45 @@ log = logging.getLogger("smsproxy.router")
 
 
 @dataclass(frozen=True)
+class Cooldowns:
+    """How long each cause keeps an account out, in seconds (settings of their own)."""
+
+    maintenance: float = 60.0
+    transient: float = 30.0  # a 5xx or no answer, once most recent calls failed
+    rate_limited: float = 1.0  # at least: a 429's Retry-After when it says longer
+    bad_key: float = 3600.0
+    no_funds_recheck: float = 60.0  # no funds: until a balance read shows more, this often
+
+    def seconds(self, cause: str) -> float:
+        if cause == NO_FUNDS:
+            return float("inf")  # ends when a balance read shows a top-up
+        return float(getattr(self, cause))
+
+
+NO_FUNDS = "no_funds"
+CAUSES = ("maintenance", "transient", "rate_limited", "bad_key", NO_FUNDS, "shared")
+
+
+@dataclass(frozen=True)
 class Step:
     go_on: bool  # try the next account
-    cool_seconds: float = 0.0
+    cause: str | None = None  # why the account cools down (Cooldowns names the time)
     loud: bool = False  # an operator must act (a key or the funds)
     by_ratio: bool = False  # cool only when most recent calls failed (errors come and go)
-    until_funded: bool = False  # the cooldown ends early when the balance rises
+
+
+@dataclass(frozen=True)
+class Cooling:
+    """One account's cooldown as an operator sees it."""
+
+    account: str
+    provider: str
+    reason: str
+    seconds_left: float  # inf: until its balance rises
 
 
 RATIO_WINDOW_SECONDS = 60.0
 RATIO_SAMPLES = 50
-FUNDS_PROBE_SECONDS = 60.0  # how often the balance of an account without funds is read
 FAILURE_RATIO = 0.5  # at least half of the recent calls failed: the provider is failing
 
 
@@ -63,12 +91,12 @@ FAILOVER: tuple[tuple[type[e.DomainError], Step], ...] = (
     (e.ServiceNotAllowed, STOP),  # the tenant's own policy, likewise
     (e.CountryNotAllowed, STOP),
     (e.OverBudget, STOP),  # the tenant's money, not the vendor account's
-    (e.Maintenance, Step(True, 60.0)),
-    (e.RateLimited, Step(True, 1.0)),
-    (e.UpstreamUnavailable, Step(True, 30.0, by_ratio=True)),
-    (e.UpstreamRejected, Step(True, 30.0, by_ratio=True)),
-    (e.AuthError, Step(True, 3600.0, loud=True)),
-    (e.NoBalance, Step(True, 3600.0, loud=True, until_funded=True)),
+    (e.Maintenance, Step(True, "maintenance")),
+    (e.RateLimited, Step(True, "rate_limited")),
+    (e.UpstreamUnavailable, Step(True, "transient", by_ratio=True)),
+    (e.UpstreamRejected, Step(True, "transient", by_ratio=True)),
+    (e.AuthError, Step(True, "bad_key", loud=True)),
+    (e.NoBalance, Step(True, NO_FUNDS, loud=True)),
     (e.OrderRejected, NEXT),  # no numbers, unknown service, max price, rental cap, ...
 )
 
@@ -81,10 +109,17 @@ def step_for(error: e.DomainError) -> Step:
 
 
 class Router:
-    def __init__(self, now: Callable[[], float], rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        now: Callable[[], float],
+        rng: random.Random | None = None,
+        cooldowns: Cooldowns | None = None,
+    ) -> None:
         self._now = now
         self._rng = rng or random.Random()
+        self._times = cooldowns or Cooldowns()
         self._cool_until: dict[str, float] = {}  # account name -> when it may serve again
+        self._reasons: dict[str, str] = {}  # account name -> why it cools down
         self._outcomes: dict[str, deque[tuple[float, bool]]] = {}  # recent (time, ok)
         self._unfunded: dict[str, _Unfunded] = {}  # account name -> its balance watch
         # told of every cooldown set or lifted (the fleet shares them: proxy/fleet)
@@ -113,26 +148,29 @@ class Router:
         """Record a refusal; True when the purchase may go on at the next account."""
         step = step_for(error)
         failing = self._record(account, ok=False) >= FAILURE_RATIO
-        seconds = step.cool_seconds if failing or not step.by_ratio else 0.0
+        if step.cause is None or (step.by_ratio and not failing):
+            return step.go_on
+        seconds = self._times.seconds(step.cause)
         if isinstance(error, e.RateLimited):
             seconds = max(seconds, error.retry_after)
-        if step.until_funded:
+        if step.cause == NO_FUNDS:
             # due at once: the first read after the refusal is the baseline
-            self._unfunded[account.name] = _Unfunded(self._now() - FUNDS_PROBE_SECONDS)
+            recheck = self._times.no_funds_recheck
+            self._unfunded[account.name] = _Unfunded(self._now() - recheck)
         if seconds > 0:
-            self._cool_until[account.name] = until = self._now() + seconds
-            if self.listener is not None:
-                self.listener(account.name, until)
+            self._cool(account.name, self._now() + seconds, step.cause)
             report = log.error if step.loud else log.warning
-            report(
-                "provider %s cools down for %.0f s: %s",
-                account.provider,
-                seconds,
-                type(error).__name__,
-            )
+            span = "until its balance rises" if seconds == float("inf") else f"for {seconds:.0f} s"
+            report("provider %s cools down %s: %s", account.provider, span, type(error).__name__)
         return step.go_on
 
+    def _cool(self, name: str, until: float, reason: str) -> None:
+        self._cool_until[name], self._reasons[name] = until, reason
+        if self.listener is not None:
+            self.listener(name, until)
+
     def succeeded(self, account: UpstreamAccount) -> None:
+        self._reasons.pop(account.name, None)
         if self._cool_until.pop(account.name, None) is not None and self.listener is not None:
             self.listener(account.name, None)
         self._unfunded.pop(account.name, None)
@@ -142,6 +180,7 @@ class Router:
         """A cooldown another replica set: the later end wins."""
         if until > self._cool_until.get(name, 0.0):
             self._cool_until[name] = until
+            self._reasons.setdefault(name, "shared")
 
     def funds_seen(self, account: UpstreamAccount, balance: Decimal) -> None:
         """A balance read of the account. The first one after a no-funds refusal is the
@@ -153,7 +192,9 @@ class Router:
             watch.baseline = balance if watch.baseline is None else min(watch.baseline, balance)
             return
         del self._unfunded[account.name]
-        self._cool_until.pop(account.name, None)
+        self._reasons.pop(account.name, None)
+        if self._cool_until.pop(account.name, None) is not None and self.listener is not None:
+            self.listener(account.name, None)
         log.warning("provider %s: balance rose to %s, it serves again", account.provider, balance)
 
     def funds_probes(self, accounts: Sequence[UpstreamAccount]) -> list[UpstreamAccount]:
@@ -162,7 +203,7 @@ class Router:
         now, due = self._now(), []
         for account in accounts:
             watch = self._unfunded.get(account.name)
-            if watch is not None and now - watch.probed_at >= FUNDS_PROBE_SECONDS:
+            if watch is not None and now - watch.probed_at >= self._times.no_funds_recheck:
                 watch.probed_at = now
                 due.append(account)
         return due
@@ -175,6 +216,15 @@ class Router:
         while recent and recent[0][0] < now - RATIO_WINDOW_SECONDS:
             recent.popleft()
         return sum(1 for _, good in recent if not good) / len(recent)
+
+    def cooldowns(self) -> list[Cooling]:
+        """Every account cooling down now: why, and for how long yet."""
+        now = self._now()
+        return [
+            Cooling(name, name.split(":", 1)[0], self._reasons.get(name, "shared"), until - now)
+            for name, until in sorted(self._cool_until.items())
+            if until > now
+        ]
 
     def cooling(self) -> dict[str, float]:
         """Seconds left per provider (its longest-cooling account)."""

@@ -45,7 +45,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (),
     ),
     "proxy.telemetry": (
-        (*CORE, "proxy.local.caching", "proxy.local.pacing"),
+        (*CORE, "proxy.router", "proxy.local.caching", "proxy.local.pacing"),
         ("prometheus_client",),
     ),
     "proxy.web": (

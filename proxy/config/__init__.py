@@ -64,6 +64,11 @@ class Settings:
     secret: str | None = None  # keys' fingerprint secret; generated into data_dir if unset
     routing: str = "priority"  # priority | cheapest | weighted (with [[providers]])
     routing_seed: int | None = None  # fixes weighted choices (tests, reproducible demos)
+    # how long a provider account cools down, by cause (docs/routing.md)
+    maintenance_cooldown_seconds: float = 60.0
+    transient_cooldown_seconds: float = 30.0  # 5xx or no answer, most recent calls failed
+    bad_key_cooldown_seconds: float = 3600.0
+    no_funds_recheck_seconds: float = 60.0  # no funds: skipped until a read shows more
     providers: tuple[ProviderConfig, ...] = ()  # [[providers]]: none means one Getatext
     tenants: tuple[TenantConfig, ...] = ()  # [[tenants]]: required with providers
 

@@ -44,16 +44,24 @@ class SingleFlight(Generic[K, V]):
         self.name = name
         self._stats = stats
         self._tasks: dict[K, asyncio.Task[V]] = {}
+        self._waiting: Counter[asyncio.Task[V]] = Counter()  # callers still awaiting each
 
     async def do(self, key: K, work: Callable[[], Awaitable[V]]) -> V:
         task = self._tasks.get(key)
         if task is None:
             task = asyncio.get_running_loop().create_task(self._run(key, work))
-            watched(task, self.name, self._stats.failures)  # its callers may all give up
+            # its callers may all give up: a failure nobody awaits is counted and logged
+            watched(task, self.name, self._stats.failures, awaited=lambda: self._waiting[task] > 0)
+            task.add_done_callback(self._waiting.pop)
             self._tasks[key] = task
         else:
             self._stats.count(self.name, "coalesced")
-        return await asyncio.shield(task)
+        self._waiting[task] += 1
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if not task.done():
+                self._waiting[task] -= 1
 
     async def _run(self, key: K, work: Callable[[], Awaitable[V]]) -> V:
         try:
@@ -124,12 +132,8 @@ class TtlCache(Generic[K, V]):
             self._flight.do(key, lambda: self._load(key, load))
         )
         self._refreshing.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[V]) -> None:
-        self._refreshing.discard(task)
-        if not task.cancelled():
-            task.exception()  # the flight it awaited has counted and logged it
+        task.add_done_callback(self._refreshing.discard)
+        watched(task, f"{self.name}-refresh", self._stats.failures)  # no client awaits it
 
     def peek(self, key: K) -> V | None:
         """The stored value, however old, without loading anything."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from proxy.errors import DomainError
@@ -17,15 +18,19 @@ log = logging.getLogger("smsproxy.tasks")
 
 
 def watched(
-    task: asyncio.Future[Any], name: str, failures: Counter[str] | None = None
+    task: asyncio.Future[Any],
+    name: str,
+    failures: Counter[str] | None = None,
+    awaited: Callable[[], bool] | None = None,
 ) -> asyncio.Future[Any]:
-    """`task`, its failure consumed and counted under `name` when it ends."""
+    """`task`, its failure consumed, and counted under `name` and logged unless
+    `awaited()` says a caller is still waiting for it (that caller answers it)."""
 
     def done(finished: asyncio.Future[Any]) -> None:
         if finished.cancelled():
             return
         error = finished.exception()
-        if error is None:
+        if error is None or (awaited is not None and awaited()):
             return
         if failures is not None:
             failures[name] += 1

@@ -81,7 +81,9 @@ class Service:
         )
         ctx = replace(ports, followups=(budgets.on_change, outbox.code_arrived))
         seed = ctx.settings.routing_seed
-        router = Router(clock.now, random.Random(seed) if seed is not None else None)
+        router = Router(
+            clock.now, random.Random(seed) if seed is not None else None, ctx.settings.cooldowns
+        )
         gateway = Gateway(ctx)
         catalog = Catalog(ctx, gateway)
         reader = StatusReader(ctx, gateway)

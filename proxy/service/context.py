@@ -12,6 +12,7 @@ from proxy.local.caching import CacheStats
 from proxy.local.pacing import Pacer as LocalPacer
 from proxy.local.tasks import watched
 from proxy.ports import Caches, Clock, Observer, Pacer, Provider, Store
+from proxy.router import Cooldowns
 from proxy.telemetry.null_observer import NullObserver
 
 
@@ -35,6 +36,7 @@ class ServiceSettings:
     routing: str = "priority"  # priority | cheapest | weighted: how purchases pick accounts
     routing_seed: int | None = None
     price_tie_band: float = 0.01  # cheapest: prices this close count as equal (then priority)
+    cooldowns: Cooldowns = field(default_factory=Cooldowns)  # by cause
 
     @property
     def webhooks(self) -> bool:

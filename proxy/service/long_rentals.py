@@ -42,7 +42,6 @@ from proxy.errors import (
     NotFound,
     UpstreamError,
 )
-from proxy.local.tasks import watched
 from proxy.service.context import LISTING_WAIT, Context
 from proxy.service.journal import Intent, settle
 from proxy.service.long_journal import RECENT_ENTRIES, WHOLE, LongJournal
@@ -121,7 +120,6 @@ class LongRentals:
         running = self._reads.get(rental.id)
         if running is None:
             running = asyncio.ensure_future(self._read(tenant, rental))
-            watched(running, "long_status", self._ctx.cache_stats.failures)
             self._reads[rental.id] = running
             running.add_done_callback(lambda _f: self._reads.pop(rental.id, None))
         return await asyncio.shield(running)

@@ -30,6 +30,7 @@ from proxy.domain import ActivationStatus, LongRentalState, PurchaseState
 from proxy.local.caching import CacheStats
 from proxy.local.pacing import PacingStats
 from proxy.ports import store_operations
+from proxy.router import CAUSES as COOLDOWN_CAUSES
 from proxy.telemetry.exposition import Exposition
 from proxy.telemetry.request_tally import RequestTally
 from proxy.telemetry.tenant_metrics import TenantMetrics
@@ -222,7 +223,14 @@ class Metrics:
             ["provider"],
             registry=r,
         )
+        self.cooling_for = Gauge(
+            "smsproxy_provider_cooling",
+            "1 while a provider cools down for this reason (a cause of routing.md's table)",
+            ["provider", "reason"],
+            registry=r,
+        )
         self._cooling: Any = None
+        self._reasons: Any = None
         self._providers: list[str] = []
         self.journal = Gauge(
             "smsproxy_purchase_journal_entries",
@@ -307,6 +315,8 @@ class Metrics:
             self.long_events.labels(provider, event)
         self.long_spend.labels(provider)
         self.cooldown.labels(provider).set(0)
+        for reason in COOLDOWN_CAUSES:
+            self.cooling_for.labels(provider, reason).set(0)
         self._providers.append(provider)
         for endpoint in endpoints:
             self.upstream_duration.labels(provider, endpoint)
@@ -395,9 +405,10 @@ class Metrics:
         except Exception:
             log.exception("metrics hook failed")
 
-    def watch_cooldowns(self, cooling: Any) -> None:
-        """`cooling()` -> {provider: seconds left}, read when scraped."""
-        self._cooling = cooling
+    def watch_cooldowns(self, cooling: Any, reasons: Any = None) -> None:
+        """`cooling()` -> {provider: seconds left}; `reasons()` -> {(provider, reason)}
+        cooling now; both read when scraped."""
+        self._cooling, self._reasons = cooling, reasons
 
     def purchase_settled(self, provider: str, state: str) -> None:
         try:
@@ -422,4 +433,11 @@ class Metrics:
             cooling = self._cooling()
             for provider in self._providers:
                 self.cooldown.labels(provider).set(cooling.get(provider, 0.0))
+        if self._reasons is not None:
+            now_cooling = self._reasons()
+            for provider in self._providers:
+                for reason in COOLDOWN_CAUSES:
+                    self.cooling_for.labels(provider, reason).set(
+                        1 if (provider, reason) in now_cooling else 0
+                    )
         return self._exposition.render(self.registry)

@@ -115,6 +115,36 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"ready": ready, **reasons}, status=200 if ready else 503)
 
 
+async def providers(request: web.Request) -> web.Response:
+    """Each provider and its accounts cooling down: why, and for how long yet (null:
+    until a balance read shows its funds rose)."""
+    if not authorised(request):
+        raise web.HTTPNotFound()
+    operations = request.app[SERVICE].operations
+    cooling = operations.router.cooldowns()
+    return web.json_response(
+        {
+            "providers": [
+                {
+                    "name": name,
+                    "cooldowns": [
+                        {
+                            "account": c.account,
+                            "reason": c.reason,
+                            "seconds_left": None
+                            if c.seconds_left == float("inf")
+                            else round(c.seconds_left, 1),
+                        }
+                        for c in cooling
+                        if c.provider == name
+                    ],
+                }
+                for name in operations.provider_names()
+            ]
+        }
+    )
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/metrics", metrics),
@@ -123,4 +153,5 @@ def routes() -> list[web.RouteDef]:
         web.get("/admin/negative-cache", negative_cache),
         web.delete("/admin/negative-cache", negative_cache),
         web.get("/admin/purchases", purchases),
+        web.get("/admin/providers", providers),
     ]

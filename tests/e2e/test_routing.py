@@ -46,6 +46,9 @@ class Vendor:
         return int((await self.control("GET", "/stats"))["by_endpoint"].get(endpoint, 0))
 
 
+ADMIN_TOKEN = "routing-admin"
+
+
 class Fleet:
     """Two vendors, and a proxy routing to them (restartable on the same data)."""
 
@@ -63,6 +66,7 @@ class Fleet:
         self.a, self.b, self.c, self.data, self.http = a, b, c, data, http
         self.routing, self.weights, self.tenant_routing = routing, weights, tenant_routing
         self.alpha_services: tuple[str, ...] = ()
+        self.extra: dict[str, Any] = {}  # more settings, for one test
         self.clock = ManualClock(a.clock.now())
         self.server: TestServer | None = None
         self.url = ""
@@ -78,6 +82,8 @@ class Fleet:
             pacing_enabled=False,
             poll_interval_seconds=1.0,
             cancel_lock_seconds=0.0,
+            admin_token=ADMIN_TOKEN,
+            **self.extra,
             providers=(
                 ProviderConfig(
                     "alpha",
@@ -233,7 +239,7 @@ async def test_no_funds_cools_a_provider_until_its_balance_rises(
         assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
         await balance_reads(3)
         assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
-    assert "provider alpha cools down for 3600 s: NoBalance" in caplog.text
+    assert "provider alpha cools down until its balance rises: NoBalance" in caplog.text
     assert "provider alpha: balance rose to 20.00, it serves again" in caplog.text
     assert (len(await fleet.a.rentals()), len(await fleet.b.rentals())) == (1, 5)
     assert await fleet.a.sent("rent-a-number") == 2
@@ -401,6 +407,50 @@ async def test_a_provider_buys_only_the_services_it_is_allowed(tmp_path: Path) -
             assert (await f.sa(action="getNumber", service="tg")).startswith("ACCESS_NUMBER:")
             assert [r["service"] for r in await a.rentals()] == ["telegram"]
             assert [r["service"] for r in await b.rentals()] == ["whatsapp"]
+        finally:
+            await f.stop()
+            await server_a.close()
+            await server_b.close()
+
+
+async def cooldowns(fleet: Fleet) -> list[dict[str, Any]]:
+    r = await fleet.http.get(fleet.url + "/admin/providers", headers={"X-Admin-Token": ADMIN_TOKEN})
+    assert r.status_code == 200, r.text
+    return [c for p in r.json()["providers"] for c in p["cooldowns"]]
+
+
+async def test_cooldowns_follow_their_cause_and_their_settings(tmp_path: Path) -> None:
+    """Maintenance cools for the configured time; no funds until a balance read shows
+    more money, read once per `no_funds_recheck_seconds`; both shown with their reason."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        server_a, a = await vendor(21, ENV["KEY_A"], http)
+        server_b, b = await vendor(22, ENV["KEY_B"], http)
+        f = Fleet(a, b, tmp_path / "var", http)
+        f.extra = {"maintenance_cooldown_seconds": 15.0, "no_funds_recheck_seconds": 300.0}
+        await f.start()
+        try:
+            await a.control("POST", "/maintenance", {"on": True})
+            assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+            await f.tick(5)
+            assert await cooldowns(f) == [
+                {"account": "alpha:alpha", "reason": "maintenance", "seconds_left": 10.0}
+            ]
+            series = 'smsproxy_provider_cooling{provider="alpha",reason="maintenance"}'
+            assert await f.metric(series) == 1.0
+            await a.control("POST", "/maintenance", {"on": False})
+            await f.tick(11)  # 15 s, not the default 60: alpha is asked again
+            assert await cooldowns(f) == []
+            assert await f.metric(series) == 0.0
+            await a.control("POST", "/accounts", {"api_key": ENV["KEY_A"], "balance": 0})
+            assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+            assert await cooldowns(f) == [
+                {"account": "alpha:alpha", "reason": "no_funds", "seconds_left": None}
+            ]
+            await f.tick(4000)  # far past any fixed cooldown: still no funds, still skipped
+            bought_at_a = await a.sent("rent-a-number")
+            assert (await f.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
+            assert await a.sent("rent-a-number") == bought_at_a
+            assert [c["reason"] for c in await cooldowns(f)] == ["no_funds"]
         finally:
             await f.stop()
             await server_a.close()
