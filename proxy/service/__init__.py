@@ -26,6 +26,7 @@ from proxy.service.context import Context, ServiceSettings
 from proxy.service.identity import Identity
 from proxy.service.journal import Journal
 from proxy.service.long_rentals import LongRentals
+from proxy.service.movements import Movements
 from proxy.service.operations import Operations
 from proxy.service.outbox import Outbox, Render
 from proxy.service.reconcile import Reconciler
@@ -71,6 +72,12 @@ class Service:
             observer=observer or NullObserver(),
         )
         # what follows a saved change is known before the context the use cases share
+        moves = Movements(
+            clock.now,
+            ports.settings.unknown_purchase_hold_seconds,
+            lambda provider, owner: f"{provider}:{identity.account_id(provider, owner)}",
+            lambda provider: ports.providers[provider].rules.refunds_unused,
+        )
         budgets = Budgets(ports)
         outbox = Outbox(
             ports,
@@ -79,7 +86,7 @@ class Service:
             render,
             sender,
         )
-        ctx = replace(ports, followups=(budgets.on_change, outbox.code_arrived))
+        ctx = replace(ports, followups=(budgets.on_change, moves.on_change, outbox.code_arrived))
         seed = ctx.settings.routing_seed
         router = Router(
             clock.now, random.Random(seed) if seed is not None else None, ctx.settings.cooldowns
@@ -87,10 +94,10 @@ class Service:
         gateway = Gateway(ctx)
         catalog = Catalog(ctx, gateway)
         reader = StatusReader(ctx, gateway)
-        reconciler = Reconciler(ctx, gateway, catalog, budgets)
-        journal = Journal(ctx, reconciler, budgets)
+        reconciler = Reconciler(ctx, gateway, catalog, budgets, moves)
+        journal = Journal(ctx, reconciler, budgets, moves)
         renter = Renter(ctx, gateway, catalog, journal, router, budgets)
-        long_rentals = LongRentals(ctx, gateway, budgets)
+        long_rentals = LongRentals(ctx, gateway, budgets, moves)
         balances = Balances(ctx, gateway, journal, budgets, router)
         self.clients = Clients(
             ctx, identity, gateway, catalog, reader, journal, renter, balances, long_rentals

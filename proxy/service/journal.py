@@ -31,6 +31,7 @@ from proxy.errors import (
     TenantCap,
 )
 from proxy.service.context import Context
+from proxy.service.movements import Movements
 from proxy.service.reconcile import Reconciler
 from proxy.service.tenants.budget import Budgets
 
@@ -114,7 +115,10 @@ async def settle(
 
 
 class Journal:
-    def __init__(self, ctx: Context, reconciler: Reconciler, budgets: Budgets) -> None:
+    def __init__(
+        self, ctx: Context, reconciler: Reconciler, budgets: Budgets, moves: Movements
+    ) -> None:
+        self._moves = moves  # every purchase's price leaves its account: the balance rule
         self._ctx = ctx
         self._reconciler = reconciler
         self._budgets = budgets
@@ -220,6 +224,8 @@ class Journal:
             await self._settle(entry, PurchaseState.UNKNOWN, note=f"bought {held}, not stored")
             log.exception("purchase %s: bought upstream %s but could not store it", entry.id, held)
             raise
+        for bought in activations:
+            self._moves.bought(bought)
         ids = tuple(a.id for a in activations)
         await self._settle(entry, PurchaseState.BOUGHT, ids=ids, answered=True)
         return activations

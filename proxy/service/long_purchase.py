@@ -28,6 +28,7 @@ from proxy.service.context import Context
 from proxy.service.journal import Intent, settle
 from proxy.service.long_journal import WHOLE, LongJournal
 from proxy.service.long_offers import LongOffers
+from proxy.service.movements import Movements
 from proxy.service.tenants.budget import Budgets
 from proxy.service.upstream import Gateway
 
@@ -44,7 +45,9 @@ class LongPurchases:
         budgets: Budgets,
         offers: LongOffers,
         journal: LongJournal,
+        moves: Movements,
     ) -> None:
+        self._moves = moves
         self._ctx = ctx
         self._gateway = gateway
         self._budgets = budgets
@@ -118,6 +121,7 @@ class LongPurchases:
             log.exception("long rental %s bought but not stored", snap.upstream_id)
             raise
         await settle(self._ctx, entry, state, ids=(rental.id,), answered=True)
+        self._moves.moved(account.name, -rental.cost)
         await self._journal.charge(entry, rental, rental.cost)
         self._ctx.observer.long_rental(account.provider, "rented", rental.cost)
         return rental

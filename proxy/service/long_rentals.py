@@ -47,6 +47,7 @@ from proxy.service.journal import Intent, settle
 from proxy.service.long_journal import RECENT_ENTRIES, WHOLE, LongJournal
 from proxy.service.long_offers import LongOffers
 from proxy.service.long_purchase import LongPurchases
+from proxy.service.movements import Movements
 from proxy.service.tenants.budget import Budgets
 from proxy.service.upstream import Gateway
 
@@ -55,13 +56,18 @@ R = LedgerReason
 
 
 class LongRentals:
-    def __init__(self, ctx: Context, gateway: Gateway, budgets: Budgets) -> None:
+    def __init__(
+        self, ctx: Context, gateway: Gateway, budgets: Budgets, moves: Movements
+    ) -> None:
         self._ctx = ctx
         self._gateway = gateway
         self._budgets = budgets
+        self._moves = moves  # what renewals and refunds move on the account
         self._journal = LongJournal(ctx, budgets)
         self._offers = LongOffers(ctx, gateway)
-        self._purchases = LongPurchases(ctx, gateway, budgets, self._offers, self._journal)
+        self._purchases = LongPurchases(
+            ctx, gateway, budgets, self._offers, self._journal, moves
+        )
         self._reads: dict[int, asyncio.Future[LongRental]] = {}  # one vendor read per rental
         self._renewing: set[int] = set()  # rentals this process is renewing right now
 
@@ -153,6 +159,7 @@ class LongRentals:
         """The end time moved with no renewal of this process under way: a renewal whose
         outcome was unknown went through (adopted and charged), or the vendor renewed it
         by itself (auto-renewal): charged to the tenant when seen, no hold went before."""
+        self._moves.moved_at(after.provider, after.owner, -before.cost)  # renewed, either way
         entry = await self._journal.unresolved(tenant, self._renewal(before))
         if entry is not None:
             await settle(self._ctx, entry, PurchaseState.ADOPTED, ids=(after.id,), answered=True)
@@ -293,6 +300,7 @@ class LongRentals:
             # tenant's first charge; a message that arrived since the last read is missed
             # and shows as drift in the usage check
             if not latest.messages and self._ctx.clock.now() - rental.created_at < window:
+                self._moves.moved_at(rental.provider, rental.owner, rental.cost)
                 await self._budgets.refund(rental.id, "cancelled long rental")
             self._ctx.observer.long_rental(rental.provider, "cancelled", Decimal(0))
         return updated
@@ -347,6 +355,7 @@ class LongRentals:
         await self._ctx.store.long_rentals.put(updated)
         await settle(self._ctx, entry, state, ids=(rental.id,), answered=True)
         await self._journal.charge(entry, updated, rental.cost)
+        self._moves.moved_at(rental.provider, rental.owner, -rental.cost)
         self._ctx.observer.long_rental(rental.provider, "renewed", rental.cost)
         return updated
 

@@ -11,8 +11,10 @@ So:
    held when the purchase left (its floor), and just below the first id bought after it
    (its ceiling), skipping ids the store already holds.
 2. Balance: when the purchase started with a witnessed balance (no other purchase of
-   that owner under way), and the balance now equals that balance less every purchase
-   stored since, nothing was charged: the purchase is void.
+   that account under way), and the balance now equals that balance plus every money
+   movement on the account the proxy caused or saw since (prices paid, refunds of
+   cancelled or unused rentals, long rentals: movements.py), nothing was charged: the
+   purchase is void.
 3. Webhook: a pushed rental that the store does not know is adopted into the one
    unknown purchase it fits (`adopt_pushed`).
 
@@ -42,6 +44,7 @@ from proxy.domain import (
 from proxy.errors import NotFound, UpstreamError
 from proxy.service.catalog import Catalog
 from proxy.service.context import Context
+from proxy.service.movements import Movements
 from proxy.service.tenants.budget import Budgets
 from proxy.service.transitions import apply_snapshot
 from proxy.service.upstream import Gateway
@@ -69,8 +72,16 @@ def service_of(name: str | None, services: Sequence[str], offers: Sequence[Offer
 
 
 class Reconciler:
-    def __init__(self, ctx: Context, gateway: Gateway, catalog: Catalog, budgets: Budgets) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        gateway: Gateway,
+        catalog: Catalog,
+        budgets: Budgets,
+        moves: Movements,
+    ) -> None:
         self._ctx = ctx
+        self._moves = moves
         self._gateway = gateway
         self._catalog = catalog
         self._budgets = budgets
@@ -189,8 +200,8 @@ class Reconciler:
             now = await self._gateway.call(account, "balance", lambda p, key: p.balance(key))
         except UpstreamError:
             return False
-        spent = sum((a.cost for a in since if a.provider == entry.provider), Decimal(0))
-        return now == entry.balance_before - spent
+        # every price paid and refund received since, that the proxy caused or saw
+        return now == entry.balance_before + self._moves.since(account.name, entry.created_at)
 
     # -- adoption -------------------------------------------------------------------------
     async def _adopt(self, entry: Purchase, found: list[tuple[RentalSnapshot, str]]) -> Purchase:
@@ -221,6 +232,7 @@ class Reconciler:
             end_time=snap.end_time or now + self._ctx.settings.unknown_purchase_hold_seconds,
         )
         activation = await self._ctx.store.activations.add(apply_snapshot(blank, snap, now))
+        self._moves.bought(activation)
         self._ctx.observer.rented(activation.provider, service, activation.cost)
         return activation
 

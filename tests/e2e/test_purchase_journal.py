@@ -331,3 +331,34 @@ async def test_a_purchase_cancelled_under_way_is_unknown_not_refused(tmp_path: P
     await service.upkeep.close()
     await upstreams.aclose()
     await vendor.close()
+
+
+async def test_a_cancels_refund_does_not_hide_a_void_purchase(shop: World) -> None:
+    """The balance is witnessed, the same key cancels another rental (its refund moves
+    the balance), then a purchase meets a 500. The proxy counts the refund it caused, so
+    the arithmetic still proves nothing was charged: the client's retry buys as soon as
+    the fault clears, and the vendor holds exactly the rentals handed out."""
+    first = await sa(shop, action="getNumber", service="tg")
+    token, first_id, _ = first.text.split(":")
+    assert token == "ACCESS_NUMBER"
+    await shop.tick(61)  # past the vendor's first minute, when a cancel is refused
+    assert (await sa(shop, action="getBalance")).text == "ACCESS_BALANCE:99.55"  # witnessed
+    assert (await sa(shop, action="setStatus", id=first_id, status="8")).text == "ACCESS_CANCEL"
+    await shop.control(
+        "POST", "/faults", {"endpoint": "rent-a-number", "error_rate": 1, "error_status": 500}
+    )
+    assert (await sa(shop, action="getNumber", service="wa")).text == "ERROR_SQL"
+    await shop.control("DELETE", "/faults")
+    waited = 0
+    while (retry := await sa(shop, action="getNumber", service="wa")).text == "ERROR_SQL":
+        assert waited < 30, "the retry was held back past 30 s after the fault cleared"
+        await shop.tick(2)  # a client retrying every 2 s
+        waited += 2
+    token, _, phone = retry.text.split(":")
+    assert token == "ACCESS_NUMBER" and waited <= 30
+    [void] = await journal(shop, "void")
+    assert void["note"] == "balance unchanged"
+    rentals = await vendor_rentals(shop)
+    assert sorted(r["number"] for r in rentals if r["status"] != "cancelled") == [phone[1:]]
+    assert len(rentals) == 2  # the cancelled one and the retry's: one per number handed out
+
