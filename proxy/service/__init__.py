@@ -95,7 +95,13 @@ class Service:
         catalog = Catalog(ctx, gateway)
         reader = StatusReader(ctx, gateway)
         reconciler = Reconciler(ctx, gateway, catalog, budgets, moves)
-        journal = Journal(ctx, reconciler, budgets, moves)
+        journal = Journal(
+            ctx,
+            reconciler,
+            budgets,
+            moves,
+            lambda account: gateway.call(account, "balance", lambda p, key: p.balance(key)),
+        )
         renter = Renter(ctx, gateway, catalog, journal, router, budgets)
         long_rentals = LongRentals(ctx, gateway, budgets, moves)
         balances = Balances(ctx, gateway, journal, budgets, router)

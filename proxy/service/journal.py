@@ -29,6 +29,7 @@ from proxy.errors import (
     PurchaseInDoubt,
     ServiceNotAllowed,
     TenantCap,
+    UpstreamError,
 )
 from proxy.service.context import Context
 from proxy.service.movements import Movements
@@ -79,6 +80,10 @@ class BalanceWitness:
         if token is not None and token == self.quiet(account):
             self._seen[account] = value
 
+    def alone(self, account: str) -> bool:
+        """One purchase of the account under way: the caller's own."""
+        return self._in_flight.get(account) == 1
+
     def starting(self, account: str) -> Decimal | None:
         before = self._seen.pop(account, None) if not self._in_flight.get(account) else None
         self._in_flight[account] = self._in_flight.get(account, 0) + 1
@@ -116,8 +121,14 @@ async def settle(
 
 class Journal:
     def __init__(
-        self, ctx: Context, reconciler: Reconciler, budgets: Budgets, moves: Movements
+        self,
+        ctx: Context,
+        reconciler: Reconciler,
+        budgets: Budgets,
+        moves: Movements,
+        read_balance: Callable[[UpstreamAccount], Awaitable[Decimal]],
     ) -> None:
+        self._read_balance = read_balance  # a witness before a provider's first purchase
         self._moves = moves  # every purchase's price leaves its account: the balance rule
         self._ctx = ctx
         self._reconciler = reconciler
@@ -168,6 +179,7 @@ class Journal:
         try:
             try:
                 await self._budgets.hold(tenant, entry, price)
+                entry = await self._witness_first(entry, account)
                 rented = await buy()
             except OutcomeUnknown as unknown:
                 return await self._unknown(tenant, entry, unknown)
@@ -232,6 +244,7 @@ class Journal:
 
     async def _begin(self, tenant: Tenant, account: UpstreamAccount, intent: Intent) -> Purchase:
         ctx = self._ctx
+        floor = await ctx.store.journal.max_upstream_id(account.provider)
         entry = Purchase(
             id=0,
             owner=tenant.owner,
@@ -241,10 +254,29 @@ class Journal:
             order_key=intent.key,
             created_at=ctx.clock.now(),
             order_ref=intent.order_ref,
-            upstream_floor=await ctx.store.journal.max_upstream_id(account.provider),
+            upstream_floor=floor,
             balance_before=self.balances.starting(account.name),
         )
         return await ctx.store.journal.add(entry)
+
+    async def _witness_first(self, entry: Purchase, account: UpstreamAccount) -> Purchase:
+        """Before the first purchase at a provider nothing bounds an id search from
+        below: when it has no witnessed balance and is the only purchase of the account
+        under way, the balance is read before it leaves (one call), so that purchase,
+        should its outcome be unknown, can be proved void."""
+        if entry.upstream_floor or entry.balance_before is not None:
+            return entry
+        if not self.balances.alone(account.name):
+            return entry
+        try:
+            value = await self._read_balance(account)
+        except UpstreamError:
+            return entry  # no witness: the id search and the hold decide, as before
+        if not self.balances.alone(account.name):
+            return entry  # another purchase started meanwhile: not a witness
+        witnessed = entry.evolve(balance_before=value)
+        await self._ctx.store.journal.put(witnessed)
+        return witnessed
 
     async def _settle(
         self,

@@ -7,9 +7,11 @@ So:
 
 1. Find it: a rental of the owner's account that the store does not hold, for a service
    of the purchase, is adopted into it. Where the vendor lists open rentals, the list is
-   searched. Elsewhere the ids are probed: those just above the highest id the proxy
-   held when the purchase left (its floor), and just below the first id bought after it
-   (its ceiling), skipping ids the store already holds.
+   searched. Elsewhere the ids are probed: those just below the first id the vendor
+   handed out after it to any purchase at that provider (its ceiling: vendors number
+   rentals in one sequence), and just above the highest id the proxy held when the
+   purchase left (its floor; none before the first purchase at a provider), skipping
+   ids the store already holds.
 2. Balance: when the purchase started with a witnessed balance (no other purchase of
    that account under way), and the balance now equals that balance plus every money
    movement on the account the proxy caused or saw since (prices paid, refunds of
@@ -103,11 +105,11 @@ class Reconciler:
                 self._locks.pop(entry.id, None)
 
     async def _attempt(self, tenant: Tenant, entry: Purchase) -> Purchase:
-        since = await self._since(entry)
-        found = await self._probe(tenant, entry, since)
+        later = await self._later_ids(entry)
+        found = await self._probe(tenant, entry, later)
         if found:
             return await self._adopt(entry, found)
-        if await self._never_charged(tenant, entry, since):
+        if await self._never_charged(tenant, entry):
             log.warning("purchase %s was never charged (balance unchanged): void", entry.id)
             void = await self._resolve(entry, PurchaseState.VOID, (), "balance unchanged")
             await self._budgets.settle(void, (), None)
@@ -116,11 +118,10 @@ class Reconciler:
         return entry
 
     # -- 1. probing ---------------------------------------------------------------------
-    async def _candidates(self, entry: Purchase, since: list[Activation]) -> list[int]:
+    async def _candidates(self, entry: Purchase, later: list[int]) -> list[int]:
         """Ids to read back, nearest first: just below the first rental bought after the
         purchase (its ceiling), then upward from what was held when it left (its floor)."""
         provider = entry.provider
-        later = [a.upstream_id for a in since if a.provider == provider]
         ids: list[int] = []
         if later:
             ceiling = min(later)
@@ -137,7 +138,7 @@ class Reconciler:
         return picked
 
     async def _probe(
-        self, tenant: Tenant, entry: Purchase, since: list[Activation]
+        self, tenant: Tenant, entry: Purchase, later: list[int]
     ) -> list[tuple[RentalSnapshot, str]]:
         account = tenant.account_at(entry.provider)
         if account is None:
@@ -163,7 +164,7 @@ class Reconciler:
                     if not wanted:
                         break
             return found
-        for upstream_id in await self._candidates(entry, since):
+        for upstream_id in await self._candidates(entry, later):
             try:
                 snap = await self._gateway.call(
                     account,
@@ -185,14 +186,22 @@ class Reconciler:
                 break
         return found
 
-    async def _since(self, entry: Purchase) -> list[Activation]:
-        rows, _ = await self._ctx.store.activations.history(entry.owner, HISTORY_WINDOW, 0, True)
-        return [a for a in rows if a.created_at >= entry.created_at]
+    async def _later_ids(self, entry: Purchase) -> list[int]:
+        """Upstream ids the provider handed out to purchases made after this one, by any
+        owner: the vendor numbers rentals in one sequence, so each bounds the search."""
+        recent = await self._ctx.store.journal.newest(limit=HISTORY_WINDOW)
+        later: list[int] = []
+        for other in recent:
+            if other.id <= entry.id or other.provider != entry.provider:
+                continue
+            for activation_id in other.activation_ids:
+                found = await self._ctx.store.activations.get(activation_id)
+                if found is not None and found.provider == entry.provider:
+                    later.append(found.upstream_id)
+        return later
 
     # -- 2. the balance ---------------------------------------------------------------------
-    async def _never_charged(
-        self, tenant: Tenant, entry: Purchase, since: list[Activation]
-    ) -> bool:
+    async def _never_charged(self, tenant: Tenant, entry: Purchase) -> bool:
         account = tenant.account_at(entry.provider)
         if entry.balance_before is None or account is None:
             return False

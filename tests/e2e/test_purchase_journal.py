@@ -362,3 +362,44 @@ async def test_a_cancels_refund_does_not_hide_a_void_purchase(shop: World) -> No
     assert sorted(r["number"] for r in rentals if r["status"] != "cancelled") == [phone[1:]]
     assert len(rentals) == 2  # the cancelled one and the retry's: one per number handed out
 
+
+async def test_an_unknown_first_purchase_is_voided_without_a_prior_balance_read(
+    shop: World,
+) -> None:
+    """The first purchase ever made at the provider, no balance read before it: the
+    proxy reads one first, so a 500 that came before the sale is proved void at once."""
+    await shop.control(
+        "POST", "/faults", {"endpoint": "rent-a-number", "error_rate": 1, "error_status": 500}
+    )
+    assert (await sa(shop, action="getNumber", service="wa")).text == "ERROR_SQL"
+    [void] = await journal(shop, "void")
+    assert void["note"] == "balance unchanged"
+    await shop.control("DELETE", "/faults")
+    assert (await sa(shop, action="getNumber", service="wa")).text.startswith("ACCESS_NUMBER:")
+    assert len(await vendor_rentals(shop)) == 1
+
+
+async def test_an_unknown_first_purchase_is_found_below_the_next_id_handed_out(
+    shop: World,
+) -> None:
+    """The first purchase at the provider is sold, its answer lost: no id is held below
+    it. Another account's purchase right after gets the next id of the vendor's one
+    sequence, and the search reads back below it: the retry is given the lost number."""
+    other = "sk_sandbox_other_tool"
+    await shop.control("POST", "/accounts", {"api_key": other, "balance": 50})
+    await shop.control("POST", "/faults", {"endpoint": "rent-a-number", "reset_rate": 1})
+    assert (await sa(shop, action="getNumber", service="wa")).text == "ERROR_SQL"
+    await shop.control("DELETE", "/faults")
+    [lost] = await vendor_rentals(shop)  # sold, though the proxy never heard
+    await shop.tick(1)
+    theirs = await shop.http.get(
+        shop.proxy + "/stubs/handler_api.php",
+        params={"api_key": other, "action": "getNumber", "service": "tg"},
+    )
+    assert theirs.text.startswith("ACCESS_NUMBER:")
+    await shop.tick(10)  # one reconciliation per purchase in this time
+    retry = await sa(shop, action="getNumber", service="wa")
+    assert retry.text.split(":")[2] == "1" + lost["number"]
+    [adopted] = await journal(shop, "adopted")
+    assert adopted["note"] == "found at the vendor"
+    assert len(await vendor_rentals(shop)) == 2  # nothing bought twice

@@ -224,20 +224,21 @@ async def test_no_funds_cools_a_provider_until_its_balance_rises(
     await fleet.a.control("POST", "/accounts", {"api_key": ENV["KEY_A"], "balance": 0})
     with caplog.at_level(logging.WARNING, logger="smsproxy.router"):
         assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
-        await balance_reads(1)  # the baseline, read behind the answer
+        # the witness read before alpha's first purchase, then the baseline behind the answer
+        await balance_reads(2)
         await fleet.tick(1)
         assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
         assert await fleet.a.sent("rent-a-number") == 1  # cooled: not asked again
         await fleet.tick(60)  # a balance read is due, but nobody topped it up
         assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
-        await balance_reads(2)
+        await balance_reads(3)
         await fleet.a.control("POST", "/accounts", {"api_key": ENV["KEY_A"], "balance": 20})
         await fleet.tick(1)
         assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
-        assert await fleet.a.sent("balance") == 2  # the next read is a minute after the last
+        assert await fleet.a.sent("balance") == 3  # the next read is a minute after the last
         await fleet.tick(60)
         assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
-        await balance_reads(3)
+        await balance_reads(4)
         assert (await fleet.sa(action="getNumber", service="wa")).startswith("ACCESS_NUMBER:")
     assert "provider alpha cools down until its balance rises: NoBalance" in caplog.text
     assert "provider alpha: balance rose to 20.00, it serves again" in caplog.text

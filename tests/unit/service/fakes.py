@@ -76,6 +76,7 @@ class ScriptedVendor:
     calls: list[str] = field(default_factory=list)
     rentals: dict[int, RentalSnapshot] = field(default_factory=dict)
     failures: dict[str, list[DomainError]] = field(default_factory=dict)
+    after_sale: list[DomainError] = field(default_factory=list)  # sold, then this raised
     offered: tuple[Offer, ...] = (WA, TG)
     money: Decimal = Decimal("100.00")
     holding: asyncio.Event | None = None  # set: balance reads wait for it, then fail
@@ -118,6 +119,8 @@ class ScriptedVendor:
         upstream_id = 1000 + len(self.rentals)
         self.rentals[upstream_id] = RentalSnapshot(upstream_id, RentalState.OPEN, None, None)
         self.money -= offer.cost
+        if self.after_sale:
+            raise self.after_sale.pop(0)  # the vendor sold it; its answer never came
         return RentedNumber(
             upstream_id,
             f"21255501{upstream_id % 100:02d}",

@@ -62,7 +62,7 @@ async def test_a_refused_purchase_is_answered_and_leaves_nothing_open() -> None:
 
 async def test_an_unknown_outcome_is_never_bought_again_blind() -> None:
     w = world()
-    w.vendor.fail("rent", OutcomeUnknown("sent, never answered"))
+    w.vendor.after_sale.append(OutcomeUnknown("sold, the answer lost"))
     clients = w.service.clients
     tenant = clients.tenant(CLIENT_KEY)
     with pytest.raises(OutcomeUnknown):
@@ -173,3 +173,17 @@ async def test_a_replayed_code_never_becomes_current_again() -> None:
     await hook.code_arrived(VENDOR, token, PushedCode(bought.upstream_id, "444444"))
     read = await w.store.activations.get(bought.id)
     assert read is not None and (read.code, read.past_codes) == ("444444", ("111111", "222222"))
+
+
+async def test_an_unknown_outcome_before_the_sale_is_proved_void_by_the_balance() -> None:
+    w = world()
+    w.vendor.fail("rent", OutcomeUnknown("sent, never answered"))  # nothing was sold
+    clients = w.service.clients
+    tenant = clients.tenant(CLIENT_KEY)
+    with pytest.raises(OutcomeUnknown):
+        await clients.rent(tenant, WHATSAPP, order_ref="order-1")
+    assert w.vendor.calls[:2] == ["balance", "rent"]  # the first purchase's witness
+    [entry] = await w.store.journal.newest()
+    assert (entry.state, entry.note) == (PurchaseState.VOID, "balance unchanged")
+    bought = await clients.rent(tenant, WHATSAPP, order_ref="order-1")  # may buy again
+    assert bought.service == "whatsapp" and w.vendor.count("rent") == 2
