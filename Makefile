@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test sandbox lint clean
+.PHONY: run test sandbox lint clean image-check fleet-check
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -29,6 +29,13 @@ test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check proxy adapters tests
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
+
+# the image and the compose fleet as a user runs them (a Docker daemon needed)
+image-check:
+	bash deploy/check-image.sh
+
+fleet-check:
+	bash deploy/check-fleet.sh
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check proxy adapters tests

@@ -112,10 +112,14 @@ def make_pacer(
     return Pacer(max_wait=s.pacing_max_wait_seconds, margin=s.pacing_margin, observe_wait=observe)
 
 
+WILDCARDS = ("0.0.0.0", "::", "")  # listen on every interface: reached on loopback
+
+
 def upstream_url(settings: Settings) -> str:
     if settings.upstream_url:
         return settings.upstream_url
-    return f"http://{settings.sandbox_host}:{settings.sandbox_port}"
+    host = "127.0.0.1" if settings.sandbox_host in WILDCARDS else settings.sandbox_host
+    return f"http://{host}:{settings.sandbox_port}"
 
 
 def wire_providers(

@@ -87,9 +87,11 @@ Try it with a client key of [[tenants]] (the example's: {client_hint}):
 
 
 def banner(settings: Any) -> str:
-    from proxy.app import upstream_url
+    from proxy.app import WILDCARDS, upstream_url
 
-    base = f"http://{settings.host}:{settings.port}"
+    # listening on every interface (a container): the lines to try use loopback
+    host = "127.0.0.1" if settings.host in WILDCARDS else settings.host
+    base = f"http://{host}:{settings.port}"
     state = f"{settings.store} in {settings.data_dir}/"
     if settings.providers:
         ordered = sorted(settings.providers, key=lambda p: p.priority)
@@ -110,7 +112,7 @@ def banner(settings: Any) -> str:
             client_hint="sk_client_demo",
             sandbox=f"http://{first.netloc}" if first else "<your vendor>",
         )
-    sandbox_url = f"http://{settings.sandbox_host}:{settings.sandbox_port}"
+    sandbox_url = upstream_url(settings)
     return BANNER.format(
         version=VERSION,
         host=settings.host,
@@ -139,11 +141,34 @@ def run_serve(args: argparse.Namespace) -> int:
         upstream_url=args.upstream,
         data_dir=Path(args.data_dir) if args.data_dir else None,
     )
+    problem = unwritable(settings.data_dir)
+    if problem is not None:
+        print(f"smsproxy: {problem}", file=sys.stderr)
+        return 2
     # uvloop's loop: a third less CPU per request than asyncio's (bench/overhead.py)
     import uvloop
 
     uvloop.run(_serve(settings))
     return 0
+
+
+def unwritable(data_dir: Any) -> str | None:
+    """Why the data directory cannot hold state, in a line; None when it can. A volume
+    mounted with another owner is the usual cause in a container."""
+    import os
+
+    probe = data_dir / ".smsproxy-write-check"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as denied:
+        return (
+            f"data_dir {data_dir} is not writable by uid {os.getuid()} "
+            f"({denied.strerror}): mount a volume that user can write, "
+            "or point SMSPROXY_DATA_DIR elsewhere"
+        )
+    return None
 
 
 async def _serve(settings: Any) -> None:

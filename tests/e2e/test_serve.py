@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -62,3 +63,35 @@ async def test_serve_without_configuration_is_a_working_demo(tmp_path: Path) -> 
     finally:
         proc.send_signal(signal.SIGINT)
         await asyncio.wait_for(proc.wait(), 20)
+
+
+def test_a_data_dir_that_cannot_be_written_is_said_in_one_line(tmp_path: Path) -> None:
+    """In a container, a volume mounted with another owner: a line, exit 2, no traceback
+    (as root here, a path under a file stands in for a directory one may not write)."""
+    (tmp_path / "a-file").write_text("")
+    blocked = tmp_path / "a-file" / "var"
+    done = subprocess.run(
+        [sys.executable, "-m", "proxy.cli", "serve", "--data-dir", str(blocked)],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SMSPROXY_")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"smsproxy: data_dir {blocked} is not writable by uid {os.getuid()} (Not a directory): "
+        "mount a volume that user can write, or point SMSPROXY_DATA_DIR elsewhere\n"
+    )
+
+
+def test_a_sandbox_listening_everywhere_is_reached_on_loopback() -> None:
+    from proxy import config
+    from proxy.app import upstream_url
+
+    for host in ("0.0.0.0", "::"):
+        settings = config.load(env={"SMSPROXY_SANDBOX_HOST": host, "SMSPROXY_SANDBOX_PORT": "9399"})
+        assert upstream_url(settings) == "http://127.0.0.1:9399"
+    assert upstream_url(config.load(env={"SMSPROXY_SANDBOX_HOST": "10.1.2.3"})).startswith(
+        "http://10.1.2.3:"
+    )
