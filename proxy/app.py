@@ -17,7 +17,7 @@ from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
 from proxy.config import Settings, fingerprint_secret
 from proxy.config.routing import ConfigError, provider_accounts, tenant_accounts
-from proxy.domain import Timeouts
+from proxy.domain import Tenant, Timeouts
 from proxy.errors import DomainError
 from proxy.fleet.caches import RedisCaches
 from proxy.fleet.cooldowns import SharedCooldowns
@@ -123,16 +123,25 @@ def upstream_url(settings: Settings) -> str:
 
 
 def wire_providers(
-    settings: Settings, upstreams: Upstreams, env: Mapping[str, str]
+    settings: Settings, upstreams: Upstreams, env: Mapping[str, str], clock: Clock
 ) -> tuple[list[Provider], Identity]:
     """The configured providers and who may use them; without `[[providers]]`, one
-    Getatext upstream and client keys passed through, as always."""
+    Getatext upstream and client keys passed through (unless `passthrough_keys` is off:
+    then no key is, and none reaches the vendor)."""
     secret = fingerprint_secret(settings)
     if not settings.providers:
         if settings.managed_keys:
             raise ConfigError("managed_keys: issued keys use the accounts of [[providers]]")
         provider = upstreams.provider("getatext", upstream_url(settings), timeouts(settings))
-        return [provider], Identity(secret, provider.name)
+        closed: dict[str, Tenant] | None = None if settings.passthrough_keys else {}
+        identity = Identity(
+            secret,
+            provider.name,
+            closed,
+            refused_key_ttl=settings.refused_key_ttl_seconds,
+            now=clock.now,
+        )
+        return [provider], identity
     for p in settings.providers:
         if p.kind not in KINDS:
             raise ConfigError(f"provider {p.name}: kind must be one of {', '.join(KINDS)}")
@@ -195,11 +204,13 @@ def build_app(
     app[SETTINGS] = settings
     app[SERVED] = served
     upstreams = Upstreams(observer=observer)
-    providers, identity = wire_providers(settings, upstreams, os.environ if env is None else env)
+    clock = clock or SystemClock()
+    providers, identity = wire_providers(
+        settings, upstreams, os.environ if env is None else env, clock
+    )
     redis = make_redis(settings)
     pacer = make_pacer(settings, metrics, redis)
     store = make_store(settings)
-    clock = clock or SystemClock()
     caches = RedisCaches(redis, settings.redis_prefix, clock.now) if redis else None
     vocab = Vocabulary(settings.service_codes)
     sender = HttpSender()

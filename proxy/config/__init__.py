@@ -64,6 +64,10 @@ class Settings:
     secret: str | None = None  # keys' fingerprint secret; generated into data_dir if unset
     routing: str = "priority"  # priority | cheapest | weighted (with [[providers]])
     routing_seed: int | None = None  # fixes weighted choices (tests, reproducible demos)
+    # keys passed through to the one upstream (no [[providers]]): off, none is, and no
+    # client key reaches the vendor; a key the vendor refused is refused for this long
+    passthrough_keys: bool = True
+    refused_key_ttl_seconds: float = 300.0
     # how long a provider account cools down, by cause (docs/routing.md)
     maintenance_cooldown_seconds: float = 60.0
     transient_cooldown_seconds: float = 30.0  # 5xx or no answer, most recent calls failed

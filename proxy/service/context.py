@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from proxy.domain import Activation
+from proxy.domain import Activation, UpstreamAccount
 from proxy.local.caching import CacheStats
 from proxy.local.pacing import Pacer as LocalPacer
 from proxy.local.tasks import watched
@@ -67,6 +67,8 @@ class Context:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # what follows from an activation's change (a refund, a code for a tenant's webhook)
     followups: tuple[Followup, ...] = ()
+    # told of every account whose key the vendor refused (identity remembers bad keys)
+    key_refused: Callable[[UpstreamAccount], None] = lambda _account: None
 
     async def save(self, before: Activation, after: Activation) -> None:
         """Store a changed activation, then what follows from the change."""

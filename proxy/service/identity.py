@@ -6,13 +6,21 @@ and maps to the upstream accounts the configuration gives it; any other key is b
 Keys the proxy issued (`managed_keys`) are known the same way, from a snapshot of the
 store that the service refreshes every second: a revoked or expired key stops working
 within that second.
+
+A passed-through key the vendor refused is remembered (by its fingerprint, for
+`refused_key_ttl` seconds, in a bounded cache): asked again, it is refused without a
+vendor call, so a client repeating a bad key cannot make the proxy hammer the vendor
+with it. A key that becomes valid at the vendor is accepted again after the TTL.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from cachetools import TTLCache
 
 from proxy.domain import ManagedKey, Tenant, TenantPolicy, UpstreamAccount
 from proxy.errors import BadKey, MissingKey
@@ -20,6 +28,7 @@ from proxy.inputs import clean_key
 from proxy.local.recent import Recent
 
 KNOWN_KEYS = 4096  # bounded: a flood of bogus keys passed through costs at most this
+REFUSED_KEYS = 4096  # refused fingerprints remembered, at most (under a MiB)
 
 
 class Identity:
@@ -29,8 +38,12 @@ class Identity:
         default_provider: str = "getatext",
         tenants: Mapping[str, Tenant] | None = None,
         accounts: Mapping[str, UpstreamAccount] | None = None,
+        *,
+        refused_key_ttl: float = 300.0,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._secret = secret
+        self._refused: TTLCache[str, bool] = TTLCache(REFUSED_KEYS, refused_key_ttl, timer=now)
         self._default = default_provider
         self._tenants = tenants  # fingerprint -> tenant; None: keys pass through
         self._accounts = accounts or {}  # by provider: what issued keys may reach
@@ -62,6 +75,8 @@ class Identity:
             raise BadKey()
         owner = self.fingerprint(key)
         if self._tenants is None:
+            if owner in self._refused:
+                raise BadKey()  # the vendor refused it lately: it is not asked again
             tenant: Tenant | None = Tenant(owner, (UpstreamAccount(self._default, key, owner),))
         else:
             tenant = self._tenants.get(owner) or self._managed.get(owner)
@@ -69,6 +84,13 @@ class Identity:
             raise BadKey()  # never remembered: a flood of bad keys leaves nothing behind
         self._known[api_key] = tenant
         return tenant
+
+    def refused(self, account: UpstreamAccount) -> None:
+        """The vendor refused this account's key: a passed-through key is remembered as
+        bad for the TTL (an operator's account is the operator's to fix: not this)."""
+        if self._tenants is None and account.id == self.fingerprint(account.key):
+            self._refused[account.id] = True
+            self._known.pop(account.key, None)
 
     def owner_of(self, tenant: str) -> str:
         """The owner every key of an issued tenant shares: its activations outlive a key."""

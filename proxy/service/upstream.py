@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from proxy.domain import LimitGroup, Tenant, UpstreamAccount
-from proxy.errors import NotFound, RateLimited
+from proxy.errors import AuthError, NotFound, RateLimited
 from proxy.ports import Provider
 from proxy.service.context import Context
 
@@ -58,6 +58,9 @@ class Gateway:
         turn = await pacer.acquire(account.name, group, max_wait)
         try:
             return await work(provider, account.key)
+        except AuthError:
+            self._ctx.key_refused(account)
+            raise
         except RateLimited as refused:
             turn.finish(pacer.now())
             pacer.penalize(account.name, group, refused.retry_after)

@@ -1,0 +1,58 @@
+"""Keys the vendor refuses cost it one call per TTL, and a closed proxy passes no key
+through at all: counted at the sandbox, with the proxy's clock moved by the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import DEMO, World, start_world
+from .test_fault_matrix import DIALECTS
+
+BAD = "sk_not_known_at_the_vendor"
+
+
+async def balance_calls(w: World) -> int:
+    return int((await w.stats())["by_endpoint"].get("balance", 0))
+
+
+async def test_a_refused_key_is_asked_about_once_per_ttl(tmp_path: Path) -> None:
+    async for w in start_world(tmp_path, refused_key_ttl_seconds=60.0):
+        for _ in range(5):
+            assert await w.text(key=BAD, action="getBalance") == "BAD_KEY"
+        assert await balance_calls(w) == 1  # remembered: the vendor heard it once
+        await w.control("POST", "/accounts", {"api_key": BAD, "balance": 7})  # now valid
+        assert await w.text(key=BAD, action="getBalance") == "BAD_KEY"  # still remembered
+        assert await balance_calls(w) == 1
+        w.clock.advance(61)  # the TTL has passed: asked again, and accepted
+        assert await w.text(key=BAD, action="getBalance") == "ACCESS_BALANCE:7.00"
+        assert await balance_calls(w) == 2
+        assert await w.text(action="getBalance") == "ACCESS_BALANCE:100.00"  # others unharmed
+
+
+@pytest.mark.parametrize("name", list(DIALECTS))
+async def test_a_closed_proxy_passes_no_key_through(tmp_path: Path, name: str) -> None:
+    async for w in start_world(tmp_path, passthrough_keys=False):
+        if name == "textverified":  # its key is checked where a token is asked for
+            answer = await w.http.post(
+                w.proxy + "/api/pub/v2/auth", headers={"X-API-KEY": DEMO, "X-API-USERNAME": "t"}
+            )
+        else:
+            answer = await DIALECTS[name].balance(w)  # the demo key, valid at the vendor
+        assert DEMO not in answer.text
+        assert answer.text in CLOSED[name], (name, answer.status_code, answer.text)
+        assert await balance_calls(w) == 0  # no key reached the vendor
+
+
+CLOSED = {  # each dialect's own bad-key answer (its table's BadKey row)
+    "sms-activate": {"BAD_KEY"},
+    "getatext": {"BAD_KEY"},
+    "5sim": {""},
+    "v1": {'{"errors":"Wrong Api Key or User is restricted"}'},
+    "onlinesim": {'{"response":"ERROR_WRONG_KEY"}'},
+    "smspool": {'{"success":0,"message":"Invalid API key.","type":"KEY_ERROR"}'},
+    "textverified": {
+        '{"errorCode":"Unauthorized","errorDescription":"Invalid credentials or token."}'
+    },
+}
