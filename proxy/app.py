@@ -77,6 +77,8 @@ def service_settings(s: Settings) -> ServiceSettings:
         combination_ttl_seconds=s.combination_ttl_seconds,
         out_of_stock_ttl_seconds=s.out_of_stock_ttl_seconds,
         default_rate_per_second=s.default_rate_per_second,
+        unknown_key_checks_per_second=s.unknown_key_checks_per_second,
+        unknown_key_check_wait_seconds=s.unknown_key_check_wait_seconds,
         cooldowns=Cooldowns(
             maintenance=s.maintenance_cooldown_seconds,
             transient=s.transient_cooldown_seconds,

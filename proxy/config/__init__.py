@@ -68,6 +68,8 @@ class Settings:
     # client key reaches the vendor; a key the vendor refused is refused for this long
     passthrough_keys: bool = True
     refused_key_ttl_seconds: float = 300.0
+    unknown_key_checks_per_second: float = 2.0  # keys never seen, checked at the vendor
+    unknown_key_check_wait_seconds: float = 2.0
     # how long a provider account cools down, by cause (docs/routing.md)
     maintenance_cooldown_seconds: float = 60.0
     transient_cooldown_seconds: float = 30.0  # 5xx or no answer, most recent calls failed

@@ -70,7 +70,7 @@ class Service:
             pacer or LocalPacer(),
             stats,
             observer=observer or NullObserver(),
-            key_refused=identity.refused,
+            keys=identity,
         )
         # what follows a saved change is known before the context the use cases share
         moves = Movements(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from proxy.domain import Activation, UpstreamAccount
 from proxy.local.caching import CacheStats
@@ -37,6 +37,10 @@ class ServiceSettings:
     routing_seed: int | None = None
     price_tie_band: float = 0.01  # cheapest: prices this close count as equal (then priority)
     cooldowns: Cooldowns = field(default_factory=Cooldowns)  # by cause
+    # a passed-through key never seen to work reaches the vendor at this pace, fleet-wide,
+    # waiting this long at most for its turn (else the client's "try again")
+    unknown_key_checks_per_second: float = 2.0
+    unknown_key_check_wait_seconds: float = 2.0
 
     @property
     def webhooks(self) -> bool:
@@ -54,6 +58,30 @@ LISTING_WAIT = 0.03
 Followup = Callable[[Activation, Activation], Awaitable[None]]
 
 
+class KeyGate(Protocol):
+    """Which accounts' keys must wait for a key-check slot, told of the vendor's verdict."""
+
+    def unverified(self, account: UpstreamAccount) -> bool: ...
+
+    def verified(self, account: UpstreamAccount) -> None: ...
+
+    def refused(self, account: UpstreamAccount) -> None: ...
+
+
+class _OpenGate:
+    def unverified(self, account: UpstreamAccount) -> bool:
+        return False
+
+    def verified(self, account: UpstreamAccount) -> None:
+        return None
+
+    def refused(self, account: UpstreamAccount) -> None:
+        return None
+
+
+OPEN_GATE: KeyGate = _OpenGate()
+
+
 @dataclass
 class Context:
     providers: Mapping[str, Provider]  # by name
@@ -67,8 +95,8 @@ class Context:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # what follows from an activation's change (a refund, a code for a tenant's webhook)
     followups: tuple[Followup, ...] = ()
-    # told of every account whose key the vendor refused (identity remembers bad keys)
-    key_refused: Callable[[UpstreamAccount], None] = lambda _account: None
+    # what the vendor said of each account's key (identity: checks, verified, refused)
+    keys: KeyGate = field(default_factory=lambda: OPEN_GATE)
 
     async def save(self, before: Activation, after: Activation) -> None:
         """Store a changed activation, then what follows from the change."""

@@ -7,6 +7,9 @@ Keys the proxy issued (`managed_keys`) are known the same way, from a snapshot o
 store that the service refreshes every second: a revoked or expired key stops working
 within that second.
 
+A passed-through key the proxy has not seen succeed at the vendor is "unverified": its
+first vendor calls wait for a key-check slot (upstream.py), a fleet-wide pace, so a
+flood of made-up keys reaches the vendor at that pace and no faster.
 A passed-through key the vendor refused is remembered (by its fingerprint, for
 `refused_key_ttl` seconds, in a bounded cache): asked again, it is refused without a
 vendor call, so a client repeating a bad key cannot make the proxy hammer the vendor
@@ -44,6 +47,7 @@ class Identity:
     ) -> None:
         self._secret = secret
         self._refused: TTLCache[str, bool] = TTLCache(REFUSED_KEYS, refused_key_ttl, timer=now)
+        self._verified: Recent[str, bool] = Recent(KNOWN_KEYS)  # answered by the vendor
         self._default = default_provider
         self._tenants = tenants  # fingerprint -> tenant; None: keys pass through
         self._accounts = accounts or {}  # by provider: what issued keys may reach
@@ -85,11 +89,21 @@ class Identity:
         self._known[api_key] = tenant
         return tenant
 
+    def unverified(self, account: UpstreamAccount) -> bool:
+        """A passed-through key no vendor call has succeeded with yet (configured and
+        issued accounts are the operator's: always verified)."""
+        return self._tenants is None and account.id not in self._verified
+
+    def verified(self, account: UpstreamAccount) -> None:
+        if self._tenants is None:
+            self._verified[account.id] = True
+
     def refused(self, account: UpstreamAccount) -> None:
         """The vendor refused this account's key: a passed-through key is remembered as
         bad for the TTL (an operator's account is the operator's to fix: not this)."""
-        if self._tenants is None and account.id == self.fingerprint(account.key):
+        if self._tenants is None:  # the account's id is its key's fingerprint
             self._refused[account.id] = True
+            self._verified.pop(account.id, None)
             self._known.pop(account.key, None)
 
     def owner_of(self, tenant: str) -> str:

@@ -16,12 +16,14 @@ from proxy.service.context import Context
 
 T = TypeVar("T")
 Work = Callable[[Provider, str], Awaitable[T]]  # (the provider, the account's key)
+KEY_CHECKS = "key-checks"  # the pacing account every unverified key's check shares
 
 
 class Gateway:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
         self._default = LimitGroup("default", ctx.settings.default_rate_per_second)
+        self._key_checks = LimitGroup("key-check", ctx.settings.unknown_key_checks_per_second)
 
     def provider(self, name: str) -> Provider:
         return self._ctx.providers[name]
@@ -55,11 +57,20 @@ class Gateway:
         better answered from the store than after a long wait)."""
         provider = self.provider(account.provider)
         group, pacer = self.group(account, operation), self._ctx.pacer
+        checking = self._ctx.keys.unverified(account)
+        if checking:  # a key no call has succeeded with: one of the fleet's key checks
+            check = await pacer.acquire(
+                KEY_CHECKS, self._key_checks, self._ctx.settings.unknown_key_check_wait_seconds
+            )
+            check.finish(pacer.now())
         turn = await pacer.acquire(account.name, group, max_wait)
         try:
-            return await work(provider, account.key)
+            answer = await work(provider, account.key)
+            if checking:
+                self._ctx.keys.verified(account)
+            return answer
         except AuthError:
-            self._ctx.key_refused(account)
+            self._ctx.keys.refused(account)
             raise
         except RateLimited as refused:
             turn.finish(pacer.now())

@@ -3,6 +3,8 @@ through at all: counted at the sandbox, with the proxy's clock moved by the test
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,39 @@ CLOSED = {  # each dialect's own bad-key answer (its table's BadKey row)
         '{"errorCode":"Unauthorized","errorDescription":"Invalid credentials or token."}'
     },
 }
+
+
+async def test_a_flood_of_made_up_keys_reaches_the_vendor_at_the_check_pace(
+    tmp_path: Path,
+) -> None:
+    """600 made-up keys, 50 at a time: their checks reach the vendor at 2 a second (plus
+    one), the rest answered "try again" or, once refused, "bad key" without a call; a
+    known key buys and reads as before, never waiting for a check."""
+    async for w in start_world(
+        tmp_path,
+        pacing_enabled=True,
+        unknown_key_checks_per_second=2.0,
+        unknown_key_check_wait_seconds=0.5,
+    ):
+        assert await w.text(action="getBalance") == "ACCESS_BALANCE:100.00"  # verified
+        before = await balance_calls(w)
+        started = time.monotonic()
+        answers: list[str] = []
+        for first in range(0, 600, 50):
+            answers += await asyncio.gather(
+                *(
+                    w.text(key=f"sk_made_up_{i:04d}", action="getBalance")
+                    for i in range(first, first + 50)
+                )
+            )
+            if first == 300:  # meanwhile, the known key's purchase and status
+                bought = await w.text(action="getNumber", service="wa", country="187")
+                assert bought.startswith("ACCESS_NUMBER:")
+                status = await w.text(action="getStatus", id=bought.split(":")[1])
+                assert status == "STATUS_WAIT_CODE"
+        elapsed = time.monotonic() - started
+        checks = await balance_calls(w) - before
+        assert set(answers) <= {"BAD_KEY", "ERROR_SQL"}
+        assert answers.count("BAD_KEY") == checks  # each check was one refusal
+        print(f"600 made-up keys in {elapsed:.1f} s: {checks} vendor checks")  # the log
+        assert checks <= 2 * elapsed + 1, (checks, elapsed)
