@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from adapters.dialects.answers import ErrorTable
+from adapters.dialects.codes import SERVICE_CODES
 from adapters.dialects.fivesim.errors import ERRORS as FIVESIM
 from adapters.dialects.getatext_legacy import TOKENS as LEGACY
 from adapters.dialects.onlinesim.errors import WORDS as ONLINESIM
@@ -49,9 +50,7 @@ FAULTS: dict[str, dict[str, Any] | None] = {
 # one service per fault: each fault's order is its own, and so is its retry
 SERVICES = ("whatsapp", "telegram", "instagram", "google", "facebook", "twitter", "discord")
 SERVICES += ("tiktok",)
-SA_CODES = {"whatsapp": "wa", "telegram": "tg", "instagram": "ig", "google": "go"}
-SA_CODES |= {"facebook": "fb", "twitter": "tw", "discord": "ds", "tiktok": "lf"}
-SA_CODES |= {"uber": "ub", "amazon": "am"}
+SA_CODES = {api_name: code for code, api_name in SERVICE_CODES.items()}  # the dialect's own
 SA_SUCCESS = ("ACCESS_", "STATUS_")
 
 
