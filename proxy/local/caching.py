@@ -8,7 +8,6 @@ put through them).
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from proxy.local.tasks import watched
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-log = logging.getLogger("smsproxy.caching")
 
 
 class CacheStats:

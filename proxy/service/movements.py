@@ -16,10 +16,10 @@ from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
 
-from proxy.domain import Activation, ActivationStatus
+from proxy.domain import Activation
+from proxy.service.transitions import ended_unused
 
 PER_ACCOUNT = 10_000  # movements kept per account, at most
-ENDED_UNUSED = (ActivationStatus.CANCELLED, ActivationStatus.BANNED, ActivationStatus.EXPIRED)
 
 
 class Movements:
@@ -60,6 +60,6 @@ class Movements:
     async def on_change(self, before: Activation, after: Activation) -> None:
         """A follow-up of every saved change: a rental that ended without a code is
         refunded where the vendor refunds unused rentals."""
-        ended = before.status.is_open and after.status in ENDED_UNUSED
-        if ended and after.code is None and self._refunds_unused(after.provider):
+        ended = before.status.is_open and ended_unused(after)
+        if ended and self._refunds_unused(after.provider):
             self.moved_at(after.provider, after.owner, after.cost)

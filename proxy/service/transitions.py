@@ -15,6 +15,15 @@ UPSTREAM_STATES: dict[RentalState, ActivationStatus | None] = {
 }
 
 
+# how an activation ends without its code: a vendor that refunds unused rentals gives
+# its price back (the tenant's budget and the account's balance alike)
+ENDED_UNUSED = (S.CANCELLED, S.BANNED, S.EXPIRED)
+
+
+def ended_unused(a: Activation) -> bool:
+    return a.status in ENDED_UNUSED and a.code is None
+
+
 def had(a: Activation, code: str) -> bool:
     """The code is current, or was before: it never becomes current again."""
     return code == a.code or code in a.past_codes

@@ -25,7 +25,6 @@ from decimal import Decimal
 
 from proxy.domain import (
     Activation,
-    ActivationStatus,
     LedgerEntry,
     LedgerReason,
     Offer,
@@ -37,10 +36,10 @@ from proxy.domain import (
 )
 from proxy.errors import BadService, MaxPriceExceeded, OverBudget
 from proxy.service.context import Context
+from proxy.service.transitions import ended_unused
 
 log = logging.getLogger("smsproxy.budget")
 R = LedgerReason
-ENDED_UNUSED = (ActivationStatus.CANCELLED, ActivationStatus.BANNED, ActivationStatus.EXPIRED)
 
 
 def period_starts(now: float) -> tuple[float, float]:
@@ -176,7 +175,7 @@ class Budgets:
 
     async def ended(self, activation: Activation) -> None:
         """A rental over without a code: refunded as the vendor refunds it, once."""
-        if activation.status not in ENDED_UNUSED or activation.code is not None:
+        if not ended_unused(activation):
             return
         if not self._ctx.providers[activation.provider].rules.refunds_unused:
             return
