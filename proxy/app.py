@@ -256,7 +256,9 @@ def build_app(
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         lag = asyncio.create_task(loop_lag.probe(metrics.loop_lag.observe)) if metrics else None
-        keys = fleet = None
+        keys = fleet = feed = None
+        if isinstance(store, PostgresStore):
+            feed = asyncio.create_task(store.follow_changes())
         if settings.managed_keys:
             await service.upkeep.refresh_keys()
             keys = asyncio.create_task(upkeep(service.upkeep, clock))
@@ -269,7 +271,7 @@ def build_app(
                 syncs.append(lambda: shared.sync(clock.now()))
             fleet = asyncio.create_task(fleet_upkeep(pacer, store, syncs))
         yield
-        for task in (lag, keys, fleet):
+        for task in (lag, keys, fleet, feed):
             if task is not None:
                 task.cancel()
         if isinstance(pacer, RedisPacer):

@@ -152,6 +152,66 @@ ALTER SEQUENCE long_rentals_id_seq RESTART WITH 5000000;
         "the codes an activation had before its current one",
         "ALTER TABLE activations ADD COLUMN past_codes TEXT",
     ),
+    (
+        6,
+        "every change of an activation announced to the replicas",
+        # the channel is per schema (one database may hold several fleets); the payload
+        # is the id: a replica drops what it holds of it and reads it again when asked
+        """
+CREATE FUNCTION announce_activation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('smsproxy_activations_' || TG_TABLE_SCHEMA, OLD.id::text);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER activation_changed AFTER UPDATE OR DELETE ON activations
+    FOR EACH ROW EXECUTE FUNCTION announce_activation();
+""",
+    ),
+    (
+        7,
+        "activations and purchases counted as they change",
+        # a count per state in 16 slots (a write takes one at random): concurrent writers
+        # rarely meet on one row
+        """
+CREATE TABLE state_counts (
+    tbl TEXT NOT NULL, state TEXT NOT NULL, slot INTEGER NOT NULL, n BIGINT NOT NULL,
+    PRIMARY KEY (tbl, state, slot)
+);
+INSERT INTO state_counts SELECT 'activations', status, 0, COUNT(*) FROM activations
+    GROUP BY status;
+INSERT INTO state_counts SELECT 'purchases', state, 0, COUNT(*) FROM purchases GROUP BY state;
+CREATE FUNCTION count_state() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    bucket INTEGER;
+    was TEXT;
+    now_ TEXT;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        was := to_jsonb(OLD) ->> TG_ARGV[0];
+    ELSIF TG_OP = 'UPDATE' THEN
+        was := to_jsonb(OLD) ->> TG_ARGV[0];
+        now_ := to_jsonb(NEW) ->> TG_ARGV[0];
+        IF was = now_ THEN RETURN NULL; END IF;
+    ELSE
+        now_ := to_jsonb(NEW) ->> TG_ARGV[0];
+    END IF;
+    bucket := floor(random() * 16)::INTEGER;
+    IF was IS NOT NULL THEN
+        INSERT INTO state_counts VALUES (TG_TABLE_NAME, was, bucket, -1)
+            ON CONFLICT (tbl, state, slot) DO UPDATE SET n = state_counts.n - 1;
+    END IF;
+    IF now_ IS NOT NULL THEN
+        INSERT INTO state_counts VALUES (TG_TABLE_NAME, now_, bucket, 1)
+            ON CONFLICT (tbl, state, slot) DO UPDATE SET n = state_counts.n + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER activation_counted AFTER INSERT OR UPDATE OF status OR DELETE ON activations
+    FOR EACH ROW EXECUTE FUNCTION count_state('status');
+CREATE TRIGGER purchase_counted AFTER INSERT OR UPDATE OF state OR DELETE ON purchases
+    FOR EACH ROW EXECUTE FUNCTION count_state('state');
+""",
+    ),
 )
 
 

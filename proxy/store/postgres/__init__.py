@@ -19,6 +19,7 @@ activations this process has seen lately are answered from memory.
 from __future__ import annotations
 
 from proxy.store.postgres.activations import PgActivations
+from proxy.store.postgres.changes import ChangeFeed
 from proxy.store.postgres.db import PgDb
 from proxy.store.postgres.journal import PgJournal
 from proxy.store.postgres.ledger import PgLedger
@@ -40,6 +41,13 @@ class PostgresStore:
         self.outbox = PgOutbox(self._db)
         self.long_rentals = PgLongRentals(self._db)
         self.tenants = PgTenants(self._db)
+        fresh = self.activations.fresh
+        self.changes = ChangeFeed(self._db, fresh.changed, fresh.lost, fresh.resumed)
+
+    async def follow_changes(self) -> None:
+        """Hear every replica's changes of activations, so that reads are answered from
+        memory while the feed is live; runs until cancelled."""
+        await self.changes.follow()
 
     async def mark_stale(self) -> None:
         """Pending purchases of replicas that died become unknown (reconciled later)."""

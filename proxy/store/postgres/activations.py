@@ -13,6 +13,7 @@ from proxy.domain import (
 from proxy.errors import StoreUnavailable
 from proxy.local.recent import Recent
 from proxy.store.postgres.db import PgDb, insert_sql, marks, update_sql
+from proxy.store.postgres.fresh import Fresh
 from proxy.store.rows import (
     COLUMNS,
     OPEN,
@@ -29,25 +30,31 @@ class PgActivations:
     def __init__(self, db: PgDb) -> None:
         self._db = db
         self._recent: Recent[int, Activation] = Recent(RECENT_ACTIVATIONS)
+        # answered from memory while the change feed is live (`store.postgres.changes`)
+        self.fresh: Fresh[int, Activation] = Fresh(RECENT_ACTIVATIONS)
 
-    def _remember(self, rows: Sequence[asyncpg.Record]) -> list[Activation]:
+    def _remember(self, rows: Sequence[asyncpg.Record], ticket: int) -> list[Activation]:
         found = [activation_from(r) for r in rows]
         for activation in found:
             self._recent[activation.id] = activation
+            self.fresh.offer(activation.id, activation, ticket)
         return found
 
     async def add(self, activation: Activation) -> Activation:
         sql = insert_sql("activations", COLUMNS) + " RETURNING id"
+        ticket = self.fresh.ticket()
         async with self._db.conn() as conn:
             new_id = await conn.fetchval(sql, *activation_row(activation))
         stored = activation.evolve(id=int(new_id))
         self._recent[stored.id] = stored
+        self.fresh.offer(stored.id, stored, ticket)
         return stored
 
     def peek(self, activation_id: int) -> Activation | None:
-        return None  # other replicas write the rows: only a read knows them
+        return self.fresh.get(activation_id)
 
     async def get(self, activation_id: int) -> Activation | None:
+        ticket = self.fresh.ticket()
         try:
             rows = await self._db.fetch("SELECT * FROM activations WHERE id=$1", activation_id)
         except StoreUnavailable:
@@ -55,12 +62,15 @@ class PgActivations:
             if known is None:
                 raise
             return known  # what this process saw last: reads go on while PostgreSQL is away
-        return self._remember(rows)[0] if rows else None
+        return self._remember(rows, ticket)[0] if rows else None
 
     async def put(self, activation: Activation) -> None:
         await self._db.execute(
             update_sql("activations", COLUMNS), *activation_row(activation), activation.id
         )
+        # two writes of one activation here may finish in either order: the next read
+        # asks the database rather than trust the last one to return
+        self.fresh.changed(activation.id)
         self._recent[activation.id] = activation
 
     async def open_for(self, owner: str) -> list[Activation]:
@@ -70,7 +80,7 @@ class PgActivations:
             owner,
             *OPEN,
         )
-        return self._remember(rows)
+        return self._remember(rows, -1)
 
     async def open_ended(
         self, owners: Sequence[str], before: float, limit: int
@@ -85,7 +95,7 @@ class PgActivations:
             before,
             limit,
         )
-        return self._remember(rows)
+        return self._remember(rows, -1)
 
     async def by_upstream(self, provider: str, upstream_id: int) -> Activation | None:
         rows = await self._db.fetch(
@@ -94,11 +104,10 @@ class PgActivations:
             provider,
             upstream_id,
         )
-        return self._remember(rows)[0] if rows else None
+        return self._remember(rows, -1)[0] if rows else None
 
     async def counts(self) -> dict[str, int]:
-        rows = await self._db.fetch("SELECT status, COUNT(*) AS n FROM activations GROUP BY status")
-        return {r["status"]: int(r["n"]) for r in rows}
+        return await self._db.state_counts("activations")
 
     async def history(
         self, owner: str, limit: int, offset: int, newest_first: bool
@@ -113,7 +122,7 @@ class PgActivations:
                 offset,
             )
             total = await conn.fetchval("SELECT COUNT(*) FROM activations WHERE owner=$1", owner)
-        return self._remember(rows), int(total)
+        return self._remember(rows, -1), int(total)
 
     async def last_on_number(self, owner: str, number: str, service: str) -> Activation | None:
         rows = await self._db.fetch(
@@ -123,7 +132,7 @@ class PgActivations:
             number,
             service,
         )
-        return self._remember(rows)[0] if rows else None
+        return self._remember(rows, -1)[0] if rows else None
 
     async def claim_order_ref(self, owner: str, ref: str) -> bool:
         status = await self._db.execute(

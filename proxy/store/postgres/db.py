@@ -42,8 +42,6 @@ def update_sql(table: str, columns: tuple[str, ...]) -> str:
     sets = ",".join(f"{c}=${i}" for i, c in enumerate(columns, 1))
     return f"UPDATE {table} SET {sets} WHERE id=${len(columns) + 1}"
 
-
-
 class PgDb:
     def __init__(
         self,
@@ -83,6 +81,16 @@ class PgDb:
                 self._pool = pool
             return self._pool
 
+    async def connect_alone(self) -> asyncpg.Connection:
+        """A connection outside the pool, on the same schema (for LISTEN: it is held)."""
+        settings = {"search_path": self._schema} if self._schema else {}
+        try:
+            if self._pool is None:
+                await self._open()  # the schema exists, and is migrated
+            return await asyncpg.connect(self._dsn, server_settings=settings, timeout=5)
+        except UNREACHABLE as down:
+            raise StoreUnavailable(f"PostgreSQL unreachable: {type(down).__name__}") from down
+
     @asynccontextmanager
     async def conn(self) -> AsyncIterator[Conn]:
         try:
@@ -99,6 +107,16 @@ class PgDb:
     async def execute(self, sql: str, *args: Any) -> str:
         async with self.conn() as conn:
             return str(await conn.execute(sql, *args))
+
+    async def state_counts(self, table: str) -> dict[str, int]:
+        """Rows of `table` per state, from the counts its trigger keeps (migration 7):
+        a few dozen rows read, however many the table holds."""
+        rows = await self.fetch(
+            "SELECT state, SUM(n) AS n FROM state_counts WHERE tbl=$1 GROUP BY state "
+            "HAVING SUM(n) > 0",
+            table,
+        )
+        return {r["state"]: int(r["n"]) for r in rows}
 
     @staticmethod
     def changed(status: str) -> int:

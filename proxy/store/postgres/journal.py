@@ -48,8 +48,7 @@ class PgJournal:
         return [purchase_from(r) for r in rows]
 
     async def counts(self) -> dict[str, int]:
-        rows = await self._db.fetch("SELECT state, COUNT(*) AS n FROM purchases GROUP BY state")
-        return {r["state"]: int(r["n"]) for r in rows}
+        return await self._db.state_counts("purchases")
 
     async def max_upstream_id(self, provider: str) -> int:
         async with self._db.conn() as conn:
