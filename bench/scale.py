@@ -1,9 +1,13 @@
 """Does the proxy stay O(1) as the store grows? The same load on stores of 1k, 100k, 1M.
 
     .venv/bin/python bench/scale.py [--sizes 1000,100000,1000000] [--seconds 8]
+                                    [--store sqlite|postgres]
 
-For each size a fresh SQLite store is built through the store API (activations spread
-over 1,000 owners, most of them finished, and one owner with 20 open ones), then the
+For each size a fresh store is built (activations spread over 1,000 owners, most of
+them finished, and one owner with 20 open ones): SQLite through the store API,
+PostgreSQL (a schema of its own on SMSPROXY_BENCH_POSTGRES_URL, the machine's server by
+default, migrated by the store, then filled with COPY: its triggers count as it fills,
+as they do in service); then the
 proxy serves it as shipped (pacing, metrics and the access log on) while wrk polls
 getStatus of an activation whose code is known and a scraper reads `/metrics` and
 `/readyz` once a second. The event loop's lag comes from the proxy's own probe
@@ -20,11 +24,13 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 
 from _harness import proxy, sandbox, table
 from overhead import Run, status_script, wrk
@@ -32,6 +38,8 @@ from overhead import Run, status_script, wrk
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from proxy.domain import Activation, ActivationStatus  # noqa: E402
 from proxy.service.identity import Identity  # noqa: E402
+from proxy.store.postgres import PostgresStore  # noqa: E402
+from proxy.store.rows import COLUMNS, activation_row  # noqa: E402
 from proxy.store.sqlite import SqliteStore  # noqa: E402
 
 KEY = "sk_sandbox_demo"
@@ -95,6 +103,37 @@ def lag_p99(before: str, after: str) -> float:
     return next(bound for bound, count in delta if count >= 0.99 * total)
 
 
+POSTGRES_URL = os.environ.get(
+    "SMSPROXY_BENCH_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres"
+)
+
+
+async def build_postgres(schema: str, size: int) -> int:
+    """The same activations in a PostgreSQL schema; the id of the one whose code is known."""
+    store = PostgresStore(POSTGRES_URL, schema=schema)
+    await store.activations.counts()  # created and migrated
+    await store.close()
+    ours = Identity(SECRET.encode()).fingerprint(KEY)
+    conn = await asyncpg.connect(POSTGRES_URL, server_settings={"search_path": schema})
+    try:
+        await conn.copy_records_to_table(
+            "activations", columns=list(COLUMNS),
+            records=(activation_row(a) for a in rows(size, ours, time.time())),
+        )
+        await conn.execute("ANALYZE activations")
+        return int(await conn.fetchval("SELECT MAX(id) FROM activations"))
+    finally:
+        await conn.close()
+
+
+async def drop_schema(schema: str) -> None:
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
 async def timed(http: aiohttp.ClientSession, url: str) -> tuple[float, str]:
     t = time.perf_counter()
     async with http.get(url) as r:
@@ -102,40 +141,59 @@ async def timed(http: aiohttp.ClientSession, url: str) -> tuple[float, str]:
     return time.perf_counter() - t, body
 
 
-async def measure(size: int, seconds: int, connections: int) -> dict[str, float]:
+async def measure(size: int, seconds: int, connections: int, store: str) -> dict[str, float]:
+    schema = f"smsproxy_scale_{uuid.uuid4().hex[:10]}"
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         started = time.monotonic()
-        activation_id = await build(data, size)
+        settings: dict[str, str] = {}
+        if store == "postgres":
+            activation_id = await build_postgres(schema, size)
+            settings = {"store": "postgres", "postgres_url": POSTGRES_URL,
+                        "postgres_schema": schema}
+        else:
+            activation_id = await build(data, size)
         built = time.monotonic() - started
-        async with sandbox() as sb, proxy(sb, data_dir=str(data), secret=SECRET) as px, \
-                aiohttp.ClientSession() as http:
-            # idle: what a scrape and a readiness check cost by themselves
-            _, start = await timed(http, px + "/metrics")
-            idle_scrapes, idle_ready = [], []
-            for _ in range(20):
-                idle_scrapes.append((await timed(http, px + "/metrics"))[0])
-                idle_ready.append((await timed(http, px + "/readyz"))[0])
-                await asyncio.sleep(0.25)  # pacing the scrapes, as Prometheus would
-            _, idle_end = await timed(http, px + "/metrics")
-            # under load: wrk on getStatus, a scrape and a readiness check every second
-            scrapes: list[float] = []
-            stop = asyncio.Event()
+        try:
+            return await serve_and_measure(size, seconds, connections, data, activation_id,
+                                           built, settings)
+        finally:
+            if store == "postgres":
+                await drop_schema(schema)
 
-            async def scrape() -> None:
-                while not stop.is_set():
-                    scrapes.append((await timed(http, px + "/metrics"))[0])
-                    await timed(http, px + "/readyz")
-                    try:
-                        await asyncio.wait_for(stop.wait(), 1.0)
-                    except TimeoutError:
-                        pass
 
-            scraper = asyncio.create_task(scrape())
-            run: Run = await wrk(px, status_script(KEY, str(activation_id)), seconds, connections)
-            stop.set()
-            await scraper
-            _, loaded_end = await timed(http, px + "/metrics")
+async def serve_and_measure(size: int, seconds: int, connections: int, data: Path,
+                            activation_id: int, built: float,
+                            settings: dict[str, str]) -> dict[str, float]:
+    async with sandbox() as sb, proxy(sb, data_dir=str(data), secret=SECRET,
+                                      **settings) as px, \
+            aiohttp.ClientSession() as http:
+        # idle: what a scrape and a readiness check cost by themselves
+        _, start = await timed(http, px + "/metrics")
+        idle_scrapes, idle_ready = [], []
+        for _ in range(20):
+            idle_scrapes.append((await timed(http, px + "/metrics"))[0])
+            idle_ready.append((await timed(http, px + "/readyz"))[0])
+            await asyncio.sleep(0.25)  # pacing the scrapes, as Prometheus would
+        _, idle_end = await timed(http, px + "/metrics")
+        # under load: wrk on getStatus, a scrape and a readiness check every second
+        scrapes: list[float] = []
+        stop = asyncio.Event()
+
+        async def scrape() -> None:
+            while not stop.is_set():
+                scrapes.append((await timed(http, px + "/metrics"))[0])
+                await timed(http, px + "/readyz")
+                try:
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                except TimeoutError:
+                    pass
+
+        scraper = asyncio.create_task(scrape())
+        run: Run = await wrk(px, status_script(KEY, str(activation_id)), seconds, connections)
+        stop.set()
+        await scraper
+        _, loaded_end = await timed(http, px + "/metrics")
     return {
         "size": size, "built_s": built, "p50": run.p50_ms, "p99": run.p99_ms, "rps": run.rps,
         "metrics_ms": 1000 * statistics.median(idle_scrapes),
@@ -150,10 +208,11 @@ async def measure(size: int, seconds: int, connections: int) -> dict[str, float]
 async def main(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench/scale.py needs wrk (apt-get install wrk)")
-    results = [await measure(int(n), args.seconds, args.connections)
+    results = [await measure(int(n), args.seconds, args.connections, args.store)
                for n in args.sizes.split(",")]
     print(table(
-        "getStatus from state under wrk while /metrics and /readyz are read every second",
+        f"getStatus from state under wrk while /metrics and /readyz are read every second "
+        f"({args.store})",
         ["activations", "built in", "req/s", "p50 ms", "p99 ms", "/metrics idle ms (median, max)",
          "/readyz idle ms", "/metrics under load ms", "loop lag p99 idle, loaded"],
         [[f"{r['size']:,.0f}", f"{r['built_s']:.0f} s", f"{r['rps']:,.0f}", f"{r['p50']:.2f}",
@@ -176,4 +235,5 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     asyncio.run(main(parser.parse_args()))

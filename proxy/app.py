@@ -22,6 +22,7 @@ from proxy.errors import DomainError
 from proxy.fleet.caches import RedisCaches
 from proxy.fleet.cooldowns import SharedCooldowns
 from proxy.fleet.pacer import RedisPacer
+from proxy.fleet.rates import RedisRates
 from proxy.local.clock import SystemClock
 from proxy.local.pacing import Pacer
 from proxy.ports import Clock, Observer, Provider, Store
@@ -47,6 +48,7 @@ from proxy.web.vendor_webhooks import WEBHOOK_STATS, WebhookStats
 
 MAX_REQUEST_BYTES = 64 * 1024
 KEYS_REFRESH_SECONDS = 1.0
+KEYS_CATCH_UP_SECONDS = 30.0  # keys read again although no change was pushed
 SWEEP_SECONDS = 30.0  # how often rentals that ended unasked are looked for
 HEARTBEAT_SECONDS = 2.0
 STALE_EVERY = 30  # heartbeats between two looks for purchases of replicas that died
@@ -227,6 +229,9 @@ def build_app(
         caches,
         render=lambda a: webhook_body(a, vocab),
         sender=sender,
+        rates=RedisRates(redis, settings.redis_prefix, lambda: getattr(pacer, "alive", 1))
+        if redis is not None
+        else None,
     )
     app[SERVICE] = service
     guest_key = settings.guest_key or (DEMO_KEY if settings.uses_embedded_sandbox else None)
@@ -255,13 +260,17 @@ def build_app(
             )
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        lag = asyncio.create_task(loop_lag.probe(metrics.loop_lag.observe)) if metrics else None
-        keys = fleet = feed = None
+        tasks = []
+        if metrics is not None:
+            tasks.append(asyncio.create_task(loop_lag.probe(metrics.loop_lag.observe)))
+        pushed: Callable[[], bool] = lambda: False  # noqa: E731 - keys are read each second
         if isinstance(store, PostgresStore):
-            feed = asyncio.create_task(store.follow_changes())
+            feed = store.follow_changes(service.upkeep.keys_changed)
+            tasks.append(asyncio.create_task(feed))
+            pushed = lambda: store.changes.live  # noqa: E731 - a revocation is pushed
         if settings.managed_keys:
             await service.upkeep.refresh_keys()
-            keys = asyncio.create_task(upkeep(service.upkeep, clock))
+            tasks.append(asyncio.create_task(upkeep(service.upkeep, clock, pushed)))
         if redis is not None or isinstance(store, PostgresStore):
             syncs = []
             if caches is not None:
@@ -269,11 +278,13 @@ def build_app(
             if redis is not None:
                 shared = SharedCooldowns(redis, settings.redis_prefix, service.operations.router)
                 syncs.append(lambda: shared.sync(clock.now()))
-            fleet = asyncio.create_task(fleet_upkeep(pacer, store, syncs))
+                tasks.append(asyncio.create_task(shared.follow()))
+            tasks.append(asyncio.create_task(fleet_upkeep(store, syncs)))
+        if isinstance(pacer, RedisPacer):
+            tasks.append(asyncio.create_task(pacer.keep_alive()))
         yield
-        for task in (lag, keys, fleet, feed):
-            if task is not None:
-                task.cancel()
+        for task in tasks:
+            task.cancel()
         if isinstance(pacer, RedisPacer):
             await pacer.leave()
         await service.upkeep.close()
@@ -287,18 +298,21 @@ def build_app(
     return app
 
 
-async def upkeep(work: Upkeep, clock: Clock) -> None:
-    """Issued tenants' background work, every second: keys from the store (a `keys
-    revoke` from the CLI or another process takes effect within it), codes due for their
-    webhooks, then rentals that ended unasked (every SWEEP_SECONDS of the service's
-    clock, for their refunds)."""
-    swept = clock.now()
+async def upkeep(work: Upkeep, clock: Clock, pushed: Callable[[], bool]) -> None:
+    """Issued tenants' background work, every second: keys from the store (at once when
+    the store pushes a change, as PostgreSQL does to every replica; each second while
+    nothing is pushed, so a `keys revoke` from the CLI takes effect within it; every
+    KEYS_CATCH_UP_SECONDS anyway), codes due for their webhooks, then rentals that ended
+    unasked (every SWEEP_SECONDS of the service's clock, for their refunds)."""
+    swept = refreshed = clock.now()
     while True:
-        await asyncio.sleep(KEYS_REFRESH_SECONDS)
-        try:
-            await work.refresh_keys()
-        except Exception:  # a store hiccup: the last snapshot stands until the next one
-            log.exception("issued keys could not be read")
+        told = await work.keys_told(KEYS_REFRESH_SECONDS)
+        if told or not pushed() or clock.now() - refreshed >= KEYS_CATCH_UP_SECONDS:
+            refreshed = clock.now()
+            try:
+                await work.refresh_keys()
+            except Exception:  # a store hiccup: the last snapshot stands until the next one
+                log.exception("issued keys could not be read")
         try:
             await work.deliver()
         except Exception:
@@ -312,17 +326,14 @@ async def upkeep(work: Upkeep, clock: Clock) -> None:
 
 
 async def fleet_upkeep(
-    pacer: Pacer | RedisPacer,
     store: Store,
     syncs: Sequence[Callable[[], Awaitable[None]]],
 ) -> None:
-    """A replica's share of the fleet's work: say it is alive and take in what the
-    others shared (negative cache entries, routing cooldowns) every HEARTBEAT_SECONDS,
-    and mark pending purchases of replicas that died as unknown (every minute)."""
+    """A replica's share of the fleet's work: take in what the others shared (negative
+    cache entries, routing cooldowns) every HEARTBEAT_SECONDS, and mark pending purchases
+    of replicas that died as unknown (every minute)."""
     beats = 0
     while True:
-        if isinstance(pacer, RedisPacer):
-            await pacer.heartbeat()
         for sync in syncs:
             await sync()
         if isinstance(store, PostgresStore) and beats % STALE_EVERY == 0:

@@ -57,6 +57,15 @@ class Pacer(Protocol):
         ...
 
 
+class RateLimits(Protocol):
+    """Issued tenants' request rates: per process (`proxy.local.rates`), or decided
+    for the whole fleet (`proxy.fleet.rates`)."""
+
+    async def admit(self, tenant: str, per_second: float) -> float:
+        """0 when the request may go; else the seconds until it could."""
+        ...
+
+
 K = TypeVar("K", bound=Hashable)
 K_in = TypeVar("K_in", bound=Hashable, contravariant=True)
 V = TypeVar("V")

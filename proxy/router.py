@@ -182,6 +182,14 @@ class Router:
             self._cool_until[name] = until
             self._reasons.setdefault(name, "shared")
 
+    def release(self, name: str) -> None:
+        """Another replica saw the account serve again: it serves here too."""
+        self._cool_until.pop(name, None)
+        self._reasons.pop(name, None)
+
+    def now(self) -> float:
+        return self._now()
+
     def funds_seen(self, account: UpstreamAccount, balance: Decimal) -> None:
         """A balance read of the account. The first one after a no-funds refusal is the
         baseline; one above it means someone topped the account up: it serves again."""

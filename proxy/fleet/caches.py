@@ -1,8 +1,9 @@
 """The caches of a fleet (`ports.Caches`), shared through Redis.
 
 * **Flight**: concurrent calls with the same key share one execution across replicas:
-  the first takes a lease (`SET NX PX`), the others wait for its result (kept briefly)
-  or for the lease to go, then do the work themselves. Within a replica the in-process
+  the first takes a lease (`SET NX PX`, renewed while it works), the others wait for its
+  result (kept briefly) or for the lease to go, then do the work themselves: a leader
+  that died holds them up for one lease, LEASE_SECONDS. Within a replica the in-process
   single flight still comes first.
 * **Cache**: entries live in Redis with the time they were stored: fresh for `ttl`, then
   served stale for `stale_for` while one replica (the one that takes the refresh lease)
@@ -24,6 +25,7 @@ import hashlib
 import logging
 import pickle
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 
@@ -36,8 +38,16 @@ from proxy.local.tasks import watched
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 log = logging.getLogger("smsproxy.fleet")
-LEASE_SECONDS = 15.0  # a leader that died holds its followers up this long at most
+LEASE_SECONDS = 3.0  # a leader that died holds its followers up this long at most
+RENEW_SECONDS = 1.0  # a leader at work renews its lease this often
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 RESULT_SECONDS = 2.0  # how long a shared result waits for its followers
+LEASE_MS = round(LEASE_SECONDS * 1000)
+FOLLOW_LONGEST = 60.0  # a leader still renewing after this is not waited for any more
+REFRESH_LOCK_MS = 15_000  # one replica refreshes a stale entry meanwhile
 POLL_SECONDS = 0.02
 AWAY = (RedisError, OSError)
 
@@ -54,6 +64,7 @@ class SharedFlight(Generic[K, V]):
     def __init__(self, redis: Redis, prefix: str, name: str, stats: CacheStats) -> None:
         self._redis, self._prefix, self.name = redis, f"{prefix}:flight:{name}", name
         self._stats = stats
+        self._renew_script = redis.register_script(RENEW)
         self._local: SingleFlight[K, V] = SingleFlight(name, stats)
 
     async def do(self, key: K, work: Callable[[], Awaitable[V]]) -> V:
@@ -62,21 +73,35 @@ class SharedFlight(Generic[K, V]):
     async def _leased(self, key: K, work: Callable[[], Awaitable[V]]) -> V:
         base = f"{self._prefix}:{_digest(key)}"
         lease, result = f"{base}:lease", f"{base}:result"
+        token = uuid.uuid4().hex
         try:
-            leader = await self._redis.set(lease, "1", nx=True, px=round(LEASE_SECONDS * 1000))
+            leader = await self._redis.set(lease, token, nx=True, px=LEASE_MS)
             if leader:  # an earlier flight's result is not this one's
                 await self._redis.delete(result)
         except AWAY:
             return await work()
         if leader:
+            renewing = asyncio.get_running_loop().create_task(self._renew(lease, token))
             try:
                 value = await work()
             except BaseException:
+                renewing.cancel()
                 await self._quietly(self._redis.delete(lease))
                 raise
+            renewing.cancel()
             await self._quietly(self._share(lease, result, value))
             return value
         return await self._follow(lease, result, work)
+
+    async def _renew(self, lease: str, token: str) -> None:
+        """Keep the lease while the work goes on (a leader that dies stops renewing)."""
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                if not await self._renew_script(keys=[lease], args=[token, LEASE_MS]):
+                    return  # lost: the followers have gone their own way
+            except AWAY:
+                return
 
     async def _share(self, lease: str, result: str, value: V) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -85,7 +110,7 @@ class SharedFlight(Generic[K, V]):
             await pipe.execute()
 
     async def _follow(self, lease: str, result: str, work: Callable[[], Awaitable[V]]) -> V:
-        deadline = time.monotonic() + LEASE_SECONDS
+        deadline = time.monotonic() + FOLLOW_LONGEST
         try:
             while time.monotonic() < deadline:
                 await asyncio.sleep(POLL_SECONDS)
@@ -162,7 +187,7 @@ class SharedCache(Generic[K, V]):
         async def refresh() -> None:
             lock = f"{where}:refresh"
             try:
-                if not await self._redis.set(lock, "1", nx=True, px=round(LEASE_SECONDS * 1000)):
+                if not await self._redis.set(lock, "1", nx=True, px=REFRESH_LOCK_MS):
                     return  # another replica is refreshing it
                 try:
                     raw = await self._redis.get(where)

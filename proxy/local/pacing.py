@@ -143,6 +143,10 @@ class Pacer:
     def now(self) -> float:
         return self._now()
 
+    def booked_until(self) -> float:
+        """No turn booked so far is due after this (on this pacer's clock)."""
+        return max(self._next_free.values(), default=0.0)
+
     def entries(self) -> int:
         """(account, group) pairs the pacer holds state for."""
         return len(self._next_free.keys() | self._turns.keys())

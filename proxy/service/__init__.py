@@ -17,7 +17,17 @@ from dataclasses import replace
 
 from proxy.local.caching import CacheStats, LocalCaches
 from proxy.local.pacing import Pacer as LocalPacer
-from proxy.ports import Caches, Clock, Observer, Pacer, Provider, Store, WebhookSender
+from proxy.local.rates import TenantRates
+from proxy.ports import (
+    Caches,
+    Clock,
+    Observer,
+    Pacer,
+    Provider,
+    RateLimits,
+    Store,
+    WebhookSender,
+)
 from proxy.router import Router
 from proxy.service.balances import Balances
 from proxy.service.catalog import Catalog
@@ -57,6 +67,7 @@ class Service:
         *,
         render: Render | None = None,
         sender: WebhookSender | None = None,
+        rates: RateLimits | None = None,
     ) -> None:
         """`render` and `sender` make tenants' webhook deliveries (none without them)."""
         listed = [providers] if not isinstance(providers, Sequence) else list(providers)
@@ -71,6 +82,7 @@ class Service:
             stats,
             observer=observer or NullObserver(),
             keys=identity,
+            rates=rates or TenantRates(clock.now),
         )
         # what follows a saved change is known before the context the use cases share
         moves = Movements(

@@ -27,7 +27,6 @@ from proxy.service.journal import Intent, Journal
 from proxy.service.long_rentals import LongRentals
 from proxy.service.rent import Renter, keep
 from proxy.service.status import StatusReader
-from proxy.service.tenants.rates import TenantRates
 from proxy.service.upstream import Gateway
 
 
@@ -49,7 +48,7 @@ class Clients:
     ) -> None:
         self._ctx = ctx
         self._identity = identity
-        self._rates = TenantRates(ctx.clock.now)
+        self._rates = ctx.rates
         self._gateway = gateway
         self._catalog = catalog
         self._reader = reader
@@ -62,14 +61,12 @@ class Clients:
     def clock(self) -> Clock:
         return self._ctx.clock
 
-    def tenant(self, api_key: str | None) -> Tenant:
+    async def tenant(self, api_key: str | None) -> Tenant:
         """Who calls; `TenantRateLimited` past an issued tenant's request rate."""
         tenant = self._identity.tenant(api_key)
         policy = tenant.policy
         if policy is not None and policy.rate_per_second:
-            # replicas each allow their share: clients spread over them get the rate
-            share = policy.rate_per_second / max(getattr(self._ctx.pacer, "alive", 1), 1)
-            wait = self._rates.admit(policy.tenant, share)
+            wait = await self._rates.admit(policy.tenant, policy.rate_per_second)
             if wait:
                 self._ctx.observer.tenant_refused(policy.tenant, "rate")
                 raise TenantRateLimited(wait)

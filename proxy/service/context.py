@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -10,8 +11,9 @@ from typing import Any, Protocol
 from proxy.domain import Activation, UpstreamAccount
 from proxy.local.caching import CacheStats
 from proxy.local.pacing import Pacer as LocalPacer
+from proxy.local.rates import TenantRates
 from proxy.local.tasks import watched
-from proxy.ports import Caches, Clock, Observer, Pacer, Provider, Store
+from proxy.ports import Caches, Clock, Observer, Pacer, Provider, RateLimits, Store
 from proxy.router import Cooldowns
 from proxy.telemetry.null_observer import NullObserver
 
@@ -97,6 +99,8 @@ class Context:
     followups: tuple[Followup, ...] = ()
     # what the vendor said of each account's key (identity: checks, verified, refused)
     keys: KeyGate = field(default_factory=lambda: OPEN_GATE)
+    # issued tenants' request rates: in process unless the fleet decides them
+    rates: RateLimits = field(default_factory=lambda: TenantRates(time.monotonic))
 
     async def save(self, before: Activation, after: Activation) -> None:
         """Store a changed activation, then what follows from the change."""

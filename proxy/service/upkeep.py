@@ -29,6 +29,20 @@ class Upkeep:
         self._reader = reader
         self._long_rentals = long_rentals
         self._outbox = outbox
+        self._keys_told = asyncio.Event()
+
+    def keys_changed(self) -> None:
+        """The store says issued keys or policies changed (pushed to every replica)."""
+        self._keys_told.set()
+
+    async def keys_told(self, within: float) -> bool:
+        """Whether the store said keys changed, waiting `within` seconds at most."""
+        try:
+            await asyncio.wait_for(self._keys_told.wait(), within)
+        except TimeoutError:
+            return False
+        self._keys_told.clear()
+        return True
 
     async def refresh_keys(self) -> bool:
         """Take the issued keys from the store again (revocations, expiries, new keys)."""

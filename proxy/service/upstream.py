@@ -6,6 +6,7 @@ safe, even for a purchase; a second 429 is the client's answer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -24,6 +25,7 @@ class Gateway:
         self._ctx = ctx
         self._default = LimitGroup("default", ctx.settings.default_rate_per_second)
         self._key_checks = LimitGroup("key-check", ctx.settings.unknown_key_checks_per_second)
+        self._checks: dict[str, asyncio.Future[AuthError | None]] = {}  # by account, under way
 
     def provider(self, name: str) -> Provider:
         return self._ctx.providers[name]
@@ -55,20 +57,48 @@ class Gateway:
     ) -> T:
         """`max_wait` shortens the bound for calls that have a fallback (a status poll is
         better answered from the store than after a long wait)."""
-        provider = self.provider(account.provider)
-        group, pacer = self.group(account, operation), self._ctx.pacer
-        checking = self._ctx.keys.unverified(account)
-        if checking:  # a key no call has succeeded with: one of the fleet's key checks
+        if self._ctx.keys.unverified(account):
+            under_way = self._checks.get(account.name)
+            if under_way is not None:  # the same new key's first call: wait for its verdict
+                verdict = await asyncio.shield(under_way)
+                if verdict is not None:
+                    raise verdict
+            if self._ctx.keys.unverified(account):
+                return await self._checked(account, operation, work, max_wait)
+        return await self._paced(account, operation, work, max_wait)
+
+    async def _checked(
+        self, account: UpstreamAccount, operation: str, work: Work[T], max_wait: float | None
+    ) -> T:
+        """A key no call has succeeded with: its call takes one of the fleet's key-check
+        slots, and calls with the same key meanwhile wait for what the vendor says."""
+        verdict: asyncio.Future[AuthError | None] = asyncio.get_running_loop().create_future()
+        self._checks[account.name] = verdict
+        refused: AuthError | None = None
+        try:
+            pacer = self._ctx.pacer
             check = await pacer.acquire(
                 KEY_CHECKS, self._key_checks, self._ctx.settings.unknown_key_check_wait_seconds
             )
             check.finish(pacer.now())
+            answer = await self._paced(account, operation, work, max_wait)
+            self._ctx.keys.verified(account)
+            return answer
+        except AuthError as error:
+            refused = error
+            raise
+        finally:
+            del self._checks[account.name]
+            verdict.set_result(refused)  # None: verified, or no verdict (check again)
+
+    async def _paced(
+        self, account: UpstreamAccount, operation: str, work: Work[T], max_wait: float | None
+    ) -> T:
+        provider = self.provider(account.provider)
+        group, pacer = self.group(account, operation), self._ctx.pacer
         turn = await pacer.acquire(account.name, group, max_wait)
         try:
-            answer = await work(provider, account.key)
-            if checking:
-                self._ctx.keys.verified(account)
-            return answer
+            return await work(provider, account.key)
         except AuthError:
             self._ctx.keys.refused(account)
             raise

@@ -212,6 +212,21 @@ CREATE TRIGGER purchase_counted AFTER INSERT OR UPDATE OF state OR DELETE ON pur
     FOR EACH ROW EXECUTE FUNCTION count_state('state');
 """,
     ),
+    (
+        8,
+        "every change of issued keys and tenants' policies announced to the replicas",
+        """
+CREATE FUNCTION announce_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('smsproxy_keys_' || TG_TABLE_SCHEMA, TG_TABLE_NAME);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE OR DELETE ON managed_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION announce_keys();
+CREATE TRIGGER policies_changed AFTER INSERT OR UPDATE OR DELETE ON tenant_policies
+    FOR EACH STATEMENT EXECUTE FUNCTION announce_keys();
+""",
+    ),
 )
 
 

@@ -75,7 +75,7 @@ async def test_bogus_keys_leave_nothing_behind(vendor: str) -> None:
     async def refused(key: str) -> None:
         nonlocal refusals
         try:
-            await service.clients.balance(service.clients.tenant(key))
+            await service.clients.balance(await service.clients.tenant(key))
         except BadKey:
             refusals += 1
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -20,51 +19,25 @@ import httpx
 import pytest
 from aiohttp.test_utils import TestServer
 
+from proxy.fleet.pacer import HEARTBEAT_SECONDS
 from proxy.sandbox import SandboxClock, SandboxConfig, create_app
 from proxy.store.postgres import PostgresStore
 
 from ..backends import POSTGRES_URL, pg_schema
-from .test_durability import ProxyProcess, free_port
+from ..redis_server import RedisServer
+from .test_durability import ProxyProcess
 from .test_routing_example import ROOT
 
 KEY = "sk_sandbox_demo"
 HANDLER = "/stubs/handler_api.php"
 
 
-class RedisServer:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is missing: .ci/start-services installs it"
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
 class Fleet:
-    def __init__(self, vendor: str, replicas: list[ProxyProcess], schema: str) -> None:
+    def __init__(
+        self, vendor: str, replicas: list[ProxyProcess], schema: str, clock: SandboxClock
+    ) -> None:
         self.vendor, self.replicas, self.schema = vendor, replicas, schema
+        self.clock = clock  # the vendor's
 
     async def sa(self, http: httpx.AsyncClient, replica: int, **params: str) -> str:
         url = self.replicas[replica % len(self.replicas)].url
@@ -125,7 +98,7 @@ async def fleet(tmp_path: Path, redis_server: RedisServer) -> AsyncIterator[Flee
         try:
             for replica in replicas:
                 await replica.start()
-            yield Fleet(vendor_url, replicas, schema)
+            yield Fleet(vendor_url, replicas, schema, clock)
         finally:
             for replica in replicas:
                 if replica.proc is not None and replica.proc.returncode is None:
@@ -192,6 +165,43 @@ async def test_three_replicas_are_one_proxy(fleet: Fleet) -> None:
             )
 
 
+async def test_a_killed_replica_costs_the_survivors_seconds_not_sales(fleet: Fleet) -> None:
+    """Replica 2 dies (SIGKILL) holding turns: calls in flight, turns booked ahead.
+    Its lease lapses within ALIVE_SECONDS; the survivors sell on meanwhile, within the
+    vendor's limit."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        # the vendor answers a purchase a second after it sold it: calls are in flight
+        fault = {"endpoint": "rent-a-number", "answer_delay_ms": 1000}
+        assert (await http.post(fleet.vendor + "/_sandbox/faults", json=fault)).status_code == 200
+        stop = asyncio.Event()
+
+        async def buyer() -> None:  # a tool buying on the survivors, round-robin
+            turn = 0
+            while not stop.is_set():
+                await fleet.sa(http, turn % 2, action="getNumber", service="wa")
+                turn += 1
+
+        doomed = [
+            asyncio.ensure_future(fleet.sa(http, 2, action="getNumber", service="wa"))
+            for _ in range(6)
+        ]
+        buyers = [asyncio.create_task(buyer()) for _ in range(4)]
+        await asyncio.sleep(1.0)  # the burst is under way: replica 2 holds turns
+        killed_at = fleet.clock.now()
+        await fleet.replicas[2].kill()
+        await asyncio.sleep(8.0)  # the survivors' tools go on buying for 8 s
+        stop.set()
+        await asyncio.gather(*buyers)
+        await asyncio.gather(*doomed, return_exceptions=True)
+        stats = await fleet.vendor_stats(http)
+        sales = sorted(c["time"] for c in stats["counted"] if c["group"] == "rent")
+        after = [t for t in sales if t >= killed_at]
+        gaps = [later - sooner for sooner, later in zip([killed_at, *after], after, strict=False)]
+        assert len(after) >= 6 and max(gaps, default=99.0) <= 5.0, (gaps, len(after))
+        assert stats["throttled"] == 0
+        assert busiest_second(stats) <= 2
+
+
 async def test_stopping_redis_mid_burst_never_passes_the_vendor_limit(
     fleet: Fleet, redis_server: RedisServer
 ) -> None:
@@ -227,6 +237,19 @@ async def test_stopping_redis_mid_burst_never_passes_the_vendor_limit(
         assert busiest_second(stats) <= 2
         ready = (await http.get(fleet.replicas[0].base + "/readyz")).json()
         assert ready["coordination"].startswith("degraded: redis unreachable"), ready
+
+        # Redis comes back; no replica paces a call: each says so within a heartbeat
+        redis_server.start()
+        back = fleet.clock.now()
+        for replica in fleet.replicas:
+            while True:  # at a client's pace; a heartbeat is HEARTBEAT_SECONDS
+                ready = (await http.get(replica.base + "/readyz")).json()
+                metrics = (await http.get(replica.base + "/metrics")).text
+                if ready["coordination"] == "ok":
+                    break
+                assert fleet.clock.now() - back < 2 * HEARTBEAT_SECONDS, ready
+                await asyncio.sleep(0.1)
+            assert "\nsmsproxy_fleet_degraded 0.0\n" in metrics
 
 
 def restart_postgres() -> None:
@@ -289,10 +312,10 @@ async def test_migrate_brings_the_schema_up_to_date_once(tmp_path: Path) -> None
         first = run_cli(tmp_path, env, "migrate")
         assert (first.returncode, first.stdout) == (
             0,
-            "applied 1, 2, 3, 4, 5, 6, 7; the schema is at version 7\n",
+            "applied 1, 2, 3, 4, 5, 6, 7, 8; the schema is at version 8\n",
         )
         again = run_cli(tmp_path, env, "migrate")
-        assert again.stdout == "the schema is at version 7: nothing to apply\n"
+        assert again.stdout == "the schema is at version 8: nothing to apply\n"
         # the store commands beside a fleet work on its PostgreSQL, not a local file
         fleet_config = tmp_path / "fleet.toml"
         fleet_config.write_text(

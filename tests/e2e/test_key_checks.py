@@ -94,3 +94,29 @@ async def test_a_flood_of_made_up_keys_reaches_the_vendor_at_the_check_pace(
         assert answers.count("BAD_KEY") == checks  # each check was one refusal
         print(f"600 made-up keys in {elapsed:.1f} s: {checks} vendor checks")  # the log
         assert checks <= 2 * elapsed + 1, (checks, elapsed)
+
+
+async def test_a_new_keys_first_calls_at_once_share_one_check(tmp_path: Path) -> None:
+    """Ten calls at once with a key never seen: the first is its check, the others wait
+    for the verdict instead of each taking a check slot (one a second here, waited for
+    0.5 s at most: without sharing, most would be told to try again)."""
+    async for w in start_world(
+        tmp_path,
+        pacing_enabled=True,
+        unknown_key_checks_per_second=1.0,
+        unknown_key_check_wait_seconds=0.5,
+    ):
+        await w.control("POST", "/accounts", {"api_key": "sk_new_tool", "balance": 9})
+        answers = await asyncio.gather(
+            *(w.text(key="sk_new_tool", action="getBalance") for _ in range(10))
+        )
+        assert answers == ["ACCESS_BALANCE:9.00"] * 10
+    async for w in start_world(
+        tmp_path / "refused",
+        pacing_enabled=True,
+        unknown_key_checks_per_second=1.0,
+        unknown_key_check_wait_seconds=0.5,
+    ):
+        refused = await asyncio.gather(*(w.text(key=BAD, action="getBalance") for _ in range(10)))
+        assert refused == ["BAD_KEY"] * 10
+        assert await balance_calls(w) == 1  # the vendor heard the refused key once, not ten

@@ -316,7 +316,9 @@ async def test_a_purchase_cancelled_under_way_is_unknown_not_refused(tmp_path: P
             json={"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2},
         )
         clients = service.clients
-        buying = asyncio.create_task(clients.rent(clients.tenant(DEMO), Order(("whatsapp",))))
+        buying = asyncio.create_task(
+            clients.rent((await clients.tenant(DEMO)), Order(("whatsapp",)))
+        )
 
         async def sold() -> None:
             while not (await http.get(vendor_url + "/_sandbox/rentals")).json()["rentals"]:

@@ -1,11 +1,12 @@
-"""The fleet's caches and routing cooldowns on a real Redis (the machine's, a key prefix
-of the test's own): two instances stand for two replicas."""
+"""The fleet's caches, routing cooldowns and tenants' rates on a real Redis (the
+machine's, a key prefix of the test's own): instances stand for replicas."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from redis.asyncio import Redis
@@ -14,6 +15,7 @@ from proxy import errors as e
 from proxy.domain import UpstreamAccount
 from proxy.fleet.caches import RedisCaches
 from proxy.fleet.cooldowns import SharedCooldowns
+from proxy.fleet.rates import RedisRates
 from proxy.router import Router
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -129,3 +131,69 @@ async def test_a_cooldown_reaches_the_other_replicas(redis: Redis) -> None:
     here.succeeded(alpha)  # it serves again: the shared entry goes
     await ours.settle()
     assert await redis.hgetall(f"{prefix}:cooldowns") == {}
+
+
+async def until(condition: Callable[[], bool], limit: float = 5.0) -> float:
+    """Seconds until `condition()` holds, yielding to the loop between looks."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < limit, "never happened"
+        await asyncio.sleep(0)
+    return time.monotonic() - started
+
+
+async def test_a_cooldown_is_decided_once_and_heard_by_every_replica_at_once(
+    redis: Redis,
+) -> None:
+    clock = Wall()
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    routers = [Router(clock) for _ in range(3)]
+    shared = [SharedCooldowns(redis, prefix, router) for router in routers]
+    following = [asyncio.create_task(s.follow()) for s in shared]
+    alpha = UpstreamAccount("alpha", "k", "", priority=1)
+    beta = UpstreamAccount("beta", "k", "", priority=2)
+    try:
+        await until(lambda: all(s.listening for s in shared))
+        assert routers[0].failed(alpha, e.Maintenance())
+        # pushed: no replica syncs, each skips alpha as soon as the decision is published
+        await until(lambda: all(r.candidates([alpha, beta]) == [beta] for r in routers))
+        routers[2].succeeded(alpha)  # one replica sees it serve again: lifted for all
+        await until(lambda: all(r.candidates([alpha, beta]) == [alpha, beta] for r in routers))
+        assert await redis.hgetall(f"{prefix}:cooldowns") == {}
+    finally:
+        for task in following:
+            task.cancel()
+        await asyncio.gather(*following, return_exceptions=True)
+
+
+async def test_an_earlier_end_does_not_shorten_a_cooldown_decided_by_another(
+    redis: Redis,
+) -> None:
+    clock = Wall()
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    longer, shorter = Router(clock), Router(clock)
+    ours, theirs = SharedCooldowns(redis, prefix, longer), SharedCooldowns(redis, prefix, shorter)
+    alpha = UpstreamAccount("alpha", "k", "", priority=1)
+    longer.failed(alpha, e.Maintenance())  # 60 s
+    await ours.settle()
+    shorter.failed(alpha, e.RateLimited(retry_after=1.0))  # 1 s: it ends sooner
+    await theirs.settle()
+    held = await redis.hgetall(f"{prefix}:cooldowns")
+    assert held == {alpha.name.encode(): repr(clock.now + 60).encode()}
+
+
+async def test_a_tenants_rate_holds_over_three_replicas(redis: Redis) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    replicas = [RedisRates(redis, prefix, lambda: 3) for _ in range(3)]
+    waits = [await replicas[i % 3].admit("acme", 1.0) for i in range(9)]
+    assert waits[0] == 0 and all(0.9 < w <= 1.0 for w in waits[1:]), waits  # 1 of 9 goes
+    burst = [await replicas[i % 3].admit("globex", 5.0) for i in range(9)]
+    assert burst[:5] == [0] * 5 and all(w > 0 for w in burst[5:])  # a second's worth
+
+
+async def test_redis_away_each_replica_admits_its_share() -> None:
+    away = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    rates = RedisRates(away, "away", lambda: 3)
+    waits = [await rates.admit("acme", 3.0) for _ in range(3)]
+    assert waits[0] == 0 and waits[1] > 0  # a third of 3/s here: one at once
+    await away.aclose()

@@ -80,7 +80,7 @@ def wrap(
                 key = guest_key
                 if key is None:  # F8: prices only from what some key has read already
                     return await handler(Call(service, None, request))
-            tenant = service.tenant(key)
+            tenant = await service.tenant(key)
             return await handler(Call(service, tenant, request))
         except Refusal as refusal:
             note["result"] = "bad_request"

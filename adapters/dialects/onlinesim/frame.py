@@ -65,7 +65,7 @@ def make_handler(
             return refuse("ERROR_PARAMS")
         method = methods.get(name)
         try:
-            tenant = service.tenant(params.get("apikey"))
+            tenant = await service.tenant(params.get("apikey"))
             if method is None:
                 note["result"] = "bad_request"
                 return refuse("REQUEST_NOT_FOUND")

@@ -81,7 +81,7 @@ def make_handler(
         else:
             note["action"] = name
         try:
-            tenant = service.tenant(params.get("api_key") or request.headers.get("X-ApiKey"))
+            tenant = await service.tenant(params.get("api_key") or request.headers.get("X-ApiKey"))
         except MissingKey as error:
             note["result"] = type(error).__name__
             return text_response(flavour.missing_key)

@@ -99,7 +99,7 @@ def wrap(
         try:
             params = await read_any_params(request)
             key = params.get("key")
-            tenant = service.tenant(key) if keyed or key else None
+            tenant = await service.tenant(key) if keyed or key else None
             return await endpoint(Call(service, tenant, params, vocab))
         except Unreadable:
             note["result"] = "bad_request"

@@ -140,7 +140,7 @@ def wrap(
                 key = tokens.key(token) if token else None
                 if key is None:
                     raise e.BadKey()
-                tenant = service.tenant(key)
+                tenant = await service.tenant(key)
             return await handler(Call(service, tenant, request, tokens))
         except Refusal as refused:
             note["result"] = "bad_request"

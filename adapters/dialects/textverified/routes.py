@@ -63,7 +63,7 @@ def _id(call: Call) -> int | None:
 
 async def authenticate(call: Call) -> web.Response:
     key = call.request.headers.get("X-API-KEY")
-    call.service.tenant(key)  # refused here (401) when the proxy does not take the key
+    await call.service.tenant(key)  # refused here (401) when the proxy does not take the key
     assert key is not None
     token, ends = call.tokens.issue(key)
     return json_response({"token": token, "expiresAt": iso(ends), "expiresIn": TOKEN_SECONDS})

@@ -66,7 +66,7 @@ def _wrap(
         note = {"dialect": NAME, "action": action, "result": "ok"}
         request[REQUEST_NOTE] = note
         try:
-            tenant = service.tenant(request.headers.get("Auth"))
+            tenant = await service.tenant(request.headers.get("Auth"))
             body = await read_body(request)
             return await handler(Call(service, tenant, request, body, action))
         except Refusal as refusal:

@@ -18,6 +18,8 @@ activations this process has seen lately are answered from memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from proxy.store.postgres.activations import PgActivations
 from proxy.store.postgres.changes import ChangeFeed
 from proxy.store.postgres.db import PgDb
@@ -44,9 +46,12 @@ class PostgresStore:
         fresh = self.activations.fresh
         self.changes = ChangeFeed(self._db, fresh.changed, fresh.lost, fresh.resumed)
 
-    async def follow_changes(self) -> None:
+    async def follow_changes(self, keys_changed: Callable[[], None] | None = None) -> None:
         """Hear every replica's changes of activations, so that reads are answered from
-        memory while the feed is live; runs until cancelled."""
+        memory while the feed is live, and of issued keys and policies
+        (`keys_changed`); runs until cancelled."""
+        if keys_changed is not None:
+            self.changes.keys_changed = keys_changed
         await self.changes.follow()
 
     async def mark_stale(self) -> None:

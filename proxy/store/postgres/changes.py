@@ -2,7 +2,9 @@
 
 A trigger (migration 6) notifies the schema's channel with the id of each activation a
 commit changed. Each replica holds one connection that LISTENs to it and drops what it
-holds of that id, so its next read goes to the database. The connection is probed every
+holds of that id, so its next read goes to the database. Issued keys and policies are
+announced the same way (migration 8), whoever changed them (a replica, the CLI), so a
+revocation reaches every replica at once. The connection is probed every
 PROBE_SECONDS; while it is away nothing is answered from memory (`Fresh.lost`), and once
 it listens again the replica trusts what it reads from then on (`Fresh.resumed`).
 """
@@ -28,6 +30,11 @@ def channel(schema: str) -> str:
     return f"smsproxy_activations_{schema}"
 
 
+def keys_channel(schema: str) -> str:
+    """Migration 8's channel: issued keys or policies changed."""
+    return f"smsproxy_keys_{schema}"
+
+
 class ChangeFeed:
     def __init__(
         self,
@@ -38,6 +45,7 @@ class ChangeFeed:
     ) -> None:
         self._db = db
         self._changed, self._lost, self._resumed = changed, lost, resumed
+        self.keys_changed: Callable[[], None] = lambda: None  # told when keys or policies change
         self.live = False
         self.pid: int | None = None  # the listening backend's, while there is one
 
@@ -46,6 +54,9 @@ class ChangeFeed:
             self._changed(int(str(payload)))
         except ValueError:
             log.warning("change feed: not an activation id: %r", str(payload)[:40])
+
+    def _keys_heard(self, _conn: object, _pid: int, _channel: str, _payload: object) -> None:
+        self.keys_changed()
 
     async def follow(self) -> None:
         """Listen until cancelled, connecting again whenever the connection is lost."""
@@ -68,9 +79,11 @@ class ChangeFeed:
         try:
             schema = str(await conn.fetchval("SELECT current_schema()"))
             await conn.add_listener(channel(schema), self._heard)
+            await conn.add_listener(keys_channel(schema), self._keys_heard)
             self.pid = conn.get_server_pid()
             self.live = True
             self._resumed()
+            self.keys_changed()  # whatever changed while nobody listened
             while not gone.is_set():
                 try:
                     await asyncio.wait_for(gone.wait(), PROBE_SECONDS)

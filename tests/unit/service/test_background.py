@@ -20,7 +20,7 @@ async def test_a_shared_read_nobody_awaits_any_more_fails_observed(
     w = world()
     w.vendor.holding = asyncio.Event()
     clients = w.service.clients
-    tenant = clients.tenant(CLIENT_KEY)
+    tenant = await clients.tenant(CLIENT_KEY)
     caplog.set_level(logging.WARNING)
     reading = asyncio.ensure_future(clients.balance(tenant))
     await w.vendor.held.wait()  # the vendor has the read and is slow

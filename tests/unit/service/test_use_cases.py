@@ -29,7 +29,10 @@ WHATSAPP = Order(("whatsapp",))
 
 async def issued(w: World, **policy: object) -> str:
     key, _ = await w.service.operations.tenants.issue_key(
-        "fleet", [VENDOR], None, PolicyChange(**policy)  # type: ignore[arg-type]
+        "fleet",
+        [VENDOR],
+        None,
+        PolicyChange(**policy),  # type: ignore[arg-type]
     )
     return key
 
@@ -37,7 +40,7 @@ async def issued(w: World, **policy: object) -> str:
 async def test_a_purchase_is_journaled_then_stored_and_answered() -> None:
     w = world()
     clients = w.service.clients
-    bought = await clients.rent(clients.tenant(CLIENT_KEY), WHATSAPP)
+    bought = await clients.rent((await clients.tenant(CLIENT_KEY)), WHATSAPP)
     assert w.vendor.count("rent") == 1
     assert await w.store.activations.get(bought.id) == bought
     [entry] = await w.store.journal.newest()
@@ -54,7 +57,7 @@ async def test_a_refused_purchase_is_answered_and_leaves_nothing_open() -> None:
     w.vendor.fail("rent", UpstreamUnavailable("vendor down before it sold"))
     clients = w.service.clients
     with pytest.raises(UpstreamUnavailable):
-        await clients.rent(clients.tenant(CLIENT_KEY), WHATSAPP)
+        await clients.rent((await clients.tenant(CLIENT_KEY)), WHATSAPP)
     assert await w.store.activations.counts() == {}
     [entry] = await w.store.journal.newest()
     assert entry.state is PurchaseState.REFUSED
@@ -64,7 +67,7 @@ async def test_an_unknown_outcome_is_never_bought_again_blind() -> None:
     w = world()
     w.vendor.after_sale.append(OutcomeUnknown("sold, the answer lost"))
     clients = w.service.clients
-    tenant = clients.tenant(CLIENT_KEY)
+    tenant = await clients.tenant(CLIENT_KEY)
     with pytest.raises(OutcomeUnknown):
         await clients.rent(tenant, WHATSAPP, order_ref="order-1")
     with pytest.raises(DuplicateOrder):  # the same order again: it may have been sold
@@ -78,7 +81,7 @@ async def test_a_tenants_cap_refuses_before_the_vendor_is_asked() -> None:
     w = world(managed=True)
     key = await issued(w, max_active=1)
     clients = w.service.clients
-    tenant = clients.tenant(key)
+    tenant = await clients.tenant(key)
     await clients.rent(tenant, WHATSAPP)
     with pytest.raises(TenantCap):
         await clients.rent(tenant, WHATSAPP)
@@ -89,7 +92,7 @@ async def test_a_budget_refuses_before_the_vendor_is_asked() -> None:
     w = world(managed=True)
     key = await issued(w, daily_budget=Decimal("0.30"))
     clients = w.service.clients
-    tenant = clients.tenant(key)
+    tenant = await clients.tenant(key)
     with pytest.raises(OverBudget):
         await clients.rent(tenant, WHATSAPP)  # 0.55 does not fit 0.30
     assert w.vendor.count("rent") == 0
@@ -100,7 +103,7 @@ async def test_a_tenants_services_are_the_only_ones_bought() -> None:
     w = world(managed=True)
     key = await issued(w, services=("telegram",))
     clients = w.service.clients
-    tenant = clients.tenant(key)
+    tenant = await clients.tenant(key)
     with pytest.raises(ServiceNotAllowed):
         await clients.rent(tenant, WHATSAPP)
     assert (await clients.rent(tenant, Order(("telegram",)))).service == "telegram"
@@ -110,7 +113,7 @@ async def test_a_tenants_services_are_the_only_ones_bought() -> None:
 async def test_a_status_poll_asks_the_vendor_at_most_once_per_interval() -> None:
     w = world(settings=ServiceSettings(poll_interval_seconds=2.0))  # no webhooks: polled
     clients = w.service.clients
-    tenant = clients.tenant(CLIENT_KEY)
+    tenant = await clients.tenant(CLIENT_KEY)
     bought = await clients.rent(tenant, WHATSAPP)
     w.clock.advance(5)
     for _ in range(10):
@@ -127,7 +130,7 @@ async def test_a_status_poll_asks_the_vendor_at_most_once_per_interval() -> None
 async def test_a_cancel_inside_the_vendors_lock_is_refused_without_asking() -> None:
     w = world(rules=VendorRules(cancel_lock_seconds=60.0))
     clients = w.service.clients
-    tenant = clients.tenant(CLIENT_KEY)
+    tenant = await clients.tenant(CLIENT_KEY)
     bought = await clients.rent(tenant, WHATSAPP)
     with pytest.raises(EarlyCancel):
         await clients.cancel(tenant, bought.id)
@@ -140,7 +143,7 @@ async def test_a_cancel_inside_the_vendors_lock_is_refused_without_asking() -> N
 async def test_a_pushed_code_reaches_the_activation_through_its_accounts_url_only() -> None:
     w = world()
     clients, hook = w.service.clients, w.service.vendor_webhook
-    tenant = clients.tenant(CLIENT_KEY)
+    tenant = await clients.tenant(CLIENT_KEY)
     bought = await clients.rent(tenant, WHATSAPP)
     pushed = PushedCode(bought.upstream_id, "654321")
     assert await hook.code_arrived(VENDOR, "another-accounts-token", pushed) is None
@@ -154,7 +157,7 @@ async def test_a_pushed_code_reaches_the_activation_through_its_accounts_url_onl
 async def test_a_replayed_code_never_becomes_current_again() -> None:
     w = world()
     clients, hook = w.service.clients, w.service.vendor_webhook
-    tenant = clients.tenant(CLIENT_KEY)
+    tenant = await clients.tenant(CLIENT_KEY)
     bought = await clients.rent(tenant, WHATSAPP)
     token = hook.token(VENDOR, tenant.accounts[0].id)
     first_at = w.clock.now()
@@ -179,7 +182,7 @@ async def test_an_unknown_outcome_before_the_sale_is_proved_void_by_the_balance(
     w = world()
     w.vendor.fail("rent", OutcomeUnknown("sent, never answered"))  # nothing was sold
     clients = w.service.clients
-    tenant = clients.tenant(CLIENT_KEY)
+    tenant = await clients.tenant(CLIENT_KEY)
     with pytest.raises(OutcomeUnknown):
         await clients.rent(tenant, WHATSAPP, order_ref="order-1")
     assert w.vendor.calls[:2] == ["balance", "rent"]  # the first purchase's witness

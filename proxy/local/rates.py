@@ -1,7 +1,8 @@
 """Each issued tenant's request rate, over every dialect together.
 
 A token bucket per tenant that holds one second's worth of requests (at least one), on
-the injected clock. It lives in the process: each replica allows the rate on its own.
+the injected clock, in the process (`ports.RateLimits`); a fleet decides them in Redis
+(`proxy.fleet.rates`) with the same bucket, and falls back to this one when Redis is away.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ class TenantRates:
         self._now = now
         self._buckets: LRUCache[str, tuple[float, float]] = LRUCache(TENANTS)  # tokens, at
 
-    def admit(self, tenant: str, per_second: float) -> float:
+    async def admit(self, tenant: str, per_second: float) -> float:
+        return self.take(tenant, per_second)
+
+    def take(self, tenant: str, per_second: float) -> float:
         """0 when the request may go; else the seconds until it could."""
         now, size = self._now(), max(per_second, 1.0)
         tokens, at = self._buckets.get(tenant, (size, now))
