@@ -121,6 +121,13 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
             (f"sum by (outcome) (increase(smsproxy_tenant_webhooks_total{{{INST}}}[1h]))",
              "{{outcome}}"),
             (f"sum(smsproxy_tenant_webhooks_pending{{{INST}}})", "pending")]),
+        ("Callers the proxy cannot name: key checks, refused keys, limited requests",
+         "timeseries", "short", [
+            (f"sum by (outcome) (increase(smsproxy_key_checks_total{{{INST}}}[1h]))",
+             "key checks {{outcome}}"),
+            (f"sum(smsproxy_refused_keys_remembered{{{INST}}})", "refused keys remembered"),
+            (f"sum by (reason) (increase(smsproxy_requests_limited_total{{{INST}}}[1h]))",
+             "limited: {{reason}}")]),
     ]),
     ("Fleet", [
         ("Requests per replica and for the fleet", "timeseries", "reqps", [

@@ -23,6 +23,7 @@ from proxy.fleet.caches import RedisCaches
 from proxy.fleet.cooldowns import SharedCooldowns
 from proxy.fleet.pacer import RedisPacer
 from proxy.fleet.rates import RedisRates
+from proxy.inputs.sources import networks
 from proxy.local.clock import SystemClock
 from proxy.local.pacing import Pacer
 from proxy.ports import Clock, Observer, Provider, Store
@@ -41,7 +42,7 @@ from proxy.web import ops as endpoints
 from proxy.web import vendor_webhooks as webhooks
 from proxy.web.admin import keys as admin_keys
 from proxy.web.admin import usage as admin_usage
-from proxy.web.app_keys import METRICS, SERVED, SERVICE, SETTINGS
+from proxy.web.app_keys import METRICS, SERVED, SERVICE, SETTINGS, TRUSTED_PROXIES
 from proxy.web.observed_routes import register
 from proxy.web.tenant_webhooks import HttpSender
 from proxy.web.vendor_webhooks import WEBHOOK_STATS, WebhookStats
@@ -80,6 +81,8 @@ def service_settings(s: Settings) -> ServiceSettings:
         out_of_stock_ttl_seconds=s.out_of_stock_ttl_seconds,
         default_rate_per_second=s.default_rate_per_second,
         unknown_key_checks_per_second=s.unknown_key_checks_per_second,
+        client_rate_per_second=s.client_rate_per_second,
+        client_burst=s.client_burst,
         unknown_key_check_wait_seconds=s.unknown_key_check_wait_seconds,
         cooldowns=Cooldowns(
             maintenance=s.maintenance_cooldown_seconds,
@@ -207,6 +210,7 @@ def build_app(
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app[SERVED] = served
+    app[TRUSTED_PROXIES] = networks(settings.trusted_proxies)
     upstreams = Upstreams(observer=observer)
     clock = clock or SystemClock()
     providers, identity = wire_providers(

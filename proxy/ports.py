@@ -43,8 +43,7 @@ class Turn(Protocol):
 
 
 class Pacer(Protocol):
-    """Outbound pacing per (account, limit group): in process (`proxy.local.pacing`) today; the
-    replicas' shared pacer implements the same port."""
+    """Outbound pacing per (account, limit group): `proxy.local.pacing`, `proxy.fleet.pacer`."""
 
     def now(self) -> float: ...
 
@@ -58,11 +57,10 @@ class Pacer(Protocol):
 
 
 class RateLimits(Protocol):
-    """Issued tenants' request rates: per process (`proxy.local.rates`), or decided
-    for the whole fleet (`proxy.fleet.rates`)."""
+    """Request rates (`proxy.local.rates`; a fleet's: `proxy.fleet.rates`)."""
 
-    async def admit(self, tenant: str, per_second: float) -> float:
-        """0 when the request may go; else the seconds until it could."""
+    async def admit(self, tenant: str, per_second: float, burst: float | None = None) -> float:
+        """0, or the seconds until it may go; `burst` at once (default: 1 s's worth)."""
         ...
 
 
@@ -246,6 +244,10 @@ class Observer(Protocol):
     def tenant_refused(self, tenant: str, reason: str) -> None:
         """A tenant's own limit refused a request: budget, rate, cap, service, country."""
         ...
+
+    def key_checked(self, outcome: str) -> None: ...  # accepted, refused or undecided
+
+    def request_limited(self, reason: str) -> None: ...  # source, key_check_wait
 
     def webhook_delivery(self, outcome: str) -> None:
         """A delivery to a tenant's webhook: sent, retried, failed or dropped."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -70,6 +71,12 @@ class Settings:
     refused_key_ttl_seconds: float = 300.0
     unknown_key_checks_per_second: float = 2.0  # keys never seen, checked at the vendor
     unknown_key_check_wait_seconds: float = 2.0
+    # requests with a key the proxy cannot name yet (not issued, not configured, not yet
+    # accepted by the vendor), per source address: a token bucket (0: no limit)
+    client_rate_per_second: float = 5.0
+    client_burst: int = 20
+    # proxies (addresses or networks) whose X-Forwarded-For names the source
+    trusted_proxies: tuple[str, ...] = ()
     # how long a provider account cools down, by cause (docs/routing.md)
     maintenance_cooldown_seconds: float = 60.0
     transient_cooldown_seconds: float = 30.0  # 5xx or no answer, most recent calls failed
@@ -98,6 +105,9 @@ def _coerce(name: str, raw: Any) -> Any:
         return raw if isinstance(raw, bool) else str(raw).strip().lower() in TRUE
     if kind == "Path":
         return Path(raw)
+    if kind.startswith("tuple[str"):
+        items = raw.split(",") if isinstance(raw, str) else list(raw)
+        return tuple(str(item).strip() for item in items if str(item).strip())
     if "Mapping" in kind:
         if isinstance(raw, str):
             return dict(item.split("=", 1) for item in raw.split(",") if "=" in item)
@@ -145,6 +155,15 @@ def load(
         raise ValueError("store must be sqlite, memory or postgres")
     if settings.coordination not in ("local", "redis"):
         raise ValueError("coordination must be local or redis")
+    if settings.client_rate_per_second < 0 or settings.client_burst < 1:
+        raise ValueError("client_rate_per_second must be 0 or more, client_burst 1 or more")
+    for proxy in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"trusted_proxies: {proxy!r} is not an address or a network"
+            ) from None
     check_fleet(settings)
     return settings
 

@@ -49,8 +49,8 @@ from proxy.local.tasks import watched
 log = logging.getLogger("smsproxy.fleet")
 POLL_SECONDS = 0.02  # how often a call whose window is held by one in flight asks again
 IN_FLIGHT_SECONDS = 30.0  # a call unanswered this long counts as answered, whoever sent it
-ALIVE_SECONDS = 3.0  # a replica's lease: its turns are its own while it renews it
-HEARTBEAT_SECONDS = 1.0  # the lease renewed, and Redis looked at, this often
+ALIVE_SECONDS = 2.5  # a replica's lease: its turns are its own while it renews it
+HEARTBEAT_SECONDS = 0.5  # the lease renewed, and Redis looked at, this often
 MEMBER_SECONDS = 15.0  # a replica not heard from this long is no longer counted
 STATE_SECONDS = 120  # idle pacing state expires from Redis
 WINDOW = 1.04  # the vendor's one-second window, with the margin

@@ -38,13 +38,13 @@ class RedisRates:
         self._alone = TenantRates(time.monotonic)  # Redis away: the replica's own clock
         self._alive = alive
 
-    async def admit(self, tenant: str, per_second: float) -> float:
+    async def admit(self, tenant: str, per_second: float, burst: float | None = None) -> float:
         interval = 1_000_000 / per_second  # µs between two requests
-        bucket = max(per_second, 1.0) * interval
+        bucket = (burst or max(per_second, 1.0)) * interval
         try:
             wait_us = await self._admit(
                 keys=[self._prefix + tenant], args=[round(interval), round(bucket)]
             )
         except (RedisError, OSError):
-            return self._alone.take(tenant, per_second / max(self._alive(), 1))
+            return self._alone.take(tenant, per_second / max(self._alive(), 1), burst)
         return int(wait_us) / 1_000_000

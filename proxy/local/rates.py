@@ -19,12 +19,12 @@ class TenantRates:
         self._now = now
         self._buckets: LRUCache[str, tuple[float, float]] = LRUCache(TENANTS)  # tokens, at
 
-    async def admit(self, tenant: str, per_second: float) -> float:
-        return self.take(tenant, per_second)
+    async def admit(self, tenant: str, per_second: float, burst: float | None = None) -> float:
+        return self.take(tenant, per_second, burst)
 
-    def take(self, tenant: str, per_second: float) -> float:
+    def take(self, tenant: str, per_second: float, burst: float | None = None) -> float:
         """0 when the request may go; else the seconds until it could."""
-        now, size = self._now(), max(per_second, 1.0)
+        now, size = self._now(), burst or max(per_second, 1.0)
         tokens, at = self._buckets.get(tenant, (size, now))
         tokens = min(size, tokens + (now - at) * per_second)
         if tokens >= 1.0:

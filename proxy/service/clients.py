@@ -21,7 +21,7 @@ from proxy.ports import Clock
 from proxy.service import lifecycle
 from proxy.service.balances import Balances
 from proxy.service.catalog import Catalog
-from proxy.service.context import LISTING_WAIT, Context
+from proxy.service.context import LISTING_WAIT, REQUEST_SOURCE, Context, Source
 from proxy.service.identity import Identity
 from proxy.service.journal import Intent, Journal
 from proxy.service.long_rentals import LongRentals
@@ -61,8 +61,11 @@ class Clients:
     def clock(self) -> Clock:
         return self._ctx.clock
 
-    async def tenant(self, api_key: str | None) -> Tenant:
-        """Who calls; `TenantRateLimited` past an issued tenant's request rate."""
+    async def tenant(self, api_key: str | None, source: Source | None = None) -> Tenant:
+        """Who calls; `TenantRateLimited` past an issued tenant's request rate. `source`
+        (the request's address, worked out when asked) is kept for the request: a key
+        check it would start is limited per source (`upstream.Gateway`)."""
+        REQUEST_SOURCE.set(source)
         tenant = self._identity.tenant(api_key)
         policy = tenant.policy
         if policy is not None and policy.rate_per_second:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,6 +43,8 @@ class ServiceSettings:
     # a passed-through key never seen to work reaches the vendor at this pace, fleet-wide,
     # waiting this long at most for its turn (else the client's "try again")
     unknown_key_checks_per_second: float = 2.0
+    client_rate_per_second: float = 5.0  # per source, for keys not yet known to be good
+    client_burst: int = 20
     unknown_key_check_wait_seconds: float = 2.0
 
     @property
@@ -58,6 +61,10 @@ class ServiceSettings:
 LISTING_WAIT = 0.03
 
 Followup = Callable[[Activation, Activation], Awaitable[None]]
+Source = Callable[[], str]  # a request's source address, worked out when asked
+# the source of the request being served, set where it names its caller and read where a
+# key check would start (a context variable: each request's task has its own)
+REQUEST_SOURCE: ContextVar[Source | None] = ContextVar("request_source", default=None)
 
 
 class KeyGate(Protocol):
@@ -69,6 +76,10 @@ class KeyGate(Protocol):
 
     def refused(self, account: UpstreamAccount) -> None: ...
 
+    def refused_count(self) -> int:
+        """Keys remembered as refused (answered without a vendor call)."""
+        ...
+
 
 class _OpenGate:
     def unverified(self, account: UpstreamAccount) -> bool:
@@ -79,6 +90,9 @@ class _OpenGate:
 
     def refused(self, account: UpstreamAccount) -> None:
         return None
+
+    def refused_count(self) -> int:
+        return 0
 
 
 OPEN_GATE: KeyGate = _OpenGate()

@@ -106,6 +106,10 @@ class Identity:
             self._verified.pop(account.id, None)
             self._known.pop(account.key, None)
 
+    def refused_count(self) -> int:
+        self._refused.expire()
+        return len(self._refused)
+
     def owner_of(self, tenant: str) -> str:
         """The owner every key of an issued tenant shares: its activations outlive a key."""
         owner = self._owners.get(tenant)

@@ -55,6 +55,9 @@ class Operations:
         pending = (await self._ctx.store.outbox.counts()).get("pending", 0)
         return await self.budgets_left(), pending
 
+    def refused_keys_remembered(self) -> int:
+        return self._ctx.keys.refused_count()
+
     async def activation_counts(self) -> dict[str, int]:
         return await self._ctx.store.activations.counts()
 

@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from proxy.domain import LimitGroup, Tenant, UpstreamAccount
-from proxy.errors import AuthError, NotFound, RateLimited
+from proxy.errors import AuthError, NotFound, RateLimited, TenantRateLimited
 from proxy.ports import Provider
-from proxy.service.context import Context
+from proxy.service.context import REQUEST_SOURCE, Context
 
 T = TypeVar("T")
 Work = Callable[[Provider, str], Awaitable[T]]  # (the provider, the account's key)
 KEY_CHECKS = "key-checks"  # the pacing account every unverified key's check shares
+SOURCE = "source:"  # a source's bucket among the rates, beside tenants' names
 
 
 class Gateway:
@@ -57,31 +58,45 @@ class Gateway:
     ) -> T:
         """`max_wait` shortens the bound for calls that have a fallback (a status poll is
         better answered from the store than after a long wait)."""
-        if self._ctx.keys.unverified(account):
+        while self._ctx.keys.unverified(account):
             under_way = self._checks.get(account.name)
-            if under_way is not None:  # the same new key's first call: wait for its verdict
-                verdict = await asyncio.shield(under_way)
-                if verdict is not None:
-                    raise verdict
-            if self._ctx.keys.unverified(account):
+            if under_way is None:
                 return await self._checked(account, operation, work, max_wait)
+            verdict = await asyncio.shield(under_way)  # the same new key's check is out
+            if verdict is not None:
+                raise verdict
         return await self._paced(account, operation, work, max_wait)
 
     async def _checked(
         self, account: UpstreamAccount, operation: str, work: Work[T], max_wait: float | None
     ) -> T:
         """A key no call has succeeded with: its call takes one of the fleet's key-check
-        slots, and calls with the same key meanwhile wait for what the vendor says."""
+        slots, and calls with the same key meanwhile wait for what the vendor says (the
+        check is registered before anything is awaited: one check per key at a time)."""
         verdict: asyncio.Future[AuthError | None] = asyncio.get_running_loop().create_future()
         self._checks[account.name] = verdict
         refused: AuthError | None = None
+        observer = self._ctx.observer
         try:
+            await self._source_may_check()
             pacer = self._ctx.pacer
-            check = await pacer.acquire(
-                KEY_CHECKS, self._key_checks, self._ctx.settings.unknown_key_check_wait_seconds
-            )
+            try:
+                check = await pacer.acquire(
+                    KEY_CHECKS, self._key_checks, self._ctx.settings.unknown_key_check_wait_seconds
+                )
+            except RateLimited:
+                observer.request_limited("key_check_wait")
+                raise
             check.finish(pacer.now())
-            answer = await self._paced(account, operation, work, max_wait)
+            try:
+                answer = await self._paced(account, operation, work, max_wait)
+            except AuthError:
+                observer.key_checked("refused")
+                raise
+            except BaseException:
+                observer.key_checked("undecided")
+                raise
+            observer.key_checked("accepted")
             self._ctx.keys.verified(account)
             return answer
         except AuthError as error:
@@ -90,6 +105,18 @@ class Gateway:
         finally:
             del self._checks[account.name]
             verdict.set_result(refused)  # None: verified, or no verdict (check again)
+
+    async def _source_may_check(self) -> None:
+        """A source that starts key checks faster than `client_rate_per_second` is told
+        to try again: one client's made-up keys cannot take every key-check slot."""
+        source, settings = REQUEST_SOURCE.get(), self._ctx.settings
+        if source is not None and settings.client_rate_per_second:
+            wait = await self._ctx.rates.admit(
+                SOURCE + source(), settings.client_rate_per_second, settings.client_burst
+            )
+            if wait:
+                self._ctx.observer.request_limited("source")
+                raise TenantRateLimited(wait)
 
     async def _paced(
         self, account: UpstreamAccount, operation: str, work: Work[T], max_wait: float | None

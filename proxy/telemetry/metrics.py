@@ -32,6 +32,7 @@ from proxy.local.pacing import PacingStats
 from proxy.ports import store_operations
 from proxy.router import CAUSES as COOLDOWN_CAUSES
 from proxy.telemetry.exposition import Exposition
+from proxy.telemetry.key_metrics import KeyMetrics
 from proxy.telemetry.request_tally import RequestTally
 from proxy.telemetry.tenant_metrics import TenantMetrics
 
@@ -247,6 +248,7 @@ class Metrics:
         self.limit_groups: set[str] = {DEFAULT_GROUP}  # and each provider's, when wired
         r.register(_StatsCollector(self))
         self.tenants = TenantMetrics(r)
+        self.keys = KeyMetrics(r)
         self.replicas = Gauge(
             "smsproxy_fleet_replicas",
             "Replicas this one saw alive at its last heartbeat (1 without Redis)",
@@ -385,6 +387,15 @@ class Metrics:
 
     def webhook_delivery(self, outcome: str) -> None:
         self.tenants.delivery(outcome)
+
+    def key_checked(self, outcome: str) -> None:
+        self.keys.checks.labels(outcome).inc()
+
+    def request_limited(self, reason: str) -> None:
+        self.keys.limited.labels(reason).inc()
+
+    def show_refused_keys(self, remembered: int) -> None:
+        self.keys.refused.set(remembered)
 
     def show_fleet(self, alive: int, degraded: bool) -> None:
         self.replicas.set(alive)

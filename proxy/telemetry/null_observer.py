@@ -40,6 +40,12 @@ class NullObserver:
     def tenant_refused(self, tenant: str, reason: str) -> None:
         return None
 
+    def key_checked(self, outcome: str) -> None:
+        return None
+
+    def request_limited(self, reason: str) -> None:
+        return None
+
     def webhook_delivery(self, outcome: str) -> None:
         return None
 

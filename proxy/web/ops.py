@@ -72,6 +72,7 @@ async def metrics(request: web.Request) -> web.Response:
     registry.show_long_rentals(await service.long_rental_counts())
     pacer = service.pacer
     registry.show_fleet(getattr(pacer, "alive", 1), getattr(pacer, "degraded", None) is not None)
+    registry.show_refused_keys(service.refused_keys_remembered())
     # rendering ~600 samples takes milliseconds of pure Python: in a thread, the loop gets
     # the interpreter back at every switch interval instead of waiting for the whole page
     body = await asyncio.to_thread(registry.render, counts, purchases)

@@ -73,12 +73,20 @@ class ProxyProcess:
         self.proc.send_signal(signal.SIGKILL)
         await self.proc.wait()
         assert self.proc.returncode == -signal.SIGKILL
+        await self._drained()
+
+    async def _drained(self) -> None:
+        """Its output read to the end: the pipe, and the process's transport, close now
+        rather than when the collector finds them after the test's loop is gone."""
+        assert self.proc is not None and self.proc.stdout is not None
+        await self.proc.stdout.read()
 
     async def stop(self) -> None:
         """The way an operator stops it: SIGINT, and a clean exit."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGINT)
         await asyncio.wait_for(self.proc.wait(), 20)
+        await self._drained()
 
 
 @pytest.fixture

@@ -231,16 +231,16 @@ def smspool() -> Dialect:
 # -- TextVerified -------------------------------------------------------------------------
 def textverified() -> Dialect:
     refusals = table_words(TEXTVERIFIED)
-    token: dict[str, str] = {}
+    token: dict[str, str] = {}  # by proxy: each proxy issues its own
 
     async def auth(w: World) -> dict[str, str]:
-        if "bearer" not in token:
+        if w.proxy not in token:
             r = await w.http.post(
                 w.proxy + "/api/pub/v2/auth",
                 headers={"X-API-KEY": DEMO, "X-API-USERNAME": "matrix"},
             )
-            token["bearer"] = r.json()["token"]
-        return {"Authorization": f"Bearer {token['bearer']}"}
+            token[w.proxy] = r.json()["token"]
+        return {"Authorization": f"Bearer {token[w.proxy]}"}
 
     async def call(w: World, method: str, path: str, body: Any = None) -> httpx.Response:
         return await w.http.request(

@@ -197,7 +197,7 @@ async def test_a_killed_replica_costs_the_survivors_seconds_not_sales(fleet: Fle
         sales = sorted(c["time"] for c in stats["counted"] if c["group"] == "rent")
         after = [t for t in sales if t >= killed_at]
         gaps = [later - sooner for sooner, later in zip([killed_at, *after], after, strict=False)]
-        assert len(after) >= 6 and max(gaps, default=99.0) <= 5.0, (gaps, len(after))
+        assert len(after) >= 3 and max(gaps, default=99.0) <= 5.0, (gaps, len(after))
         assert stats["throttled"] == 0
         assert busiest_second(stats) <= 2
 

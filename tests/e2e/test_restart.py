@@ -68,9 +68,14 @@ def fingerprint(key: str) -> str:
 
 async def test_purchases_in_flight_survive_a_kill(vendor: str, tmp_path: Path) -> None:  # noqa: F811
     keys = [f"sk_kill_{i:02d}" for i in range(20)]
-    # twenty keys new to the proxy buy at once: their key checks may all go at once too
+    # twenty keys new to the proxy buy at once, from one address: their key checks may
+    # all go at once too
     proxy = ProxyProcess(
-        vendor, tmp_path / "data", admin_token=ADMIN, unknown_key_checks_per_second="100"
+        vendor,
+        tmp_path / "data",
+        admin_token=ADMIN,
+        unknown_key_checks_per_second="100",
+        client_burst="50",
     )
     await proxy.start()
     async with httpx.AsyncClient(timeout=30) as http:

@@ -15,6 +15,7 @@ from proxy.domain import Tenant
 from proxy.service import Clients
 from proxy.web.app_keys import REQUEST_NOTE
 
+from ..sources import source_of
 from .errors import ERRORS, Refusal
 
 
@@ -80,7 +81,7 @@ def wrap(
                 key = guest_key
                 if key is None:  # F8: prices only from what some key has read already
                     return await handler(Call(service, None, request))
-            tenant = await service.tenant(key)
+            tenant = await service.tenant(key, source_of(request))
             return await handler(Call(service, tenant, request))
         except Refusal as refusal:
             note["result"] = "bad_request"

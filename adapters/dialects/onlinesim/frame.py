@@ -17,6 +17,7 @@ from proxy.web.app_keys import REQUEST_NOTE
 
 from ..base import Unreadable, json_response, read_any_params
 from ..codes import Vocabulary
+from ..sources import source_of
 from .errors import WORDS
 
 log = logging.getLogger("smsproxy.dialect.onlinesim")
@@ -65,7 +66,7 @@ def make_handler(
             return refuse("ERROR_PARAMS")
         method = methods.get(name)
         try:
-            tenant = await service.tenant(params.get("apikey"))
+            tenant = await service.tenant(params.get("apikey"), source_of(request))
             if method is None:
                 note["result"] = "bad_request"
                 return refuse("REQUEST_NOT_FOUND")

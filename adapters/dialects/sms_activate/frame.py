@@ -19,6 +19,7 @@ from proxy.web.app_keys import REQUEST_NOTE
 from ..answers import ErrorTable
 from ..base import Params, Unreadable, query_params, read_params, text_response
 from ..codes import Vocabulary
+from ..sources import source_of
 from .params import Answer
 from .tokens import token_for
 
@@ -81,7 +82,9 @@ def make_handler(
         else:
             note["action"] = name
         try:
-            tenant = await service.tenant(params.get("api_key") or request.headers.get("X-ApiKey"))
+            tenant = await service.tenant(
+                params.get("api_key") or request.headers.get("X-ApiKey"), source_of(request)
+            )
         except MissingKey as error:
             note["result"] = type(error).__name__
             return text_response(flavour.missing_key)

@@ -16,6 +16,7 @@ from proxy.web.app_keys import REQUEST_NOTE
 from ..answers import GENERIC, ErrorTable
 from ..base import Unreadable, json_response, read_any_params
 from ..codes import Vocabulary
+from ..sources import source_of
 
 log = logging.getLogger("smsproxy.dialect.smspool")
 NAME = "smspool"  # the dialect label of its requests' metrics and access lines
@@ -25,40 +26,40 @@ COUNTRY_ERROR = ("COUNTRY_ERROR", "This country is not available.")
 # domain error -> (type, message); `GENERIC` is TRY_AGAIN, anything transient
 ERRORS: ErrorTable[tuple[str, str]] = ErrorTable(
     rows={
-    e.MissingKey: ("KEY_ERROR", "Invalid API key."),
-    e.BadKey: ("KEY_ERROR", "Invalid API key."),
-    e.NoNumbers: OUT_OF_STOCK,
-    e.CountryNotAllowed: COUNTRY_ERROR,  # the tenant's policy names other countries
-    e.CountryNotServed: COUNTRY_ERROR,
-    e.NoBalance: ("BALANCE_ERROR", "Insufficient balance."),
-    e.OverBudget: ("BALANCE_ERROR", "Insufficient balance."),
-    e.BadService: ("SERVICE_ERROR", "This service is not available."),
-    e.ServiceNotAllowed: ("SERVICE_ERROR", "This service is not available."),
-    e.ServiceUnavailable: ("SERVICE_ERROR", "This service is not available."),
-    e.ApprovalRequired: ("SERVICE_ERROR", "This service is not available."),
-    e.MaxPriceExceeded: ("PRICE_ERROR", "The price is above your maximum price."),
-    e.PeriodTooLong: OUT_OF_STOCK,
-    e.RentalLimit: ("LIMIT_ERROR", "You have too many active orders."),
-    e.TenantCap: ("LIMIT_ERROR", "You have too many active orders."),
-    e.WrongCarrier: OUT_OF_STOCK,
-    e.NumberTaken: OUT_OF_STOCK,
-    e.CombinationFailed: OUT_OF_STOCK,
-    e.DuplicateOrder: GENERIC,
-    e.NotFound: ("ORDER_ERROR", "Order not found."),
-    e.EarlyCancel: ("CANCEL_ERROR", "Your order cannot be cancelled yet."),
-    e.BadTransition: ("CANCEL_ERROR", "Your order cannot be cancelled."),
-    e.NotViewed: GENERIC,
-    e.Expired: ("CANCEL_ERROR", "Your order has expired."),
-    e.StillActive: GENERIC,
-    e.NotReRentable: GENERIC,
-    e.Maintenance: GENERIC,
-    e.RateLimited: GENERIC,
-    e.TenantRateLimited: GENERIC,
-    e.UpstreamUnavailable: GENERIC,
-    e.UpstreamRejected: GENERIC,
-    e.StoreUnavailable: GENERIC,
-    e.OutcomeUnknown: GENERIC,
-    e.PurchaseInDoubt: GENERIC,
+        e.MissingKey: ("KEY_ERROR", "Invalid API key."),
+        e.BadKey: ("KEY_ERROR", "Invalid API key."),
+        e.NoNumbers: OUT_OF_STOCK,
+        e.CountryNotAllowed: COUNTRY_ERROR,  # the tenant's policy names other countries
+        e.CountryNotServed: COUNTRY_ERROR,
+        e.NoBalance: ("BALANCE_ERROR", "Insufficient balance."),
+        e.OverBudget: ("BALANCE_ERROR", "Insufficient balance."),
+        e.BadService: ("SERVICE_ERROR", "This service is not available."),
+        e.ServiceNotAllowed: ("SERVICE_ERROR", "This service is not available."),
+        e.ServiceUnavailable: ("SERVICE_ERROR", "This service is not available."),
+        e.ApprovalRequired: ("SERVICE_ERROR", "This service is not available."),
+        e.MaxPriceExceeded: ("PRICE_ERROR", "The price is above your maximum price."),
+        e.PeriodTooLong: OUT_OF_STOCK,
+        e.RentalLimit: ("LIMIT_ERROR", "You have too many active orders."),
+        e.TenantCap: ("LIMIT_ERROR", "You have too many active orders."),
+        e.WrongCarrier: OUT_OF_STOCK,
+        e.NumberTaken: OUT_OF_STOCK,
+        e.CombinationFailed: OUT_OF_STOCK,
+        e.DuplicateOrder: GENERIC,
+        e.NotFound: ("ORDER_ERROR", "Order not found."),
+        e.EarlyCancel: ("CANCEL_ERROR", "Your order cannot be cancelled yet."),
+        e.BadTransition: ("CANCEL_ERROR", "Your order cannot be cancelled."),
+        e.NotViewed: GENERIC,
+        e.Expired: ("CANCEL_ERROR", "Your order has expired."),
+        e.StillActive: GENERIC,
+        e.NotReRentable: GENERIC,
+        e.Maintenance: GENERIC,
+        e.RateLimited: GENERIC,
+        e.TenantRateLimited: GENERIC,
+        e.UpstreamUnavailable: GENERIC,
+        e.UpstreamRejected: GENERIC,
+        e.StoreUnavailable: GENERIC,
+        e.OutcomeUnknown: GENERIC,
+        e.PurchaseInDoubt: GENERIC,
     },
     generic=("TRY_AGAIN", "Please try again later."),
 )
@@ -99,7 +100,7 @@ def wrap(
         try:
             params = await read_any_params(request)
             key = params.get("key")
-            tenant = await service.tenant(key) if keyed or key else None
+            tenant = await service.tenant(key, source_of(request)) if keyed or key else None
             return await endpoint(Call(service, tenant, params, vocab))
         except Unreadable:
             note["result"] = "bad_request"

@@ -18,6 +18,7 @@ from proxy.web.app_keys import REQUEST_NOTE
 
 from ..answers import GENERIC, ErrorTable
 from ..base import json_response
+from ..sources import source_of
 
 log = logging.getLogger("smsproxy.dialect.textverified")
 NAME = "textverified"  # the dialect label of its requests' metrics and access lines
@@ -140,7 +141,7 @@ def wrap(
                 key = tokens.key(token) if token else None
                 if key is None:
                     raise e.BadKey()
-                tenant = await service.tenant(key)
+                tenant = await service.tenant(key, source_of(request))
             return await handler(Call(service, tenant, request, tokens))
         except Refusal as refused:
             note["result"] = "bad_request"

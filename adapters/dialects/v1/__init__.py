@@ -17,6 +17,7 @@ from proxy import errors as e
 from proxy.service import Clients
 from proxy.web.app_keys import REQUEST_NOTE
 
+from ..sources import source_of
 from . import auctions
 from . import long_rentals as lr
 from . import rentals as r
@@ -66,7 +67,7 @@ def _wrap(
         note = {"dialect": NAME, "action": action, "result": "ok"}
         request[REQUEST_NOTE] = note
         try:
-            tenant = await service.tenant(request.headers.get("Auth"))
+            tenant = await service.tenant(request.headers.get("Auth"), source_of(request))
             body = await read_body(request)
             return await handler(Call(service, tenant, request, body, action))
         except Refusal as refusal:
