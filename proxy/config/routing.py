@@ -3,7 +3,8 @@
     [[providers]]
     name = "cheap"                    # how metrics, logs and the store name it
     kind = "getatext"                 # a vendor kind: getatext | handler-api
-    # flavour = "sms-activate"        # handler-api only: sms-activate | getatext-legacy
+    # flavour = "sms-activate"        # handler-api only: sms-activate, smshub, herosms,
+    #                                 # daisysms, grizzly, smsbower, getatext-legacy
     base_url = "https://getatext.com"
     key_env = "CHEAP_KEY"             # or key_file = "/run/secrets/cheap"; never inline
     priority = 1                      # lower first (default: the order in the file)

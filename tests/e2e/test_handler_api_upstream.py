@@ -106,7 +106,8 @@ async def make_chain(flavour: str, tmp_path: Path, **extra: Any) -> AsyncIterato
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         cleanups.append(runner.cleanup)
         host, port = runner.addresses[0][:2]
-        handler = inner_url = f"http://{host}:{port}/stubs/handler_api.php"
+        family = f"/{flavour}" if flavour in CLONE_FAMILIES else ""  # the clone's own path
+        handler = inner_url = f"http://{host}:{port}{family}/stubs/handler_api.php"
     provider = ProviderConfig(
         "vendor", "handler-api", handler, key_env="VENDOR_KEY", flavour=flavour
     )
@@ -133,7 +134,12 @@ async def make_chain(flavour: str, tmp_path: Path, **extra: Any) -> AsyncIterato
             await cleanup()
 
 
-@pytest.fixture(params=["getatext-legacy", "sms-activate"])
+# vendors whose dialect smsproxy speaks at /<family>/stubs/handler_api.php: a proxy in
+# front of its sandbox stands in for each
+CLONE_FAMILIES = ("daisysms", "grizzly", "smsbower")
+
+
+@pytest.fixture(params=["getatext-legacy", "sms-activate", *CLONE_FAMILIES])
 async def chain(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Chain]:
     async with make_chain(request.param, tmp_path) as made:
         yield made
@@ -330,10 +336,14 @@ async def test_ready_is_told_to_a_vendor_that_has_it(chain: Chain) -> None:
     assert await chain.metric(told) == (0.0 if "legacy" in chain.flavour else 1.0)
 
 
-async def test_an_unknown_purchase_is_found_in_the_vendors_list(tmp_path: Path) -> None:
+@pytest.mark.parametrize("flavour", ["sms-activate", "grizzly", "smsbower"])
+async def test_an_unknown_purchase_is_found_in_the_vendors_list(
+    tmp_path: Path, flavour: str
+) -> None:
     """The vendor sold the number but its answer came after the proxy gave up: the retry
-    finds it with getActiveActivations and answers it, and nothing is bought twice."""
-    async with make_chain("sms-activate", tmp_path, purchase_timeout_seconds=0.5) as chain:
+    finds it with getActiveActivations (Grizzly's a bare array) and answers it, and
+    nothing is bought twice."""
+    async with make_chain(flavour, tmp_path, purchase_timeout_seconds=0.5) as chain:
         fault = {"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2}
         r = await chain.http.post(chain.vendor + "/_sandbox/faults", json=fault)
         assert r.status_code == 200, r.text
@@ -344,8 +354,9 @@ async def test_an_unknown_purchase_is_found_in_the_vendors_list(tmp_path: Path) 
             params = {"api_key": DEMO, "action": "getActiveActivations"}
             while True:
                 body = (await chain.http.get(chain.inner, params=params)).json()
-                if body.get("status") == "success":
-                    return str(body["activeActivations"][0]["phoneNumber"])
+                rows = body if isinstance(body, list) else body.get("activeActivations")
+                if rows:
+                    return str(rows[0]["phoneNumber"])
                 await asyncio.sleep(0.02)  # a condition polled: the late answer has landed
 
         phone = await asyncio.wait_for(sold_at_the_vendor(), 20)
@@ -359,3 +370,86 @@ async def test_an_unknown_purchase_is_found_in_the_vendors_list(tmp_path: Path) 
         assert len(await chain.rentals()) == 1
         adopted = 'smsproxy_purchases_total{outcome="adopted"}'
         assert await chain.metric(adopted) == 1.0
+
+
+async def test_an_unknown_purchase_at_daisysms_is_never_bought_again(tmp_path: Path) -> None:
+    """DaisySMS documents no list of active activations: a purchase whose answer was
+    lost is held (the client is told to try again) and not bought a second time while
+    its outcome is unknown."""
+    async with make_chain("daisysms", tmp_path, purchase_timeout_seconds=0.5) as chain:
+        fault = {"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2}
+        r = await chain.http.post(chain.vendor + "/_sandbox/faults", json=fault)
+        assert r.status_code == 200, r.text
+        assert await chain.ask(action="getNumber", service="wa") == "ERROR_SQL"  # in doubt
+        await chain.http.delete(chain.vendor + "/_sandbox/faults")
+        assert await chain.ask(action="getNumber", service="wa") == "ERROR_SQL"  # still held
+        assert len(await chain.rentals()) == 1  # the one the vendor sold, not a second
+
+
+@pytest.mark.parametrize("flavour", CLONE_FAMILIES)
+@pytest.mark.parametrize("trouble", ["out of stock", "out of funds"])
+async def test_a_clone_that_cannot_sell_fails_over_to_getatext(
+    tmp_path: Path, flavour: str, trouble: str
+) -> None:
+    """`first` is the clone (a second smsproxy speaking its family in front of its own
+    sandbox), `backup` a Getatext account on another sandbox: when the clone is out of
+    stock or its account out of funds, the purchase is sold by the backup, nothing is
+    bought at the clone's sandbox, and SMS-Activate's and 5sim's clients both get it."""
+    clock = SandboxClock(frozen=True)
+    clone_vendor = await serve(create_app(SandboxConfig(seed=71), clock))
+    backup_vendor = await serve(create_app(SandboxConfig(seed=72), clock))
+    clone_url = str(clone_vendor.make_url("")).rstrip("/")
+    backup_url = str(backup_vendor.make_url("")).rstrip("/")
+    inner = config.load(
+        env={},
+        upstream_url=clone_url,
+        data_dir=tmp_path / "inner",
+        secret="inner",
+        pacing_enabled=False,
+        poll_interval_seconds=0.0,
+    )
+    clone = await serve(build_app(inner, ManualClock(clock.now())))
+    outer = settings(
+        tmp_path / "outer",
+        ProviderConfig(
+            "first",
+            "handler-api",
+            str(clone.make_url(f"/{flavour}/stubs/handler_api.php")),
+            key_env="VENDOR_KEY",
+            priority=1,
+            flavour=flavour,
+        ),
+        ProviderConfig("backup", "getatext", backup_url, key_env="VENDOR_KEY", priority=2),
+    )
+    proxy = await serve(build_app(outer, ManualClock(clock.now()), ENV))
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            if trouble == "out of stock":
+                await http.put(
+                    clone_url + "/_sandbox/services",
+                    json=[{"api_name": "whatsapp", "price": 0.55, "stock": 0}],
+                )
+            else:
+                r = await http.post(
+                    clone_url + "/_sandbox/accounts", json={"api_key": DEMO, "balance": 0}
+                )
+                assert r.status_code == 200, r.text
+
+            async def rentals(url: str) -> int:
+                return len((await http.get(url + "/_sandbox/rentals")).json()["rentals"])
+
+            sold = await http.get(
+                str(proxy.make_url("/stubs/handler_api.php")),
+                params={"api_key": CLIENT, "action": "getNumber", "service": "wa"},
+            )
+            assert sold.text.startswith("ACCESS_NUMBER:"), sold.text
+            clock.advance(1)  # the backup's rent window
+            five = await http.get(
+                str(proxy.make_url("/v1/user/buy/activation/usa/any/whatsapp")),
+                headers={"Authorization": f"Bearer {CLIENT}"},
+            )
+            assert five.status_code == 200, five.text
+            assert (await rentals(clone_url), await rentals(backup_url)) == (0, 2)
+    finally:
+        for server in (proxy, clone, backup_vendor, clone_vendor):
+            await server.close()

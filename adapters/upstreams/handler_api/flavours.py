@@ -95,6 +95,22 @@ SMSHUB_ERRORS: Mapping[str, Factory] = {
     "WRONG_SERVICE": _const(e.BadService),
 }
 
+# DaisySMS (US only): its own words for a price over max_price, for no funds and for its
+# 20 concurrent rentals, and BAD_ID beside NO_ACTIVATION (protocol reference §9, DAISY)
+DAISYSMS_ERRORS: Mapping[str, Factory] = {
+    **SMS_ACTIVATE_ERRORS,
+    "MAX_PRICE_EXCEEDED": _max_price,
+    "NO_MONEY": _const(e.NoBalance),
+    "TOO_MANY_ACTIVE_RENTALS": _const(e.RentalLimit),
+    "BAD_ID": _const(e.NotFound),
+}
+
+# Grizzly: a region its service is not sold in, beside BAD_COUNTRY (§9, GRIZZLY)
+GRIZZLY_ERRORS: Mapping[str, Factory] = {
+    **SMS_ACTIVATE_ERRORS,
+    "SERVICE_UNAVAILABLE_REGION": _const(e.ServiceUnavailable),
+}
+
 # HeroSMS answers errors with HTTP statuses and a JSON body {"title", "details"} (§9); the
 # title is read as a token when it is one, else the status decides
 HEROSMS_STATUSES: Mapping[int, Factory] = {
@@ -121,6 +137,7 @@ class Flavour:
     another_sms: bool = True  # setStatus 3 asks the vendor for another SMS
     ready: bool = True  # setStatus 1 tells the vendor the SMS was sent
     lists_active: bool = True  # getActiveActivations lists the account's activations
+    bare_active: bool = False  # ... as a bare array of rows (Grizzly), not in an object
 
 
 # the family's country ids (ISO 3166 alpha-2 -> id)
@@ -154,6 +171,18 @@ FLAVOURS: Mapping[str, Flavour] = {
         SMS_ACTIVATE, name="smshub", errors=SMSHUB_ERRORS, number_v2=False, lists_active=False
     ),
     "herosms": replace(SMS_ACTIVATE, name="herosms", statuses=HEROSMS_STATUSES),
+    # US numbers only; getNumber answers with the price in a header, no getNumberV2, and
+    # no list of active activations is documented: an unknown purchase is held, then void
+    "daisysms": replace(
+        SMS_ACTIVATE,
+        name="daisysms",
+        errors=DAISYSMS_ERRORS,
+        number_v2=False,
+        country_codes={"us": "187"},
+        lists_active=False,
+    ),
+    "grizzly": replace(SMS_ACTIVATE, name="grizzly", errors=GRIZZLY_ERRORS, bare_active=True),
+    "smsbower": replace(SMS_ACTIVATE, name="smsbower"),  # BAD_COUNTRY: SMS-Activate's row
     "getatext-legacy": Flavour(
         "getatext-legacy",
         GETATEXT_LEGACY_ERRORS,

@@ -301,7 +301,13 @@ class HandlerApiProvider:
     async def open_rentals(self, key: str) -> Sequence[RentalSnapshot] | None:
         if not self.flavour.lists_active:
             return None
-        body = _json(await self._ask(key, "getActiveActivations", self._t.listing))
+        answer = await self._ask(key, "getActiveActivations", self._t.listing)
+        if self.flavour.bare_active:
+            listed = _json_any(answer)
+            if not isinstance(listed, list):
+                raise e.UpstreamUnavailable("unreadable list of activations")
+            return [self._listed(row) for row in listed if isinstance(row, dict)]
+        body = _json(answer)
         if body.get("status") != "success":
             if body.get("error") == "NO_ACTIVATIONS":
                 return []
@@ -354,11 +360,15 @@ def _money(value: Any) -> Decimal:
     return amount
 
 
-def _json(answer: str) -> dict[str, Any]:
+def _json_any(answer: str) -> Any:
     try:
-        body = json.loads(answer)
+        return json.loads(answer)
     except ValueError:
         raise e.UpstreamUnavailable("unreadable JSON answer") from None
+
+
+def _json(answer: str) -> dict[str, Any]:
+    body = _json_any(answer)
     if not isinstance(body, dict):
         raise e.UpstreamUnavailable("unreadable JSON answer")
     return body
