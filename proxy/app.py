@@ -182,7 +182,9 @@ def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
         raise ConfigError(f"default_dialect must be one of {families}")
     if not settings.providers:
         where = "the embedded sandbox" if settings.uses_embedded_sandbox else upstream_url(settings)
-        return [f"one getatext provider at {where}; client keys pass through"]
+        if not settings.passthrough_keys:
+            return [f"one getatext provider at {where}; no client key passes through"]
+        return [f"one getatext provider at {where}; client keys pass through", key_checks(settings)]
     lines = []
     for p in sorted(settings.providers, key=lambda p: p.priority):
         if p.kind not in KINDS:
@@ -198,6 +200,21 @@ def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
         routing = f" ({tenant.routing})" if tenant.routing else ""
         lines.append(f"tenant {index}: {', '.join(a.provider for a in tenant.accounts)}{routing}")
     return lines
+
+
+def key_checks(s: Settings) -> str:
+    """How keys never seen are checked, in a line."""
+    per_source = (
+        f"{s.client_rate_per_second:g}/s per source (burst {s.client_burst})"
+        if s.client_rate_per_second
+        else "no limit per source"
+    )
+    forwarded = ", ".join(s.trusted_proxies) or "no proxy"
+    return (
+        f"new keys checked at {s.unknown_key_checks_per_second:g}/s, {per_source}, "
+        f"refused ones remembered {s.refused_key_ttl_seconds:g} s; "
+        f"X-Forwarded-For trusted from {forwarded}"
+    )
 
 
 def build_app(

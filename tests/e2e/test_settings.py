@@ -65,3 +65,23 @@ def test_overrides_are_typed_like_the_file_and_the_environment(tmp_path: Path) -
     assert settings.metrics_enabled is False
     with pytest.raises(ValueError, match="unknown settings: colour"):
         config.load(env={}, colour="blue")
+
+
+def test_per_source_settings_are_checked_and_explained(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="trusted_proxies: 'nginx' is not an address or a network"):
+        config.load(env={}, data_dir=tmp_path, trusted_proxies=("nginx",))
+    with pytest.raises(ValueError, match="client_burst 1 or more"):
+        config.load(env={}, data_dir=tmp_path, client_burst=0)
+    from_env = config.load(
+        env={"SMSPROXY_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1", "SMSPROXY_CLIENT_BURST": "5"},
+        data_dir=tmp_path,
+    )
+    assert (from_env.trusted_proxies, from_env.client_burst) == (("10.0.0.0/8", "127.0.0.1"), 5)
+    assert describe_config(from_env, {})[1] == (
+        "new keys checked at 2/s, 5/s per source (burst 5), refused ones remembered 300 s; "
+        "X-Forwarded-For trusted from 10.0.0.0/8, 127.0.0.1"
+    )
+    closed = config.load(env={}, data_dir=tmp_path, passthrough_keys=False)
+    assert describe_config(closed, {}) == [
+        "one getatext provider at the embedded sandbox; no client key passes through"
+    ]
