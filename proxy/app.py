@@ -83,6 +83,7 @@ def service_settings(s: Settings) -> ServiceSettings:
         unknown_key_checks_per_second=s.unknown_key_checks_per_second,
         client_rate_per_second=s.client_rate_per_second,
         client_burst=s.client_burst,
+        client_limited_delay_seconds=s.client_limited_delay_seconds,
         unknown_key_check_wait_seconds=s.unknown_key_check_wait_seconds,
         cooldowns=Cooldowns(
             maintenance=s.maintenance_cooldown_seconds,

@@ -75,6 +75,7 @@ class Settings:
     # accepted by the vendor), per source address: a token bucket (0: no limit)
     client_rate_per_second: float = 5.0
     client_burst: int = 20
+    client_limited_delay_seconds: float = 1.0  # its "try again" comes this much later
     # proxies (addresses or networks) whose X-Forwarded-For names the source
     trusted_proxies: tuple[str, ...] = ()
     # how long a provider account cools down, by cause (docs/routing.md)
@@ -157,6 +158,8 @@ def load(
         raise ValueError("coordination must be local or redis")
     if settings.client_rate_per_second < 0 or settings.client_burst < 1:
         raise ValueError("client_rate_per_second must be 0 or more, client_burst 1 or more")
+    if not 0 <= settings.client_limited_delay_seconds <= 10:
+        raise ValueError("client_limited_delay_seconds must be between 0 and 10")
     for proxy in settings.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)

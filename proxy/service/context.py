@@ -45,6 +45,7 @@ class ServiceSettings:
     unknown_key_checks_per_second: float = 2.0
     client_rate_per_second: float = 5.0  # per source, for keys not yet known to be good
     client_burst: int = 20
+    client_limited_delay_seconds: float = 1.0  # how long a source over its rate waits
     unknown_key_check_wait_seconds: float = 2.0
 
     @property

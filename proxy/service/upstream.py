@@ -116,6 +116,9 @@ class Gateway:
             )
             if wait:
                 self._ctx.observer.request_limited("source")
+                # answered a little later: a flood from one address slows to its own
+                # concurrency a second, instead of taking the loop from everyone else
+                await asyncio.sleep(settings.client_limited_delay_seconds)
                 raise TenantRateLimited(wait)
 
     async def _paced(

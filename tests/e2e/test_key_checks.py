@@ -96,6 +96,7 @@ async def test_a_flood_of_made_up_keys_reaches_the_vendor_at_the_check_pace(
         pacing_enabled=True,
         unknown_key_checks_per_second=2.0,
         unknown_key_check_wait_seconds=0.5,
+        client_limited_delay_seconds=0.1,  # a flooder's "try again" waits (1 s as shipped)
     ):
         assert await w.text(action="getBalance") == "ACCESS_BALANCE:100.00"  # verified
         bought = await w.text(action="getNumber", service="wa", country="187")
@@ -167,6 +168,7 @@ async def test_a_source_flooding_with_a_key_not_yet_known_is_limited(
         tmp_path,
         client_rate_per_second=1.0,
         client_burst=2,
+        client_limited_delay_seconds=0.0,  # answered at once here: the test counts calls
         trusted_proxies=("127.0.0.1",),
     ):
         await w.control("POST", "/faults", {"endpoint": "balance", "error_rate": 1})
@@ -178,7 +180,12 @@ async def test_a_source_flooding_with_a_key_not_yet_known_is_limited(
         w.http.headers["X-Forwarded-For"] = "198.51.100.8, 127.0.0.1"  # another client
         await DIALECTS[name].balance(w)
         assert await balance_calls(w) == 3
-    async for w in start_world(tmp_path / "untrusted", client_rate_per_second=1.0, client_burst=2):
+    async for w in start_world(
+        tmp_path / "untrusted",
+        client_rate_per_second=1.0,
+        client_burst=2,
+        client_limited_delay_seconds=0.0,
+    ):
         await w.control("POST", "/faults", {"endpoint": "balance", "error_rate": 1})
         for forwarded in ("198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"):
             w.http.headers["X-Forwarded-For"] = forwarded  # ignored: the peer is the source
