@@ -184,8 +184,15 @@ def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
     if not settings.providers:
         where = "the embedded sandbox" if settings.uses_embedded_sandbox else upstream_url(settings)
         if not settings.passthrough_keys:
-            return [f"one getatext provider at {where}; no client key passes through"]
-        return [f"one getatext provider at {where}; client keys pass through", key_checks(settings)]
+            return [
+                f"one getatext provider at {where}; no client key passes through",
+                state_of(settings),
+            ]
+        return [
+            f"one getatext provider at {where}; client keys pass through",
+            key_checks(settings),
+            state_of(settings),
+        ]
     lines = []
     for p in sorted(settings.providers, key=lambda p: p.priority):
         if p.kind not in KINDS:
@@ -200,7 +207,23 @@ def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
     for index, tenant in enumerate(accounts.values()):
         routing = f" ({tenant.routing})" if tenant.routing else ""
         lines.append(f"tenant {index}: {', '.join(a.provider for a in tenant.accounts)}{routing}")
-    return lines
+    return [*lines, state_of(settings)]
+
+
+def state_of(s: Settings) -> str:
+    """Where state lives and who coordinates, in a line (no URL: it may hold a password)."""
+    if s.store == "postgres":
+        schema = f", schema {s.postgres_schema}" if s.postgres_schema else ""
+        store = f"state in PostgreSQL{schema}"
+    elif s.store == "memory":
+        store = "state in memory (lost at exit)"
+    else:
+        store = f"state in SQLite at {s.data_dir / 'smsproxy.db'}"
+    if s.coordination == "redis":
+        together = f"coordinated in Redis (prefix {s.redis_prefix}), {s.replicas} replica(s)"
+    else:
+        together = "pacing and caches in this process"
+    return f"{store}; {together}"
 
 
 def key_checks(s: Settings) -> str:

@@ -66,7 +66,7 @@ State: {state}
 
 Try it:
   curl '{base}/stubs/handler_api.php?api_key=sk_sandbox_demo&action=getNumber&service=wa&country=187'
-  curl -X POST {sandbox}/_sandbox/sms -d '{{"number": "<10 digits from ACCESS_NUMBER>", "code": "123456"}}'
+  curl -X POST {sandbox}/_sandbox/sms -d '{{"number": "<the number ACCESS_NUMBER printed>", "code": "123456"}}'
   curl '{base}/stubs/handler_api.php?api_key=sk_sandbox_demo&action=getStatus&id=<id>'
 """
 
@@ -81,7 +81,7 @@ State: {state}
 
 Try it with a client key of [[tenants]] (the example's: {client_hint}):
   curl '{base}/stubs/handler_api.php?api_key=<client key>&action=getNumber&service=wa&country=187'
-  curl -X POST {sandbox}/_sandbox/sms -d '{{"number": "<10 digits from ACCESS_NUMBER>", "code": "123456"}}'
+  curl -X POST {sandbox}/_sandbox/sms -d '{{"number": "<the number ACCESS_NUMBER printed>", "code": "123456"}}'
   curl '{base}/stubs/handler_api.php?api_key=<client key>&action=getStatus&id=<id>'
 """
 
@@ -130,17 +130,27 @@ def banner(settings: Any) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import errno
+    import os
     from pathlib import Path
 
     from proxy import config
+    from proxy.app import describe_config
+    from proxy.config.routing import ConfigError
 
-    settings = config.load(
-        Path(args.config) if args.config else None,
-        host=args.host,
-        port=args.port,
-        upstream_url=args.upstream,
-        data_dir=Path(args.data_dir) if args.data_dir else None,
-    )
+    where = args.config or "settings"
+    try:
+        settings = config.load(
+            Path(args.config) if args.config else None,
+            host=args.host,
+            port=args.port,
+            upstream_url=args.upstream,
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+        )
+        describe_config(settings, os.environ)  # checked whole before anything listens
+    except (ConfigError, ValueError, OSError, tomllib.TOMLDecodeError) as bad:
+        print(f"smsproxy: {where}: {bad}", file=sys.stderr)  # what check-config says
+        return 2
     problem = unwritable(settings.data_dir)
     if problem is not None:
         print(f"smsproxy: {problem}", file=sys.stderr)
@@ -148,7 +158,18 @@ def run_serve(args: argparse.Namespace) -> int:
     # uvloop's loop: a third less CPU per request than asyncio's (bench/overhead.py)
     import uvloop
 
-    uvloop.run(_serve(settings))
+    try:
+        uvloop.run(_serve(settings))
+    except OSError as busy:
+        if busy.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"smsproxy: an address is already in use ({busy.strerror}): the proxy's port "
+            f"{settings.port} moves with --port or SMSPROXY_PORT, the embedded sandbox's "
+            f"{settings.sandbox_port} with SMSPROXY_SANDBOX_PORT",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

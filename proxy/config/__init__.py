@@ -17,6 +17,7 @@ from proxy.config.routing import (
     TenantConfig,
     parse_providers,
     parse_tenants,
+    unknown_names,
 )
 
 ENV_PREFIX = "SMSPROXY_"
@@ -134,14 +135,14 @@ def load(
             raise ConfigError("[[tenants]] map client keys to [[providers]]: add providers")
         unknown = set(raw) - known
         if unknown:
-            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown settings: {unknown_names(unknown, known)}")
         values.update({k: _coerce(k, v) for k, v in raw.items()})
     for name in known - {"providers", "tenants"}:  # tables: from the file only
         if ENV_PREFIX + name.upper() in env:
             values[name] = _coerce(name, env[ENV_PREFIX + name.upper()])
     unknown = set(overrides) - known
     if unknown:
-        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        raise ValueError(f"unknown settings: {unknown_names(unknown, known)}")
     values.update(
         {
             k: v if k in ("providers", "tenants") else _coerce(k, v)

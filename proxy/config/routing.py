@@ -19,6 +19,7 @@ keyed fingerprint (`smsproxy fingerprint` prints it for a key).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,16 @@ def _strings(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
+def unknown_names(unknown: set[str], known: set[str]) -> str:
+    """The names, each with the known one it most likely meant: `prot (did you mean
+    port?)`."""
+    said = []
+    for name in sorted(unknown):
+        near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        said.append(f"{name} (did you mean {near[0]}?)" if near else name)
+    return ", ".join(said)
+
+
 def _tables(rows: Any, what: str, known: set[str]) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """(index, where, row) of each `[[what]]` table, with unknown fields refused."""
     if not isinstance(rows, list):
@@ -119,7 +130,7 @@ def _tables(rows: Any, what: str, known: set[str]) -> Iterator[tuple[int, str, d
             raise ConfigError(f"{where} must be a table")
         unknown = set(row) - known
         if unknown:
-            raise ConfigError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+            raise ConfigError(f"{where}: unknown fields {unknown_names(unknown, known)}")
         yield index, where, row
 
 

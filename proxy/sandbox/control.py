@@ -96,12 +96,28 @@ def _target(state: SandboxState, body: dict[str, Any]) -> list[Rental]:
     if not isinstance(number, str):
         raise BadControl("rental_id or number is required")
     service = body.get("service")
+    spellings = national(number)
     open_on_number = [
         r
         for r in state.open_rentals.values()
-        if r.number.number == number and (service is None or r.service.api_name == service)
+        if r.number.number in spellings and (service is None or r.service.api_name == service)
     ]
     return open_on_number[-1:]
+
+
+def national(number: str) -> set[str]:
+    """The 10-digit numbers a number may mean as a client shows it: itself, or without
+    its country's calling code (1 to 3 digits) and a leading `+` (17133754226,
+    +17133754226 and 7133754226 are the same number)."""
+    digits = "".join(c for c in number if c.isdigit())
+    return {digits, *(digits[k:] for k in (1, 2, 3) if len(digits) - k == 10)}
+
+
+def open_numbers(state: SandboxState) -> list[str]:
+    """What an SMS can be delivered to now, for a refusal to name (the first ten)."""
+    found = [r.number.number for r in state.open_rentals.values()]
+    found += [lr.number.number for lr in state.long_rentals.values() if lr.status == "Active"]
+    return list(dict.fromkeys(found))[:10]
 
 
 async def replace_pool(request: web.Request) -> web.Response:
@@ -170,21 +186,30 @@ async def deliver_sms(request: web.Request) -> web.Response:
             if account is not None and account.webhook_url:
                 request.app[WEBHOOKS].fire(account.webhook_url, views.webhook(rental))
     number = body.get("number")
-    long_hits = _deliver_long(state, number, body.get("service"), sms) if number else []
+    long_hits = (
+        _deliver_long(state, national(number), body.get("service"), sms)
+        if isinstance(number, str)
+        else []
+    )
     if not delivered and not long_hits:
-        return json_response(409, {"errors": "no open rental accepts this SMS"})
+        listed = ", ".join(open_numbers(state)) or "none"
+        return json_response(
+            409, {"errors": f"no open rental accepts this SMS; open numbers: {listed}"}
+        )
     return json_response(200, {"delivered": delivered, "long_rentals": long_hits})
 
 
-def _deliver_long(state: SandboxState, number: str, service: Any, sms: Sms) -> list[int]:
+def _deliver_long(
+    state: SandboxState, numbers: set[str], service: Any, sms: Sms
+) -> list[int]:
     hits = []
     for lr in state.long_rentals.values():
-        if lr.number.number == number and lr.status == "Active":
+        if lr.number.number in numbers and lr.status == "Active":
             lr.messages.append(sms)
             hits.append(lr.id)
     for slr in state.service_long_rentals.values():
         if (
-            slr.number.number == number
+            slr.number.number in numbers
             and slr.status == "Active"
             and (service is None or slr.service.api_name == service)
         ):

@@ -83,5 +83,19 @@ def test_per_source_settings_are_checked_and_explained(tmp_path: Path) -> None:
     )
     closed = config.load(env={}, data_dir=tmp_path, passthrough_keys=False)
     assert describe_config(closed, {}) == [
-        "one getatext provider at the embedded sandbox; no client key passes through"
+        "one getatext provider at the embedded sandbox; no client key passes through",
+        f"state in SQLite at {tmp_path / 'smsproxy.db'}; pacing and caches in this process",
     ]
+    fleet = config.load(
+        env={},
+        data_dir=tmp_path,
+        store="postgres",
+        postgres_url="postgresql://smsproxy:hunter2@db/smsproxy",
+        coordination="redis",
+        redis_url="redis://:hunter2@redis:6379/0",
+        replicas=2,
+        secret="one-fleet",
+    )
+    said = describe_config(fleet, {})
+    assert said[-1] == "state in PostgreSQL; coordinated in Redis (prefix smsproxy), 2 replica(s)"
+    assert "hunter2" not in "\n".join(said)

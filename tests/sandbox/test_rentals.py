@@ -409,3 +409,27 @@ async def test_demo_account_key_is_fingerprinted_in_stats(sandbox: Sandbox) -> N
     assert DEMO not in str(stats)
     assert stats["by_endpoint"]["balance"] == 1
     assert stats["log"][-1]["endpoint"] == "balance" and stats["log"][-1]["status"] == 200
+
+
+@pytest.mark.parametrize("shown", ["{n}", "1{n}", "+1{n}", "+1 {n}"])
+async def test_an_sms_reaches_the_number_as_a_client_shows_it(sandbox: Sandbox, shown: str) -> None:
+    """getNumber shows `17133754226` (the calling code first), 5sim `+17133754226`: the
+    sandbox takes the number in any of those spellings, as well as the national one."""
+    rental = await sandbox.rent(service="whatsapp")
+    number = shown.format(n=rental["number"])
+    r = await sandbox.http.post(
+        sandbox.base + "/_sandbox/sms", json={"number": number, "code": "135790"}
+    )
+    assert r.status_code == 200, r.text
+    assert (await sandbox.post("/rental-status", {"id": rental["id"]})).json()["code"] == "135790"
+
+
+async def test_a_refused_sms_names_the_numbers_that_are_open(sandbox: Sandbox) -> None:
+    rental = await sandbox.rent(service="whatsapp")
+    r = await sandbox.http.post(
+        sandbox.base + "/_sandbox/sms", json={"number": "2125550000", "code": "1"}
+    )
+    assert (r.status_code, r.json()) == (
+        409,
+        {"errors": f"no open rental accepts this SMS; open numbers: {rental['number']}"},
+    )
