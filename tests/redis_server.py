@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 
 
 def free_port() -> int:
@@ -36,21 +35,19 @@ class RedisServer:
                 "--appendonly",
                 "no",
             ],
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        self._until_listening()
-
-    def _until_listening(self, limit: float = 10.0) -> None:
-        started = time.monotonic()
-        while time.monotonic() - started < limit:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.01)  # a server starting: its port is the condition
-        raise AssertionError(f"redis-server never listened on {self.port}")
+        assert self.proc.stdout is not None
+        # its log says when it listens: that line is the readiness signal
+        for line in self.proc.stdout:
+            if b"Ready to accept connections" in line:
+                return
+        raise AssertionError(f"redis-server on {self.port} exited before it was ready")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
