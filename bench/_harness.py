@@ -7,12 +7,18 @@ import os
 import socket
 import sys
 import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
+
+POSTGRES_URL = os.environ.get(
+    "SMSPROXY_BENCH_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres"
+)
 
 
 def free_port() -> int:
@@ -36,6 +42,20 @@ async def _start(args: list[str], ready: bytes, env: dict[str, str]) -> asyncio.
     # keep draining stdout so the child never blocks on a full pipe
     asyncio.get_running_loop().create_task(proc.stdout.read())
     return proc
+
+
+@asynccontextmanager
+async def pg_schema(prefix: str = "smsproxy_bench") -> AsyncIterator[str]:
+    """A fresh schema name on POSTGRES_URL; dropped with everything in it at the end."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        yield name
+    finally:
+        conn = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        finally:
+            await conn.close()
 
 
 @asynccontextmanager

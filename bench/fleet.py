@@ -25,20 +25,16 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import asyncpg
-from _harness import Server, proxy, sandbox, table
+from _harness import POSTGRES_URL, Server, pg_schema, proxy, sandbox, table
 from overhead import HANDLER, Run, status_script, wrk
 
 KEY = "sk_sandbox_demo"
-POSTGRES_URL = os.environ.get(
-    "SMSPROXY_BENCH_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres"
-)
 REDIS_URL = os.environ.get("SMSPROXY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -109,19 +105,6 @@ def best(modes: list[Mode]) -> Mode:
         postgres_us=min(m.postgres_us for m in modes),
         redis_us=min(m.redis_us for m in modes),
     )
-
-
-@asynccontextmanager
-async def pg_schema() -> AsyncIterator[str]:
-    name = f"smsproxy_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        yield name
-    finally:
-        conn = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        finally:
-            await conn.close()
 
 
 async def buy(http: aiohttp.ClientSession, base: str) -> str:

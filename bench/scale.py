@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +30,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from _harness import proxy, sandbox, table
+from _harness import POSTGRES_URL, pg_schema, proxy, sandbox, table
 from overhead import Run, status_script, wrk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -102,11 +101,6 @@ def lag_p99(before: str, after: str) -> float:
     return next(bound for bound, count in delta if count >= 0.99 * total)
 
 
-POSTGRES_URL = os.environ.get(
-    "SMSPROXY_BENCH_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres"
-)
-
-
 async def build_postgres(schema: str, size: int) -> int:
     """The same activations in a PostgreSQL schema; the id of the one whose code is known."""
     store = PostgresStore(POSTGRES_URL, schema=schema)
@@ -134,14 +128,6 @@ async def build_postgres(schema: str, size: int) -> int:
         await conn.close()
 
 
-async def drop_schema(schema: str) -> None:
-    conn = await asyncpg.connect(POSTGRES_URL)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
-
-
 async def timed(http: aiohttp.ClientSession, url: str) -> tuple[float, str]:
     t = time.perf_counter()
     async with http.get(url) as r:
@@ -150,24 +136,20 @@ async def timed(http: aiohttp.ClientSession, url: str) -> tuple[float, str]:
 
 
 async def measure(size: int, seconds: int, connections: int, store: str) -> dict[str, float]:
-    schema = f"smsproxy_scale_{uuid.uuid4().hex[:10]}"
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        started = time.monotonic()
-        settings: dict[str, str] = {}
-        if store == "postgres":
-            activation_id = await build_postgres(schema, size)
-            settings = {"store": "postgres", "postgres_url": POSTGRES_URL,
-                        "postgres_schema": schema}
-        else:
-            activation_id = await build(data, size)
-        built = time.monotonic() - started
-        try:
+    async with pg_schema("smsproxy_scale") as schema:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp)
+            started = time.monotonic()
+            settings: dict[str, str] = {}
+            if store == "postgres":
+                activation_id = await build_postgres(schema, size)
+                settings = {"store": "postgres", "postgres_url": POSTGRES_URL,
+                            "postgres_schema": schema}
+            else:
+                activation_id = await build(data, size)
+            built = time.monotonic() - started
             return await serve_and_measure(size, seconds, connections, data, activation_id,
                                            built, settings)
-        finally:
-            if store == "postgres":
-                await drop_schema(schema)
 
 
 async def serve_and_measure(size: int, seconds: int, connections: int, data: Path,
