@@ -74,6 +74,18 @@ def settings(
     )
 
 
+def vendor_stand_in(sandbox_url: str, tmp_path: Path) -> config.Settings:
+    """A second smsproxy in front of a sandbox: it speaks every vendor dialect it serves."""
+    return config.load(
+        env={},
+        upstream_url=sandbox_url,
+        data_dir=tmp_path / "inner",
+        secret="inner",
+        pacing_enabled=False,
+        poll_interval_seconds=0.0,
+    )
+
+
 async def serve(app: Any) -> TestServer:
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
@@ -91,14 +103,7 @@ async def make_chain(flavour: str, tmp_path: Path, **extra: Any) -> AsyncIterato
     if flavour == "getatext-legacy":
         handler = vendor_url + "/stubs/handler_api.php"
     else:  # an SMS-Activate server: smsproxy's own dialect in front of the sandbox
-        inner = config.load(
-            env={},
-            upstream_url=vendor_url,
-            data_dir=tmp_path / "inner",
-            secret="inner",
-            pacing_enabled=False,
-            poll_interval_seconds=0.0,
-        )
+        inner = vendor_stand_in(vendor_url, tmp_path)
         # served as `smsproxy serve` does: a client that gives up does not cancel its
         # request's handler (test servers do), as at a real vendor
         runner = QuietAppRunner(build_app(inner, ManualClock(clock.now())))
@@ -400,15 +405,7 @@ async def test_a_clone_that_cannot_sell_fails_over_to_getatext(
     backup_vendor = await serve(create_app(SandboxConfig(seed=72), clock))
     clone_url = str(clone_vendor.make_url("")).rstrip("/")
     backup_url = str(backup_vendor.make_url("")).rstrip("/")
-    inner = config.load(
-        env={},
-        upstream_url=clone_url,
-        data_dir=tmp_path / "inner",
-        secret="inner",
-        pacing_enabled=False,
-        poll_interval_seconds=0.0,
-    )
-    clone = await serve(build_app(inner, ManualClock(clock.now())))
+    clone = await serve(build_app(vendor_stand_in(clone_url, tmp_path), ManualClock(clock.now())))
     outer = settings(
         tmp_path / "outer",
         ProviderConfig(
