@@ -232,6 +232,10 @@ class OutcomeUnknown(UpstreamError):
     """A purchase was sent and no answer came back: it may have happened. Never retried."""
 
 
+# how an unknown outcome without any answer begins (the vendor may still be at work on it)
+NO_ANSWER = "no answer"
+
+
 class PurchaseInDoubt(OutcomeUnknown):
     """The same purchase is still unresolved (it may have been sold): not bought again."""
 

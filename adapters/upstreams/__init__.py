@@ -8,6 +8,7 @@ from typing import Any
 from proxy.domain import LimitGroup, Timeouts
 from proxy.ports import Observer, Provider
 
+from .fivesim import FivesimProvider
 from .getatext import GetatextProvider
 from .handler_api import HandlerApiProvider
 from .http import Http
@@ -19,6 +20,7 @@ ProviderFactory = Callable[..., Provider]
 KINDS: dict[str, ProviderFactory] = {
     "getatext": GetatextProvider,
     "handler-api": HandlerApiProvider,
+    "fivesim": FivesimProvider,
 }
 
 

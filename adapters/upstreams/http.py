@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from proxy.errors import OutcomeUnknown, UpstreamUnavailable
+from proxy.errors import NO_ANSWER, OutcomeUnknown, UpstreamUnavailable
 
 NOT_SENT = (
     aiohttp.ClientConnectorError,  # refused, unreachable, name not resolved
@@ -126,8 +126,8 @@ async def send(
     except (TimeoutError, aiohttp.ClientError) as exc:
         done("timeout" if isinstance(exc, TimeoutError) else "connection_error")
         if purchase:
-            raise OutcomeUnknown(f"no answer: {type(exc).__name__}") from None
-        raise UpstreamUnavailable(f"no answer: {type(exc).__name__}") from None
+            raise OutcomeUnknown(f"{NO_ANSWER}: {type(exc).__name__}") from None
+        raise UpstreamUnavailable(f"{NO_ANSWER}: {type(exc).__name__}") from None
     try:
         if text:
             body: Any = content.decode("utf-8").strip()

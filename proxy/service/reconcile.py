@@ -43,7 +43,7 @@ from proxy.domain import (
     RentalSnapshot,
     Tenant,
 )
-from proxy.errors import NotFound, UpstreamError
+from proxy.errors import NO_ANSWER, NotFound, UpstreamError
 from proxy.service.catalog import Catalog
 from proxy.service.context import Context
 from proxy.service.movements import Movements
@@ -56,6 +56,10 @@ PROBE_LIMIT = 32  # status reads per reconciliation, at most
 PROBE_SPAN = 256  # how far above its floor a purchase's rental is looked for
 RETRY_AFTER_SECONDS = 10.0  # one reconciliation per entry in this time
 HISTORY_WINDOW = 200
+# a purchase that got no answer (a timeout, a dropped connection, a cancelled request) may
+# still be at work at the vendor: its balance proves nothing until this long after it left
+UNANSWERED_SETTLE_SECONDS = 30.0
+UNANSWERED_NOTES = (NO_ANSWER, "CancelledError")
 
 
 def _plain(name: str) -> str:
@@ -205,6 +209,10 @@ class Reconciler:
         account = tenant.account_at(entry.provider)
         if entry.balance_before is None or account is None:
             return False
+        if entry.note.startswith(UNANSWERED_NOTES) and (
+            self._ctx.clock.now() - entry.created_at < UNANSWERED_SETTLE_SECONDS
+        ):
+            return False  # the sale may land after this read: the balance is no witness yet
         try:
             now = await self._gateway.call(account, "balance", lambda p, key: p.balance(key))
         except UpstreamError:

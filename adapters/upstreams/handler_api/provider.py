@@ -12,18 +12,12 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from proxy import errors as e
 from proxy.domain import (
     LimitGroup,
-    LongChange,
-    LongMessage,
-    LongOffer,
-    LongOrder,
-    LongRental,
-    LongSnapshot,
     Offer,
     Order,
     PushedCode,
@@ -35,6 +29,8 @@ from proxy.domain import (
 )
 from proxy.ports import Observer
 
+from ..common import NoLongRentals
+from ..common import money as _money
 from ..http import Http, send
 from .flavours import FLAVOURS, Flavour, status_error, to_domain_error
 
@@ -57,28 +53,6 @@ LIMITS: Mapping[str, LimitGroup] = {
     "open_rentals": READS,
 }
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-class NoLongRentals:
-    """This family's rent API is not spoken to vendors yet: no long rental is bought here."""
-
-    async def offers(self, key: str) -> Sequence[LongOffer]:
-        raise e.ServiceUnavailable("long rentals are not bought from this vendor")
-
-    async def rent(self, key: str, order: LongOrder) -> LongSnapshot:
-        raise e.ServiceUnavailable("long rentals are not bought from this vendor")
-
-    async def status(self, key: str, rental: LongRental) -> LongSnapshot:
-        raise e.NotFound()
-
-    async def listed(self, key: str, service_rentals: bool) -> Sequence[LongSnapshot]:
-        return []
-
-    async def messages(self, key: str, rental: LongRental) -> tuple[LongMessage, ...]:
-        raise e.NotFound()
-
-    async def change(self, key: str, rental: LongRental, change: LongChange) -> LongSnapshot:
-        raise e.NotFound()
 
 
 class HandlerApiProvider:
@@ -348,16 +322,6 @@ class HandlerApiProvider:
 
     async def close(self) -> None:
         return None
-
-
-def _money(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise e.UpstreamUnavailable("malformed amount") from None
-    if not amount.is_finite():
-        raise e.UpstreamUnavailable("malformed amount")
-    return amount
 
 
 def _json_any(answer: str) -> Any:

@@ -1,0 +1,235 @@
+"""Every vendor whose protocol smsproxy serves is also a vendor it buys from.
+
+Proxy A has a provider of kind `fivesim`, `smspool`, `textverified` or `onlinesim`;
+proxy B, a second smsproxy in front of its own sandbox, speaks that vendor's dialect.
+A's SMS-Activate and 5sim clients go through A, B and the sandbox, and what happened is
+read at the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+
+from proxy.app import build_app
+from proxy.config.routing import ProviderConfig
+from proxy.local.clock import ManualClock
+from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+from proxy.web.server import QuietAppRunner
+
+from .chain import CLIENT, DEMO, ENV, serve, settings, vendor_stand_in
+
+KINDS = ("fivesim", "smspool", "textverified", "onlinesim")
+HANDLER = "/stubs/handler_api.php"
+BEARER = {"Authorization": f"Bearer {CLIENT}"}
+
+
+@dataclass
+class Kinds:
+    """A's origin, B's sandbox (and a Getatext backup's, when there is one), all clocks."""
+
+    proxy: str
+    vendor: str
+    backup: str
+    inner: str  # B, the vendor's stand-in
+    http: httpx.AsyncClient
+    clocks: tuple[Any, ...]
+
+    async def ask(self, **params: str) -> str:
+        r = await self.http.get(self.proxy + HANDLER, params={"api_key": CLIENT, **params})
+        return r.text
+
+    async def sms(self, number: str, code: str, at: str | None = None) -> None:
+        r = await self.http.post(
+            (at or self.vendor) + "/_sandbox/sms", json={"number": number, "code": code}
+        )
+        assert r.status_code == 200, r.text
+
+    async def rentals(self, at: str | None = None) -> list[dict[str, Any]]:
+        r = await self.http.get((at or self.vendor) + "/_sandbox/rentals")
+        rows: list[dict[str, Any]] = r.json()["rentals"]
+        return rows
+
+    async def metric(self, series: str, at: str | None = None) -> float:
+        text = (await self.http.get((at or self.proxy) + "/metrics")).text
+        found = [ln for ln in text.splitlines() if ln.startswith(series + " ")]
+        return float(found[0].split()[-1]) if found else 0.0
+
+    def advance(self, seconds: float) -> None:
+        for clock in self.clocks:
+            clock.advance(seconds)
+
+
+@asynccontextmanager
+async def kind_chain(
+    kind: str, tmp_path: Path, *, backup: bool = False, **extra: Any
+) -> AsyncIterator[Kinds]:
+    clock = SandboxClock(frozen=True)
+    async with AsyncExitStack() as stack:
+        sandbox = await serve(create_app(SandboxConfig(seed=41), clock))
+        stack.push_async_callback(sandbox.close)
+        vendor_url = str(sandbox.make_url("")).rstrip("/")
+        inner_clock = ManualClock(clock.now())
+        # served as `smsproxy serve` does: a client that gives up does not cancel the
+        # request's handler at B (test servers do), as at a real vendor
+        runner = QuietAppRunner(build_app(vendor_stand_in(vendor_url, tmp_path), inner_clock))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        stack.push_async_callback(runner.cleanup)
+        host, port = runner.addresses[0][:2]
+        providers = [
+            ProviderConfig(
+                "vendor", kind, f"http://{host}:{port}", key_env="VENDOR_KEY", priority=1
+            )
+        ]
+        backup_url = ""
+        if backup:
+            other = await serve(create_app(SandboxConfig(seed=42), clock))
+            stack.push_async_callback(other.close)
+            backup_url = str(other.make_url("")).rstrip("/")
+            providers.append(
+                ProviderConfig("backup", "getatext", backup_url, key_env="VENDOR_KEY", priority=2)
+            )
+        outer_clock = ManualClock(clock.now())
+        outer = await serve(
+            build_app(settings(tmp_path / "outer", *providers, **extra), outer_clock, ENV)
+        )
+        stack.push_async_callback(outer.close)
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield Kinds(
+                str(outer.make_url("")).rstrip("/"),
+                vendor_url,
+                backup_url,
+                f"http://{host}:{port}",
+                http,
+                (clock, inner_clock, outer_clock),
+            )
+
+
+@pytest.fixture(params=KINDS)
+async def chain(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Kinds]:
+    async with kind_chain(request.param, tmp_path) as made:
+        yield made
+
+
+async def test_balance_and_prices_are_the_vendors(chain: Kinds) -> None:
+    assert await chain.ask(action="getBalance") == "ACCESS_BALANCE:100.00"
+    prices = (
+        await chain.http.get(
+            chain.proxy + HANDLER, params={"api_key": CLIENT, "action": "getPrices"}
+        )
+    ).json()
+    assert prices["187"]["wa"]["cost"] == 0.55
+    five = await chain.http.get(chain.proxy + "/v1/guest/prices", headers=BEARER)
+    assert five.json()["usa"]["whatsapp"]["any"]["cost"] == 0.55
+
+
+async def test_a_purchase_is_sold_once_and_its_code_reaches_the_client(chain: Kinds) -> None:
+    token, activation_id, phone = (await chain.ask(action="getNumber", service="wa")).split(":")
+    assert token == "ACCESS_NUMBER"
+    [rental] = await chain.rentals()
+    assert (rental["service"], rental["status"], "1" + rental["number"]) == (
+        "whatsapp",
+        "active",
+        phone,
+    )
+    assert await chain.ask(action="getStatus", id=activation_id) == "STATUS_WAIT_CODE"
+    await chain.sms(phone, "246810")  # as the client shows it, with the calling code
+    assert await chain.ask(action="getStatus", id=activation_id) == "STATUS_OK:246810"
+    assert await chain.ask(action="setStatus", id=activation_id, status="6") == "ACCESS_ACTIVATION"
+    [rental] = await chain.rentals()
+    assert rental["status"] == "completed"
+
+
+async def test_a_5sim_client_buys_reads_its_code_and_cancels(chain: Kinds) -> None:
+    bought = await chain.http.get(
+        chain.proxy + "/v1/user/buy/activation/usa/any/whatsapp", headers=BEARER
+    )
+    assert bought.status_code == 200, bought.text
+    order = bought.json()
+    await chain.sms(order["phone"], "135790")
+    checked = (
+        await chain.http.get(f"{chain.proxy}/v1/user/check/{order['id']}", headers=BEARER)
+    ).json()
+    assert [s["code"] for s in checked["sms"]] == ["135790"]
+    chain.advance(61)  # past the sandbox's cancel lock
+    second = (
+        await chain.http.get(
+            chain.proxy + "/v1/user/buy/activation/usa/any/whatsapp", headers=BEARER
+        )
+    ).json()
+    chain.advance(61)
+    cancelled = await chain.http.get(f"{chain.proxy}/v1/user/cancel/{second['id']}", headers=BEARER)
+    assert cancelled.json()["status"] == "CANCELED", cancelled.text
+    states = {r["number"]: r["status"] for r in await chain.rentals()}
+    assert states[second["phone"][2:]] == "cancelled"
+    assert len(states) == 2  # each bought once
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("trouble", ["out of stock", "out of funds"])
+async def test_a_vendor_that_cannot_sell_fails_over_to_getatext(
+    tmp_path: Path, kind: str, trouble: str
+) -> None:
+    async with kind_chain(kind, tmp_path, backup=True) as chain:
+        if trouble == "out of stock":
+            r = await chain.http.put(
+                chain.vendor + "/_sandbox/services",
+                json=[{"api_name": "whatsapp", "price": 0.55, "stock": 0}],
+            )
+        else:
+            r = await chain.http.post(
+                chain.vendor + "/_sandbox/accounts", json={"api_key": DEMO, "balance": 0}
+            )
+        assert r.status_code == 200, r.text
+        sold = await chain.ask(action="getNumber", service="wa")
+        assert sold.startswith("ACCESS_NUMBER:"), sold
+        chain.advance(1)  # the backup's rent window
+        five = await chain.http.get(
+            chain.proxy + "/v1/user/buy/activation/usa/any/whatsapp", headers=BEARER
+        )
+        assert five.status_code == 200, five.text
+        assert (len(await chain.rentals()), len(await chain.rentals(chain.backup))) == (0, 2)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_an_unknown_purchase_is_found_at_the_vendor_and_never_bought_again(
+    tmp_path: Path, kind: str
+) -> None:
+    """The vendor sold the number but its answer came after A gave up: the retry finds
+    it in the vendor's list of open orders and answers it; nothing is bought twice."""
+    async with kind_chain(kind, tmp_path, purchase_timeout_seconds=0.5) as chain:
+        fault = {"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2}
+        r = await chain.http.post(chain.vendor + "/_sandbox/faults", json=fault)
+        assert r.status_code == 200, r.text
+        assert await chain.ask(action="getNumber", service="wa") == "ERROR_SQL"  # in doubt
+        await chain.http.delete(chain.vendor + "/_sandbox/faults")
+
+        async def sold_at_the_vendor() -> str:
+            """B has the sale on its books (the sandbox sells first, answers 2 s later)."""
+            sold = 'smsproxy_purchases_total{outcome="bought"}'
+            while await chain.metric(sold, at=chain.inner) < 1:
+                await asyncio.sleep(0.02)  # a condition polled: the late answer has landed
+            [row] = await chain.rentals()
+            return str(row["number"])
+
+        number = await asyncio.wait_for(sold_at_the_vendor(), 20)
+        answer = ""
+        for _ in range(5):  # each round: A's reconciliation is due, B's too
+            chain.advance(10)
+            answer = await chain.ask(action="getNumber", service="wa")
+            if answer.startswith("ACCESS_NUMBER:"):
+                break
+            assert answer == "ERROR_SQL"  # held, never bought again meanwhile
+        token, activation_id, phone = answer.split(":")
+        assert (token, phone) == ("ACCESS_NUMBER", "1" + number)  # the lost number, adopted
+        assert await chain.ask(action="getStatus", id=activation_id) == "STATUS_WAIT_CODE"
+        assert len(await chain.rentals()) == 1
+        assert await chain.metric('smsproxy_purchases_total{outcome="adopted"}') == 1.0
