@@ -12,6 +12,7 @@ from .fivesim import FivesimProvider
 from .getatext import GetatextProvider
 from .handler_api import HandlerApiProvider
 from .http import Http
+from .smspool import SmspoolProvider
 
 ProviderFactory = Callable[..., Provider]
 
@@ -21,6 +22,7 @@ KINDS: dict[str, ProviderFactory] = {
     "getatext": GetatextProvider,
     "handler-api": HandlerApiProvider,
     "fivesim": FivesimProvider,
+    "smspool": SmspoolProvider,
 }
 
 

@@ -101,12 +101,14 @@ async def send(
     headers: dict[str, str],
     json_body: dict[str, Any] | None = None,
     params: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
     timeout: float,
     purchase: bool = False,
     report: Report | None = None,
     text: bool = False,
 ) -> Answer:
-    """`text`: the body is plain text (handler_api vendors), kept as a string."""
+    """`text`: the body is plain text (handler_api vendors), kept as a string. `form`: the
+    parameters as a urlencoded body (keys stay out of URLs and their access logs)."""
     started = time.perf_counter()
 
     def done(outcome: str) -> None:
@@ -116,7 +118,13 @@ async def send(
     limits = _limits(timeout)
     try:
         async with http.session.request(
-            method, url, json=json_body, params=params, headers=headers, timeout=limits
+            method,
+            url,
+            json=json_body,
+            data=form,
+            params=params,
+            headers=headers,
+            timeout=limits,
         ) as response:
             status, content = response.status, await response.read()
             after = response.headers.get("Retry-After")

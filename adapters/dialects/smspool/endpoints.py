@@ -116,6 +116,30 @@ async def price(call: Call) -> web.Response:
     return json_response({"price": cost, "high_price": cost, "pool": 1, "success_rate": 100})
 
 
+async def pricing(call: Call) -> web.Response:
+    """Every service's price in one list (SMSPool's `request/pricing`), for tools that
+    price many services at once; `country` and `service` narrow it."""
+    country = _country(call) if call.params.get("country") else "us"
+    wanted = await _service(call) if call.params.get("service") else None
+    offers = await _offers(call)
+    sold = countries.BY_ISO[country]
+    return json_response(
+        [
+            {
+                "service": i + 1,
+                "service_name": o.name,
+                "country": sold.smspool,
+                "country_name": sold.name,
+                "short_name": sold.iso.upper(),
+                "price": f"{o.cost:.2f}",
+                "pool": 1,
+            }
+            for i, o in enumerate(offers)
+            if wanted is None or o.service == wanted
+        ]
+    )
+
+
 async def purchase(call: Call) -> web.Response:
     country, wanted = _country(call), await _service(call)
     cap = parse_price(call.params.get("max_price"))
@@ -198,6 +222,7 @@ ENDPOINTS: Mapping[str, tuple[Endpoint, bool]] = {
     "country/retrieve_all": (country_list, False),
     "service/retrieve_all": (services, False),
     "request/price": (price, True),
+    "request/pricing": (pricing, True),
     "purchase/sms": (purchase, True),
     "sms/check": (check, True),
     "sms/resend": (resend, True),
