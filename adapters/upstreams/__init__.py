@@ -12,6 +12,7 @@ from .fivesim import FivesimProvider
 from .getatext import GetatextProvider
 from .handler_api import HandlerApiProvider
 from .http import Http
+from .onlinesim import OnlinesimProvider
 from .smspool import SmspoolProvider
 
 ProviderFactory = Callable[..., Provider]
@@ -23,6 +24,7 @@ KINDS: dict[str, ProviderFactory] = {
     "handler-api": HandlerApiProvider,
     "fivesim": FivesimProvider,
     "smspool": SmspoolProvider,
+    "onlinesim": OnlinesimProvider,
 }
 
 

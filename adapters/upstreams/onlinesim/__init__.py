@@ -1,0 +1,5 @@
+"""OnlineSIM's API (`/api/{method}.php`) as an upstream."""
+
+from .provider import OnlinesimProvider
+
+__all__ = ["OnlinesimProvider"]
