@@ -102,6 +102,10 @@ ROWS: list[tuple[str, list[tuple[str, str, str, list[tuple[str, str]]]]]] = [
         ("Cooling down, by reason", "timeseries", "short", [
             (f"max by (provider, reason) (smsproxy_provider_cooling{{{INST},{PROV}}})",
              "{{provider}} {{reason}}")]),
+        ("Codes delivered, by provider and service (what routing = value weighs)",
+         "timeseries", "percentunit", [
+            (f"avg by (provider, service) (smsproxy_provider_code_rate{{{INST},{PROV}}})",
+             "{{provider}} {{service}}")]),
     ]),
     ("Tenants", [
         ("Net spend by tenant (last hour, USD)", "timeseries", "currencyUSD", [

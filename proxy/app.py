@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -16,7 +17,12 @@ from adapters.dialects.sms_activate.webhook import webhook_body
 from adapters.upstreams import KINDS, Upstreams
 from adapters.upstreams.handler_api import FLAVOURS
 from proxy.config import Settings, fingerprint_secret
-from proxy.config.routing import ConfigError, provider_accounts, tenant_accounts
+from proxy.config.routing import (
+    ConfigError,
+    provider_accounts,
+    tenant_accounts,
+    unknown_names,
+)
 from proxy.domain import Tenant, Timeouts
 from proxy.errors import DomainError
 from proxy.fleet.caches import RedisCaches
@@ -75,6 +81,8 @@ def service_settings(s: Settings) -> ServiceSettings:
         webhook_secret=s.webhook_secret,
         routing=s.routing,
         routing_seed=s.routing_seed,
+        price_rates=price_rates(s),
+        value_explore=s.value_explore,
         offers_ttl_seconds=s.offers_ttl_seconds,
         offers_stale_seconds=s.offers_stale_seconds,
         combination_ttl_seconds=s.combination_ttl_seconds,
@@ -92,6 +100,13 @@ def service_settings(s: Settings) -> ServiceSettings:
             no_funds_recheck=s.no_funds_recheck_seconds,
         ),
     )
+
+
+def price_rates(s: Settings) -> dict[str, Decimal | None]:
+    """Each provider's factor from its currency to the routing currency (None: no rate)."""
+    rates = {code: Decimal(str(rate)) for code, rate in s.currency_rates.items()}
+    rates[s.routing_currency] = Decimal(1)
+    return {p.name: rates.get(p.currency) for p in s.providers}
 
 
 def make_redis(s: Settings) -> Redis | None:
@@ -150,9 +165,7 @@ def wire_providers(
             now=clock.now,
         )
         return [provider], identity
-    for p in settings.providers:
-        if p.kind not in KINDS:
-            raise ConfigError(f"provider {p.name}: kind must be one of {', '.join(KINDS)}")
+    check_kinds(settings)
     try:
         providers = [
             upstreams.provider(
@@ -163,7 +176,7 @@ def wire_providers(
                 countries=p.countries,
                 services=p.services,
                 limits=dict(p.limits),
-                **p.options,
+                **p.options(env),
             )
             for p in settings.providers
         ]
@@ -173,6 +186,16 @@ def wire_providers(
     tenants = tenant_accounts(settings.providers, settings.tenants, fingerprint, env)
     issued_reach = provider_accounts(settings.providers, env) if settings.managed_keys else {}
     return providers, Identity(secret, providers[0].name, tenants, issued_reach)
+
+
+def check_kinds(settings: Settings) -> None:
+    """Every provider's kind is one the adapters know, else its name and the near one."""
+    for p in settings.providers:
+        if p.kind not in KINDS:
+            raise ConfigError(
+                f"provider {p.name}: unknown kind {unknown_names({p.kind}, set(KINDS))}; "
+                f"kinds are {', '.join(KINDS)}"
+            )
 
 
 def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
@@ -193,21 +216,48 @@ def describe_config(settings: Settings, env: Mapping[str, str]) -> list[str]:
             key_checks(settings),
             state_of(settings),
         ]
+    check_kinds(settings)
     lines = []
     for p in sorted(settings.providers, key=lambda p: p.priority):
-        if p.kind not in KINDS:
-            raise ConfigError(f"provider {p.name}: kind must be one of {', '.join(KINDS)}")
         if p.kind == "handler-api" and p.flavour not in FLAVOURS:
             raise ConfigError(f"provider {p.name}: flavour must be one of {', '.join(FLAVOURS)}")
         p.key(env)
+        options = p.options(env)  # checks what the kind needs (a user name) is set
         kind = f"{p.kind} ({p.flavour})" if p.flavour else p.kind
-        lines.append(f"provider {p.name}: {kind} at {p.base_url}, priority {p.priority}")
+        said = f"provider {p.name}: {kind} at {p.base_url}, priority {p.priority}"
+        if "username" in options:
+            said += f", signs in as the user in ${p.username_env}"
+        lines.append(said + priced_in(settings, p.currency))
+    lines.append(routing_of(settings))
     # every key is read, but no fingerprint is made: that would write a secret file
     accounts = tenant_accounts(settings.providers, settings.tenants, lambda key: key, env)
     for index, tenant in enumerate(accounts.values()):
         routing = f" ({tenant.routing})" if tenant.routing else ""
         lines.append(f"tenant {index}: {', '.join(a.provider for a in tenant.accounts)}{routing}")
     return [*lines, state_of(settings)]
+
+
+def priced_in(s: Settings, currency: str) -> str:
+    if currency == s.routing_currency:
+        return ""
+    rate = s.currency_rates.get(currency)
+    if rate is None:
+        return f", prices in {currency} (no rate to {s.routing_currency}: ranked last by price)"
+    return f", prices in {currency} (1 {currency} = {rate} {s.routing_currency})"
+
+
+def routing_of(s: Settings) -> str:
+    """How purchases pick a provider, in a line."""
+    how = {
+        "priority": "the first provider by priority that sells it, then the next",
+        "cheapest": f"the cheapest live price in {s.routing_currency} first",
+        "weighted": "providers in turn, by weight",
+        "value": (
+            f"the lowest price in {s.routing_currency} per delivered code first "
+            f"({s.value_explore:.0%} of purchases try another provider)"
+        ),
+    }[s.routing]
+    return f"routing {s.routing}: {how}"
 
 
 def state_of(s: Settings) -> str:
@@ -296,6 +346,7 @@ def build_app(
         metrics.watch_cooldowns(
             router.cooling, lambda: {(c.provider, c.reason) for c in router.cooldowns()}
         )
+        metrics.routing.watch(service.code_rates.snapshot)
         for provider in providers:
             metrics.known_series(
                 provider.name,

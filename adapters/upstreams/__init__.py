@@ -14,6 +14,7 @@ from .handler_api import HandlerApiProvider
 from .http import Http
 from .onlinesim import OnlinesimProvider
 from .smspool import SmspoolProvider
+from .textverified import TextverifiedProvider
 
 ProviderFactory = Callable[..., Provider]
 
@@ -25,6 +26,7 @@ KINDS: dict[str, ProviderFactory] = {
     "fivesim": FivesimProvider,
     "smspool": SmspoolProvider,
     "onlinesim": OnlinesimProvider,
+    "textverified": TextverifiedProvider,
 }
 
 

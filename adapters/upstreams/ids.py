@@ -4,10 +4,14 @@ A decimal id (5sim, OnlineSIM, the handler_api families) is itself. A code (SMSP
 eight-letter order codes, `PCMOWTUP`) of up to ten characters of `[0-9A-Za-z_-]` is
 packed, in bijective base 64, into a negative number: the sign says "a code", and the
 bijective digits keep leading zeros (`0A` and `A` differ). Anything longer cannot be
-carried: a purchase that answers it is held as unknown, never dropped.
+carried this way: a vendor with such ids (TextVerified) names each by `hashed`, a
+stable number below -2**62 (packed codes stay above it), and finds the id again in its
+own listing when this process has not seen it.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
 BASE = len(ALPHABET)  # bijective: digit values 1..64, no zero digit
@@ -39,3 +43,16 @@ def to_vendor_id(upstream_id: int) -> str:
         packed, digit = divmod(packed - 1, BASE)
         chars.append(ALPHABET[digit])
     return "".join(reversed(chars))
+
+
+HASHED_BELOW = -(2**62)  # packed codes are above it (64**10 * 64/63 < 2**62)
+
+
+def hashed(vendor_id: str) -> int:
+    """A stable number for an id too long to pack (62 bits of its BLAKE2b digest)."""
+    digest = hashlib.blake2b(vendor_id.encode(), digest_size=8).digest()
+    return HASHED_BELOW - int.from_bytes(digest, "big") % 2**62
+
+
+def is_hashed(upstream_id: int) -> bool:
+    return upstream_id <= HASHED_BELOW

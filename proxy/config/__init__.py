@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from proxy.config.routing import (
+    STRATEGIES,
     ConfigError,
     ProviderConfig,
     TenantConfig,
@@ -64,7 +65,12 @@ class Settings:
     read_timeout_seconds: float = 5.0
     service_codes: Mapping[str, str] = field(default_factory=dict)
     secret: str | None = None  # keys' fingerprint secret; generated into data_dir if unset
-    routing: str = "priority"  # priority | cheapest | weighted (with [[providers]])
+    routing: str = "priority"  # priority | cheapest | weighted | value (with [[providers]])
+    # cheapest and value compare prices in this currency: a provider's price times its
+    # currency's rate (units of routing_currency per unit); no rate: ranked last
+    routing_currency: str = "USD"
+    currency_rates: Mapping[str, float] = field(default_factory=dict)
+    value_explore: float = 0.1  # value: the share of purchases that try another provider
     routing_seed: int | None = None  # fixes weighted choices (tests, reproducible demos)
     # keys passed through to the one upstream (no [[providers]]): off, none is, and no
     # client key reaches the vendor; a key the vendor refused is refused for this long
@@ -151,8 +157,9 @@ def load(
         }
     )
     settings = replace(Settings(), **values)
-    if settings.routing not in ("priority", "cheapest", "weighted"):
-        raise ValueError("routing must be priority, cheapest or weighted")
+    if settings.routing not in STRATEGIES:
+        raise ValueError(f"routing must be one of {', '.join(STRATEGIES)}")
+    check_currencies(settings)
     if settings.store not in ("sqlite", "memory", "postgres"):
         raise ValueError("store must be sqlite, memory or postgres")
     if settings.coordination not in ("local", "redis"):
@@ -170,6 +177,20 @@ def load(
             ) from None
     check_fleet(settings)
     return settings
+
+
+def check_currencies(s: Settings) -> None:
+    for code, rate in {s.routing_currency: 1.0, **s.currency_rates}.items():
+        if len(code) != 3 or not code.isalpha() or code != code.upper():
+            raise ValueError(f'currency_rates: {code!r} is not an ISO 4217 code such as "RUB"')
+        try:
+            value = float(rate)
+        except (TypeError, ValueError):
+            value = 0.0
+        if not 0 < value < 1e6:
+            raise ValueError(f"currency_rates.{code} must be a positive number")
+    if not 0 <= s.value_explore <= 0.5:
+        raise ValueError("value_explore must be between 0 and 0.5")
 
 
 def check_fleet(s: Settings) -> None:

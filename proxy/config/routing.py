@@ -2,9 +2,12 @@
 
     [[providers]]
     name = "cheap"                    # how metrics, logs and the store name it
-    kind = "getatext"                 # a vendor kind: getatext | handler-api
+    kind = "getatext"                 # a vendor kind: getatext | handler-api | fivesim |
+    #                                 # smspool | textverified | onlinesim
     # flavour = "sms-activate"        # handler-api only: sms-activate, smshub, herosms,
     #                                 # daisysms, grizzly, smsbower, getatext-legacy
+    # username_env = "TV_USER"        # textverified only: the user name it signs in with
+    # currency = "RUB"                # what its prices and balance are in (default USD)
     base_url = "https://getatext.com"
     key_env = "CHEAP_KEY"             # or key_file = "/run/secrets/cheap"; never inline
     priority = 1                      # lower first (default: the order in the file)
@@ -41,9 +44,13 @@ KNOWN_PROVIDER_FIELDS = {
     "services",
     "limits",
     "service_codes",
+    "username_env",
+    "currency",
 }
 KNOWN_TENANT_FIELDS = {"key_env", "key_file", "key_fingerprint", "providers", "routing"}
-STRATEGIES = ("priority", "cheapest", "weighted")
+STRATEGIES = ("priority", "cheapest", "weighted", "value")
+# the kinds whose vendors name services by their own codes (`service_codes`)
+CODED_KINDS = ("handler-api", "fivesim", "smspool", "textverified", "onlinesim")
 
 
 class ConfigError(ValueError):
@@ -64,14 +71,20 @@ class ProviderConfig:
     weight: int = 1  # its share of purchases under `routing = "weighted"`
     services: tuple[str, ...] = ()  # the only services bought here; empty: any
     limits: tuple[tuple[str, float], ...] = ()  # (limit group, calls a second) overrides
-    service_codes: tuple[tuple[str, str], ...] = ()  # handler-api: service -> vendor's code
+    service_codes: tuple[tuple[str, str], ...] = ()  # service -> the vendor's code
+    username_env: str | None = None  # textverified: the user name, from the environment
+    currency: str = "USD"  # ISO 4217: what its prices and balance are in
 
-    @property
-    def options(self) -> dict[str, Any]:
+    def options(self, env: Mapping[str, str]) -> dict[str, Any]:
         """What the vendor kind's constructor takes beyond the common arguments."""
         found: dict[str, Any] = {"flavour": self.flavour} if self.flavour else {}
         if self.service_codes:
             found["codes"] = dict(self.service_codes)
+        if self.username_env:
+            username = env.get(self.username_env, "").strip()
+            if not username:
+                raise ConfigError(f"provider {self.name}: ${self.username_env} is not set")
+            found["username"] = username
         return found
 
     def key(self, env: Mapping[str, str]) -> str:
@@ -166,6 +179,17 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
             raise ConfigError(f"provider {name}: a handler-api provider needs a flavour")
         if kind != "handler-api" and flavour is not None:
             raise ConfigError(f"provider {name}: flavour is for handler-api providers only")
+        username_env = row.get("username_env")
+        if kind == "textverified" and not (isinstance(username_env, str) and username_env):
+            raise ConfigError(
+                f"provider {name}: a textverified provider needs username_env (the "
+                "variable holding the user name it signs in with)"
+            )
+        if kind != "textverified" and username_env is not None:
+            raise ConfigError(f"provider {name}: username_env is for textverified providers only")
+        currency = row.get("currency", "USD")
+        if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+            raise ConfigError(f'provider {name}: currency is an ISO 4217 code such as "USD"')
         found.append(
             ProviderConfig(
                 name,
@@ -181,6 +205,8 @@ def parse_providers(rows: Any) -> tuple[ProviderConfig, ...]:
                 _strings(row.get("services", []), f"{where}.services"),
                 _limits(row.get("limits", {}), name),
                 _codes(row.get("service_codes", {}), name, kind),
+                username_env,
+                currency.upper(),
             )
         )
     names = [p.name for p in found]
@@ -193,8 +219,9 @@ def _codes(raw: Any, name: str, kind: str) -> tuple[tuple[str, str], ...]:
     """`service_codes = { whatsapp = "wa" }`: the vendor's codes for the domain's services."""
     if not isinstance(raw, dict) or not all(isinstance(v, str) and v for v in raw.values()):
         raise ConfigError(f"provider {name}: service_codes must be a table of service = code")
-    if raw and kind != "handler-api":
-        raise ConfigError(f"provider {name}: service_codes are for handler-api providers only")
+    if raw and kind not in CODED_KINDS:
+        kinds = ", ".join(CODED_KINDS)
+        raise ConfigError(f"provider {name}: service_codes are for {kinds} providers only")
     return tuple((str(k), str(v)) for k, v in raw.items())
 
 

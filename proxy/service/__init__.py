@@ -32,6 +32,7 @@ from proxy.router import Router
 from proxy.service.balances import Balances
 from proxy.service.catalog import Catalog
 from proxy.service.clients import Clients
+from proxy.service.code_rates import CodeRates
 from proxy.service.context import Context, ServiceSettings
 from proxy.service.identity import Identity
 from proxy.service.journal import Journal
@@ -39,6 +40,7 @@ from proxy.service.long_rentals import LongRentals
 from proxy.service.movements import Movements
 from proxy.service.operations import Operations
 from proxy.service.outbox import Outbox, Render
+from proxy.service.ranking import Ranking
 from proxy.service.reconcile import Reconciler
 from proxy.service.rent import Renter
 from proxy.service.status import StatusReader
@@ -99,7 +101,16 @@ class Service:
             render,
             sender,
         )
-        ctx = replace(ports, followups=(budgets.on_change, moves.on_change, outbox.code_arrived))
+        self.code_rates = CodeRates()  # read by the metrics when scraped
+        ctx = replace(
+            ports,
+            followups=(
+                budgets.on_change,
+                moves.on_change,
+                outbox.code_arrived,
+                self.code_rates.on_change,
+            ),
+        )
         seed = ctx.settings.routing_seed
         router = Router(
             clock.now, random.Random(seed) if seed is not None else None, ctx.settings.cooldowns
@@ -115,7 +126,8 @@ class Service:
             moves,
             lambda account: gateway.call(account, "balance", lambda p, key: p.balance(key)),
         )
-        renter = Renter(ctx, gateway, catalog, journal, router, budgets)
+        ranking = Ranking(ctx, catalog, self.code_rates)
+        renter = Renter(ctx, gateway, catalog, journal, router, budgets, ranking)
         long_rentals = LongRentals(ctx, gateway, budgets, moves)
         balances = Balances(ctx, gateway, journal, budgets, router)
         self.clients = Clients(

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from proxy.domain import Activation, UpstreamAccount
@@ -36,7 +37,11 @@ class ServiceSettings:
     # a retry of a purchase whose outcome is unknown is refused this long (the vendor's
     # rental time: by then a rental nobody found has ended, and without an SMS is refunded)
     unknown_purchase_hold_seconds: float = 1200.0
-    routing: str = "priority"  # priority | cheapest | weighted: how purchases pick accounts
+    routing: str = "priority"  # priority | cheapest | weighted | value: how purchases pick
+    # a provider's price times its rate is in the routing currency; a provider absent
+    # from the map prices in it already, one mapped to None has no known rate
+    price_rates: Mapping[str, Decimal | None] = field(default_factory=dict)
+    value_explore: float = 0.1  # value: the share of purchases that try another provider
     routing_seed: int | None = None
     price_tie_band: float = 0.01  # cheapest: prices this close count as equal (then priority)
     cooldowns: Cooldowns = field(default_factory=Cooldowns)  # by cause

@@ -7,7 +7,6 @@ out-of-stock filter set) are answered at once without spending the rate budget.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Hashable
 from dataclasses import replace
@@ -37,6 +36,7 @@ from proxy.router import Router
 from proxy.service.catalog import Catalog
 from proxy.service.context import Context
 from proxy.service.journal import Intent, Journal
+from proxy.service.ranking import Ranking
 from proxy.service.tenants.budget import Budgets, order_ceiling
 from proxy.service.upstream import Gateway
 
@@ -73,8 +73,10 @@ class Renter:
         journal: Journal,
         router: Router,
         budgets: Budgets,
+        ranking: Ranking,
     ) -> None:
         self._ctx = ctx
+        self._ranking = ranking
         self._budgets = budgets
         self._gateway = gateway
         self._catalog = catalog
@@ -146,7 +148,9 @@ class Renter:
         accounts = self._router.candidates(serving)
         routing = tenant.routing or self._ctx.settings.routing
         if routing == "cheapest" and len(accounts) > 1:
-            return await self._by_price(accounts, order)
+            return await self._ranking.cheapest(accounts, order)
+        if routing == "value" and len(accounts) > 1:
+            return await self._ranking.by_value(accounts, order)
         if routing == "weighted" and len(accounts) > 1:
             return self._router.weighted(accounts)
         return accounts
@@ -158,37 +162,6 @@ class Renter:
         if allowed is not None and not set(order.services) <= allowed:
             return False
         return order.country in provider.countries
-
-    async def _by_price(
-        self, accounts: list[UpstreamAccount], order: Order
-    ) -> list[UpstreamAccount]:
-        """Cheapest first by each account's live offers (the cached price list); prices
-        within the tie band keep their priority order; an account whose price is not
-        known (no list, or it failed) comes after those whose price is."""
-
-        async def price(account: UpstreamAccount) -> Decimal | None:
-            try:
-                offers = await self._catalog.offers(account)
-            except DomainError:
-                return None
-            by_service = {o.service: o.cost for o in offers}
-            if not all(s in by_service for s in order.services):
-                return None
-            return sum((by_service[s] for s in order.services), Decimal(0))
-
-        prices = await asyncio.gather(*(price(a) for a in accounts))
-        known = [p for p in prices if p is not None]
-        if not known:
-            return accounts
-        tied = min(known) + Decimal(str(self._ctx.settings.price_tie_band))
-
-        def rank(i: int) -> tuple[bool, Decimal, int]:
-            p = prices[i]
-            if p is None:
-                return True, Decimal(0), i
-            return False, Decimal(0) if p <= tied else p, i  # the cheapest band: priority
-
-        return [accounts[i] for i in sorted(range(len(accounts)), key=rank)]
 
     async def _rent_at(
         self,

@@ -34,6 +34,7 @@ from proxy.router import CAUSES as COOLDOWN_CAUSES
 from proxy.telemetry.exposition import Exposition
 from proxy.telemetry.key_metrics import KeyMetrics
 from proxy.telemetry.request_tally import RequestTally
+from proxy.telemetry.routing_metrics import RoutingMetrics
 from proxy.telemetry.tenant_metrics import TenantMetrics
 
 log = logging.getLogger("smsproxy.metrics")
@@ -249,6 +250,7 @@ class Metrics:
         r.register(_StatsCollector(self))
         self.tenants = TenantMetrics(r)
         self.keys = KeyMetrics(r)
+        self.routing = RoutingMetrics(r)
         self.replicas = Gauge(
             "smsproxy_fleet_replicas",
             "Replicas this one saw alive at its last heartbeat (1 without Redis)",
@@ -438,6 +440,7 @@ class Metrics:
     ) -> bytes:
         for status in ActivationStatus:
             self.activations.labels(status.value).set(activation_counts.get(status.value, 0))
+        self.routing.refresh()
         for state in PURCHASE_STATES:
             self.journal.labels(state).set((purchase_counts or {}).get(state, 0))
         if self._cooling is not None:

@@ -66,6 +66,7 @@ class Fleet:
         self.a, self.b, self.c, self.data, self.http = a, b, c, data, http
         self.routing, self.weights, self.tenant_routing = routing, weights, tenant_routing
         self.alpha_services: tuple[str, ...] = ()
+        self.currencies = ("USD", "USD")  # alpha's, beta's
         self.extra: dict[str, Any] = {}  # more settings, for one test
         self.clock = ManualClock(a.clock.now())
         self.server: TestServer | None = None
@@ -93,9 +94,16 @@ class Fleet:
                     priority=1,
                     weight=self.weights[0],
                     services=self.alpha_services,
+                    currency=self.currencies[0],
                 ),
                 ProviderConfig(
-                    "beta", "getatext", self.b.url, "KEY_B", priority=2, weight=self.weights[1]
+                    "beta",
+                    "getatext",
+                    self.b.url,
+                    "KEY_B",
+                    priority=2,
+                    weight=self.weights[1],
+                    currency=self.currencies[1],
                 ),
                 *(
                     [

@@ -17,12 +17,15 @@ MISTAKES = {  # a configuration file -> the line `serve` answers it with
         "providers[0]: unknown fields priorty (did you mean priority?)",
     ),
     "unknown setting": ("prot = 8080\n", "unknown settings: prot (did you mean port?)"),
-    "bad routing": ('routing = "fastest"\n', "routing must be priority, cheapest or weighted"),
+    "bad routing": (
+        'routing = "fastest"\n',
+        "routing must be one of priority, cheapest, weighted, value",
+    ),
     "TOML syntax": ("port = \n", "Invalid value (at line 1, column 8)"),
     "bad kind": (
         '[[providers]]\nname = "a"\nkind = "handler_api"\nbase_url = "http://127.0.0.1:1"\n'
         'key_env = "K"\n[[tenants]]\nkey_env = "K"\n',
-        "provider a: kind must be one of",
+        "provider a: unknown kind handler_api (did you mean handler-api?); kinds are",
     ),
 }
 

@@ -27,6 +27,9 @@ from proxy.web.server import QuietAppRunner
 from .chain import CLIENT, DEMO, ENV, serve, settings, vendor_stand_in
 
 KINDS = ("fivesim", "smspool", "textverified", "onlinesim")
+# what a completed rental is at the sandbox: TextVerified has no call that finishes a
+# verification (it ends with its code), so its vendor is told nothing
+COMPLETED_AT_VENDOR = {"textverified": "viewed"}
 HANDLER = "/stubs/handler_api.php"
 BEARER = {"Authorization": f"Bearer {CLIENT}"}
 
@@ -41,6 +44,7 @@ class Kinds:
     inner: str  # B, the vendor's stand-in
     http: httpx.AsyncClient
     clocks: tuple[Any, ...]
+    kind: str = ""
 
     async def ask(self, **params: str) -> str:
         r = await self.http.get(self.proxy + HANDLER, params={"api_key": CLIENT, **params})
@@ -116,6 +120,7 @@ async def kind_chain(
 @pytest.fixture(params=KINDS)
 async def chain(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Kinds]:
     async with kind_chain(request.param, tmp_path) as made:
+        made.kind = request.param
         yield made
 
 
@@ -145,7 +150,7 @@ async def test_a_purchase_is_sold_once_and_its_code_reaches_the_client(chain: Ki
     assert await chain.ask(action="getStatus", id=activation_id) == "STATUS_OK:246810"
     assert await chain.ask(action="setStatus", id=activation_id, status="6") == "ACCESS_ACTIVATION"
     [rental] = await chain.rentals()
-    assert rental["status"] == "completed"
+    assert rental["status"] == COMPLETED_AT_VENDOR.get(chain.kind, "completed")
 
 
 async def test_a_5sim_client_buys_reads_its_code_and_cancels(chain: Kinds) -> None:

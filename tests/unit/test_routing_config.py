@@ -38,7 +38,8 @@ GOOD = {"name": "alpha", "kind": "getatext", "base_url": "https://v.example", "k
         ([GOOD, GOOD], "provider names must be unique"),
         (
             [{**GOOD, "service_codes": {"whatsapp": "wa"}}],
-            "provider alpha: service_codes are for handler-api providers only",
+            "provider alpha: service_codes are for handler-api, fivesim, smspool, textverified, "
+            "onlinesim providers only",
         ),
         (
             [{**GOOD, "service_codes": {"whatsapp": 1}}],
@@ -52,6 +53,23 @@ GOOD = {"name": "alpha", "kind": "getatext", "base_url": "https://v.example", "k
         (
             [{**GOOD, "limits": {"rent": 0}}],
             "provider alpha: limits.rent must be calls a second (0-1000]",
+        ),
+        (
+            [{**GOOD, "kind": "textverified"}],
+            "provider alpha: a textverified provider needs username_env (the variable "
+            "holding the user name it signs in with)",
+        ),
+        (
+            [{**GOOD, "username_env": "TV_USER"}],
+            "provider alpha: username_env is for textverified providers only",
+        ),
+        (
+            [{**GOOD, "currency": "dollars"}],
+            'provider alpha: currency is an ISO 4217 code such as "USD"',
+        ),
+        (
+            [{**GOOD, "curency": "RUB"}],
+            "providers[0]: unknown fields curency (did you mean currency?)",
         ),
     ],
 )
@@ -77,7 +95,7 @@ PROVIDERS = (ProviderConfig("alpha", "getatext", "https://v", key_env="K"),)
         ([{"key_env": "C", "providers": "alpha"}], "tenants[0].providers must be a list of names"),
         (
             [{"key_env": "C", "routing": "random"}],
-            "tenants[0]: routing must be one of priority, cheapest, weighted",
+            "tenants[0]: routing must be one of priority, cheapest, weighted, value",
         ),
     ],
 )

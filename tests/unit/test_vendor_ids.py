@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.upstreams.ids import ALPHABET, LONGEST, to_upstream_id, to_vendor_id
+from adapters.upstreams.ids import (
+    ALPHABET,
+    HASHED_BELOW,
+    LONGEST,
+    hashed,
+    is_hashed,
+    to_upstream_id,
+    to_vendor_id,
+)
 
 CODES = st.text(alphabet=ALPHABET, min_size=1, max_size=LONGEST)
 
@@ -39,3 +47,12 @@ def test_codes_and_numbers_are_told_apart(code: str, carried: int) -> None:
 def test_an_id_that_cannot_be_carried_is_refused(code: str) -> None:
     with pytest.raises(ValueError):
         to_upstream_id(code)
+
+
+@given(st.text(min_size=11, max_size=80))
+def test_a_long_id_is_named_by_a_number_no_code_can_have(vendor_id: str) -> None:
+    """TextVerified's ids are too long to pack: their stable number is below every
+    packed code and still fits a signed 64-bit column."""
+    number = hashed(vendor_id)
+    assert number == hashed(vendor_id) and is_hashed(number)
+    assert -(2**63) < number <= HASHED_BELOW < to_upstream_id("-" * LONGEST)

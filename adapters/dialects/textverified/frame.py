@@ -27,7 +27,9 @@ TOKENS = 10_000  # bounded: tokens of keys that stopped using it age out
 
 Reply = tuple[int, str, str]
 OUT_OF_STOCK: Reply = (400, "OutOfStock", "No numbers are available for this service.")
-TRY_LATER: Reply = (429, "TooManyRequests", "Please try again later.")
+# a purchase the proxy cannot vouch for: 503, not 429 (a 429 promises nothing was done,
+# and a client or a proxy in front may then buy elsewhere)
+TRY_LATER: Reply = (503, "ServiceUnavailable", "Please try again later.")
 CANNOT_REACTIVATE: Reply = (400, "CannotReactivate", "This verification cannot be reactivated.")
 # `GENERIC` is a 500 InternalServerError: the vendor down or unreadable
 ERRORS: ErrorTable[Reply] = ErrorTable(
@@ -50,7 +52,7 @@ ERRORS: ErrorTable[Reply] = ErrorTable(
     e.WrongCarrier: OUT_OF_STOCK,
     e.NumberTaken: OUT_OF_STOCK,
     e.CombinationFailed: OUT_OF_STOCK,
-    e.DuplicateOrder: TRY_LATER,  # it may have been bought
+    e.DuplicateOrder: (429, "TooManyRequests", "Please try again later."),  # the same order
     e.NotFound: (404, "NotFound", "Verification not found."),
     e.EarlyCancel: (400, "CannotCancel", "This verification cannot be cancelled yet."),
     e.BadTransition: (400, "CannotCancel", "This verification cannot be cancelled."),

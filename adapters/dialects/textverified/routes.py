@@ -81,6 +81,22 @@ async def services(call: Call) -> web.Response:
     return json_response([{"serviceName": o.service, "capability": "sms"} for o in offers])
 
 
+async def pricing(call: Call) -> web.Response:
+    """A verification's price for a service (`POST pricing/verifications`); area code and
+    carrier choices are priced as the plain verification (the core's offer)."""
+    try:
+        body = load_json(await call.request.read())
+    except BodyError:
+        raise Refusal(400, "InvalidRequest", "The body must be JSON.") from None
+    if not isinstance(body, dict) or not isinstance(body.get("serviceName"), str):
+        raise Refusal(400, "InvalidServiceName", "serviceName is required.")
+    wanted = body["serviceName"].strip().lower()
+    for offer in await call.service.offers(call.me):
+        if offer.service == wanted:
+            return json_response({"serviceName": offer.service, "price": float(offer.cost)})
+    raise Refusal(400, "InvalidServiceName", "Unknown service name.")
+
+
 async def create(call: Call) -> web.Response:
     try:
         body = load_json(await call.request.read())
@@ -150,6 +166,7 @@ async def sms(call: Call) -> web.Response:
 ROUTES: tuple[tuple[str, str, str, Handler], ...] = (
     ("GET", "/account/me", "account", me),
     ("GET", "/services", "services", services),
+    ("POST", "/pricing/verifications", "pricing", pricing),
     ("POST", "/verifications", "create", create),
     ("GET", "/verifications", "list", listing),
     ("GET", "/verifications/{id}", "details", details),
