@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 from proxy import config
 from proxy.config.routing import ProviderConfig, TenantConfig
 from proxy.local.clock import ManualClock
+from proxy.sandbox import SandboxClock
 
 CLIENT = "client-key-handler"
 DEMO = "sk_sandbox_demo"
@@ -28,6 +29,13 @@ class Chain:
     flavour: str = ""
     inner: str = ""  # the SMS-Activate server's handler, when there is one
     clock: ManualClock | None = None  # the proxy's
+    others: tuple[ManualClock | SandboxClock, ...] = ()  # B's and the sandbox's
+
+    def advance(self, seconds: float) -> None:
+        """Every clock of the chain moves on together."""
+        for clock in (self.clock, *self.others):
+            if clock is not None:
+                clock.advance(seconds)
 
     async def ask(self, **params: str) -> str:
         url = self.proxy + "/stubs/handler_api.php"

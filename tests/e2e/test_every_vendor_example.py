@@ -72,6 +72,10 @@ def test_check_config_explains_every_kind(tmp_path: Path) -> None:
             "currency_rates.RUB must be a positive number",
         ),
         (
+            ('routing = "value"', 'routing = "value"\nvalue_explore = 0.9'),
+            "value_explore must be between 0 and 0.5",
+        ),
+        (
             ('routing = "value"', 'routing = "valeu"'),
             "routing must be one of priority, cheapest, weighted, value",
         ),

@@ -5,6 +5,7 @@ SMS-Activate dialect in front of a third sandbox). Every dialect's client goes t
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,13 +32,16 @@ async def make_chain(flavour: str, tmp_path: Path, **extra: Any) -> AsyncIterato
     servers = [sandbox]
     cleanups: list[Callable[[], Awaitable[None]]] = []
     inner_url = ""
+    others: list[ManualClock | SandboxClock] = [clock]
     if flavour == "getatext-legacy":
         handler = vendor_url + "/stubs/handler_api.php"
     else:  # an SMS-Activate server: smsproxy's own dialect in front of the sandbox
         inner = vendor_stand_in(vendor_url, tmp_path)
         # served as `smsproxy serve` does: a client that gives up does not cancel its
         # request's handler (test servers do), as at a real vendor
-        runner = QuietAppRunner(build_app(inner, ManualClock(clock.now())))
+        inner_clock = ManualClock(clock.now())
+        others.append(inner_clock)
+        runner = QuietAppRunner(build_app(inner, inner_clock))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         cleanups.append(runner.cleanup)
@@ -62,6 +66,7 @@ async def make_chain(flavour: str, tmp_path: Path, **extra: Any) -> AsyncIterato
                 flavour,
                 inner_url,
                 outer_clock,
+                tuple(others),
             )
     finally:
         for server in reversed(servers):
@@ -243,6 +248,29 @@ async def test_a_country_only_one_provider_serves_is_routed_there(tmp_path: Path
     finally:
         for server in (proxy, gb_server, gb_vendor, us_vendor):
             await server.close()
+
+
+@pytest.mark.parametrize("flavour", ["sms-activate", *CLONE_FAMILIES])
+async def test_balance_prices_and_a_cancel_reach_the_vendor(tmp_path: Path, flavour: str) -> None:
+    """Through A's SMS-Activate and 5sim dialects: the vendor's balance and prices, and a
+    5sim client's cancel reaching the sandbox."""
+    async with make_chain(flavour, tmp_path) as chain:
+        assert await chain.ask(action="getBalance") == "ACCESS_BALANCE:100.00"
+        prices = json.loads(await chain.ask(action="getPrices"))
+        assert prices["187"]["wa"]["cost"] == 0.55
+        bearer = {"Authorization": f"Bearer {CLIENT}"}
+        five = await chain.http.get(chain.proxy + "/v1/guest/prices", headers=bearer)
+        assert five.json()["usa"]["whatsapp"]["any"]["cost"] == 0.55
+        bought = await chain.http.get(
+            chain.proxy + "/v1/user/buy/activation/usa/any/whatsapp", headers=bearer
+        )
+        assert bought.status_code == 200, bought.text
+        chain.advance(61)  # past the sandbox's cancel lock
+        order_id = bought.json()["id"]
+        cancelled = await chain.http.get(f"{chain.proxy}/v1/user/cancel/{order_id}", headers=bearer)
+        assert cancelled.json()["status"] == "CANCELED", cancelled.text
+        [rental] = await chain.rentals()
+        assert rental["status"] == "cancelled"
 
 
 async def test_another_sms_is_asked_of_an_sms_activate_vendor(chain: Chain) -> None:

@@ -208,9 +208,10 @@ async def test_a_vendor_that_cannot_sell_fails_over_to_getatext(
 async def test_an_unknown_purchase_is_found_at_the_vendor_and_never_bought_again(
     tmp_path: Path, kind: str
 ) -> None:
-    """The vendor sold the number but its answer came after A gave up: the retry finds
-    it in the vendor's list of open orders and answers it; nothing is bought twice."""
-    async with kind_chain(kind, tmp_path, purchase_timeout_seconds=0.5) as chain:
+    """The vendor sold the number but its answer came after A gave up: the retries are
+    held (the Getatext backup sells nothing meanwhile), then one finds the number in
+    the vendor's list of open orders and answers it; nothing is bought twice."""
+    async with kind_chain(kind, tmp_path, backup=True, purchase_timeout_seconds=0.5) as chain:
         fault = {"endpoint": "rent-a-number", "timeout_rate": 1, "timeout_seconds": 2}
         r = await chain.http.post(chain.vendor + "/_sandbox/faults", json=fault)
         assert r.status_code == 200, r.text
@@ -237,4 +238,5 @@ async def test_an_unknown_purchase_is_found_at_the_vendor_and_never_bought_again
         assert (token, phone) == ("ACCESS_NUMBER", "1" + number)  # the lost number, adopted
         assert await chain.ask(action="getStatus", id=activation_id) == "STATUS_WAIT_CODE"
         assert len(await chain.rentals()) == 1
+        assert await chain.rentals(chain.backup) == []  # never bought elsewhere meanwhile
         assert await chain.metric('smsproxy_purchases_total{outcome="adopted"}') == 1.0
