@@ -85,10 +85,15 @@ class Clients:
     async def listing_balance(self, tenant: Tenant) -> Decimal:
         return await self._balances.for_listing(tenant)
 
-    def known_offers(self) -> Sequence[Offer] | None:
-        """The price list some client's key read lately (for reads made without a key);
-        None while none has."""
-        return self._catalog.last_loaded
+    async def public_offers(self) -> Sequence[Offer] | None:
+        """Prices for reads made without a key (public at the vendors): the list some
+        key read lately, else one read with an account of the proxy's own (a configured
+        provider's); None when keys pass through and none has been read yet."""
+        known = self._catalog.last_loaded
+        if known is not None:
+            return known
+        account = self._identity.house_account()
+        return None if account is None else await self._catalog.offers(account)
 
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
         return await self._catalog.offers(self._gateway.primary(tenant))

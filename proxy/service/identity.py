@@ -63,6 +63,15 @@ class Identity:
         passed-through key is its own account; a configured account is its provider's."""
         return owner if self._tenants is None else provider
 
+    def house_account(self) -> UpstreamAccount | None:
+        """An account of the proxy's own, for reads no client key stands behind: the
+        first configured tenant's first provider, else one issued keys reach; None when
+        client keys pass through (the proxy has no account then)."""
+        for tenant in (self._tenants or {}).values():
+            if tenant.accounts:
+                return tenant.accounts[0]
+        return next(iter(self._accounts.values()), None)
+
     def fingerprint(self, api_key: str) -> str:
         return hmac.new(self._secret, api_key.encode(), hashlib.sha256).hexdigest()[:32]
 

@@ -4,11 +4,19 @@ and the same activations through SMS-Activate."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from smspool import smspool
 
+from proxy.app import build_app
+from proxy.config.routing import ProviderConfig
+from proxy.local.clock import ManualClock
+from proxy.sandbox import SandboxClock, SandboxConfig, create_app
+
+from .chain import ENV, serve, settings, vendor_stand_in
 from .conftest import DEMO, World
 
 
@@ -86,3 +94,59 @@ async def test_countries_are_those_the_providers_sell(world: World) -> None:
     assert listed == [
         {"ID": 1, "name": "United States", "short_name": "US", "cc": "1", "region": "Americas"}
     ]
+
+
+async def test_a_bearer_token_is_the_key(world: World) -> None:
+    """SMSPool takes the key as `Authorization: Bearer <key>`; clients generated from its
+    OpenAPI document send only that (no such client is on PyPI: raw requests here)."""
+    bearer = {"Authorization": f"Bearer {DEMO}"}
+    balance = await world.http.post(world.proxy + "/request/balance", headers=bearer)
+    assert balance.json() == {"balance": "100.00"}
+    bought = await world.http.post(
+        world.proxy + "/purchase/sms",
+        data={"country": "1", "service": "Whatsapp"},
+        headers=bearer,
+    )
+    assert bought.json()["success"] == 1, bought.text
+    checked = await world.http.post(
+        world.proxy + "/sms/check", data={"orderid": bought.json()["order_id"]}, headers=bearer
+    )
+    assert checked.json()["status"] == 1
+    refused = await world.http.post(
+        world.proxy + "/request/balance", headers={"Authorization": "Bearer nope"}
+    )
+    assert refused.json() == {"success": 0, "message": "Invalid API key.", "type": "KEY_ERROR"}
+    [rental] = (await world.http.get(world.sandbox + "/_sandbox/rentals")).json()["rentals"]
+    assert rental["status"] == "active"
+
+
+async def test_public_calls_answer_without_a_key(tmp_path: Path) -> None:
+    """On a freshly started proxy with an account of its own, SMSPool's public calls and
+    5sim's guest prices answer at once, read with that account; without one (keys pass
+    through) the answer says a key is needed."""
+    clock = SandboxClock(frozen=True)
+    sandbox = await serve(create_app(SandboxConfig(seed=12), clock))
+    vendor = str(sandbox.make_url("")).rstrip("/")
+    provider = ProviderConfig("house", "getatext", vendor, key_env="VENDOR_KEY")
+    proxy = await serve(build_app(settings(tmp_path, provider), ManualClock(clock.now()), ENV))
+    passing = await serve(build_app(vendor_stand_in(vendor, tmp_path), ManualClock(clock.now())))
+    try:
+        origin = str(proxy.make_url("")).rstrip("/")
+        pool = smspool("", base_url=origin + "/")
+        services = await call(pool.get_services)
+        assert {"ID": 1, "name": "Whatsapp"} in services
+        async with httpx.AsyncClient(timeout=10) as http:
+            price = await http.post(origin + "/request/price", data={"service": "Whatsapp"})
+            assert price.json()["price"] == "0.55"
+            five = await http.get(origin + "/v1/guest/prices", params={"product": "whatsapp"})
+            assert five.json()["whatsapp"]["usa"]["any"]["cost"] == 0.55
+            bare = str(passing.make_url("")).rstrip("/")
+            none = await http.get(bare + "/service/retrieve_all")
+            assert none.json() == {
+                "success": 0,
+                "message": "No account to read prices with: send your key.",
+                "type": "KEY_ERROR",
+            }
+    finally:
+        for server in (passing, proxy, sandbox):
+            await server.close()

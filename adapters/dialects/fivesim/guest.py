@@ -32,10 +32,11 @@ NO_GUEST_KEY = "no prices known yet: set guest_key, or send a token"
 
 
 async def _offers(call: Call) -> Sequence[Offer]:
-    """The caller's offers; without any key, those some key has read lately (F8)."""
+    """The caller's offers; without any key, those read with an account of the proxy's
+    own, or that some key has read lately (F8)."""
     if call.tenant is not None:
         return await call.service.offers(call.tenant)
-    known = call.service.known_offers()
+    known = await call.service.public_offers()
     if known is None:
         raise Refusal(400, NO_GUEST_KEY)
     return known

@@ -28,8 +28,18 @@ def _country(call: Call) -> str:
     return iso
 
 
+NO_ACCOUNT = "No account to read prices with: send your key."
+
+
 async def _offers(call: Call) -> Sequence[Offer]:
-    return await call.service.offers(call.me)
+    """The caller's offers; without a key (public calls), those read with an account of
+    the proxy's own, or that some key has read lately."""
+    if call.tenant is not None:
+        return await call.service.offers(call.tenant)
+    public = await call.service.public_offers()
+    if public is None:
+        raise Failure("KEY_ERROR", NO_ACCOUNT)
+    return public
 
 
 async def _service(call: Call) -> str:
@@ -97,14 +107,8 @@ async def country_list(call: Call) -> web.Response:
 
 
 async def services(call: Call) -> web.Response:
-    """Public at SMSPool: without a key, the price list some key read lately."""
-    if call.tenant is not None:
-        offers = await _offers(call)
-    else:
-        known = call.service.known_offers()
-        if known is None:
-            raise Failure("KEY_ERROR", "No services known yet: send your key.")
-        offers = known
+    """Public at SMSPool, as are the price calls."""
+    offers = await _offers(call)
     return json_response([{"ID": i + 1, "name": o.name} for i, o in enumerate(offers)])
 
 
@@ -221,8 +225,8 @@ ENDPOINTS: Mapping[str, tuple[Endpoint, bool]] = {
     "request/balance": (balance, True),
     "country/retrieve_all": (country_list, False),
     "service/retrieve_all": (services, False),
-    "request/price": (price, True),
-    "request/pricing": (pricing, True),
+    "request/price": (price, False),  # public at SMSPool
+    "request/pricing": (pricing, False),
     "purchase/sms": (purchase, True),
     "sms/check": (check, True),
     "sms/resend": (resend, True),

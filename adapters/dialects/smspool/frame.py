@@ -71,6 +71,13 @@ class Failure(Exception):
         self.kind, self.message = kind, message
 
 
+def bearer(request: web.Request) -> str | None:
+    """SMSPool also takes the key as `Authorization: Bearer <key>` (its OpenAPI clients
+    send only that)."""
+    raw = request.headers.get("Authorization", "").strip()
+    return raw[7:].strip() or None if raw[:7].lower() == "bearer " else None
+
+
 def failure(kind: str, message: str) -> web.Response:
     return json_response({"success": 0, "message": message, "type": kind})
 
@@ -99,7 +106,7 @@ def wrap(
         request[REQUEST_NOTE] = note
         try:
             params = await read_any_params(request)
-            key = params.get("key")
+            key = params.get("key") or bearer(request)
             tenant = await service.tenant(key, source_of(request)) if keyed or key else None
             return await endpoint(Call(service, tenant, params, vocab))
         except Unreadable:
