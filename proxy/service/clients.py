@@ -210,6 +210,23 @@ class Clients:
     ) -> tuple[list[Activation], int]:
         return await self._ctx.store.activations.history(tenant.owner, limit, offset, newest_first)
 
+    async def fresh_history(
+        self, tenant: Tenant, limit: int, offset: int, newest_first: bool
+    ) -> tuple[list[Activation], int]:
+        """The history after the open activations due for a poll were refreshed, as
+        `active` does (within LISTING_WAIT; the rest goes on behind): a listing of SMS
+        shows the codes that arrived."""
+        await self.active(tenant)
+        return await self.history(tenant, limit, offset, newest_first)
+
+    def can_cancel(self, activation: Activation) -> bool:
+        """A cancel would be taken now: still waiting, not ended, past the cancel lock."""
+        return (
+            activation.status is ActivationStatus.WAITING
+            and self._ctx.clock.now() < activation.end_time
+            and not lifecycle.cancel_locked(self._ctx, activation)
+        )
+
     async def mark_ready(self, tenant: Tenant, activation_id: int | None) -> Activation:
         return await lifecycle.mark_ready(self._ctx, self._gateway, tenant, activation_id)
 

@@ -96,6 +96,14 @@ async def complete(
     return done
 
 
+def cancel_locked(ctx: Context, activation: Activation) -> bool:
+    """Too soon after the purchase for a cancel (the configured lock, else the vendor's)."""
+    lock = ctx.settings.cancel_lock_seconds
+    if lock is None:
+        lock = ctx.providers[activation.provider].rules.cancel_lock_seconds
+    return ctx.clock.now() - activation.created_at < lock
+
+
 async def cancel(
     ctx: Context,
     gateway: Gateway,
@@ -116,10 +124,7 @@ async def cancel(
         raise BadTransition()  # finished, or a code was received (D10)
     if ctx.clock.now() >= activation.end_time:
         raise Expired()
-    lock = ctx.settings.cancel_lock_seconds
-    if lock is None:
-        lock = ctx.providers[activation.provider].rules.cancel_lock_seconds
-    if ctx.clock.now() - activation.created_at < lock:
+    if cancel_locked(ctx, activation):
         raise EarlyCancel()  # answered locally: the vendor would refuse it anyway
     try:
         snap = await gateway.call(

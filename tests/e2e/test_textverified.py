@@ -4,13 +4,14 @@ base URL, with the proxy's own bearer tokens; the same activations through SMS-A
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textverified import ReservationCapability, TextVerified, TextVerifiedError
 from textverified.data import ReservationState
 
-from .conftest import DEMO, World
+from .conftest import DEMO, World, start_world
 
 
 def client(world: World, key: str = DEMO) -> TextVerified:
@@ -36,7 +37,7 @@ async def test_the_textverified_client_flow(world: World) -> None:
         0.55,
         "whatsapp",
     )
-    assert made.cancel.can_cancel and len(made.number) == 10
+    assert not made.cancel.can_cancel and len(made.number) == 10  # the vendor's first minute
     assert list(await call(tv.sms.list, made)) == []
     await world.sms(made.number, "881234")
     await world.tick(2)
@@ -52,6 +53,7 @@ async def test_the_textverified_client_flow(world: World) -> None:
         await call(tv.verifications.cancel, second.id)
     assert early.value.error_code == "CannotCancel"
     await world.tick(61)
+    assert (await call(tv.verifications.details, second.id)).cancel.can_cancel  # now it is
     assert await call(tv.verifications.cancel, second.id) is True
     cancelled = await call(tv.verifications.details, second.id)
     assert cancelled.state == ReservationState.VERIFICATION_CANCELED
@@ -81,3 +83,23 @@ async def test_a_verification_is_an_activation_of_every_dialect(world: World) ->
     with pytest.raises(TextVerifiedError) as other:
         await call(client(world, key="sk_other").verifications.details, made.id)
     assert other.value.error_code == "NotFound"
+
+
+def incoming(tv: TextVerified, made: Any) -> list[Any]:
+    """The client's own wait for a code, as a tool calls it (real time, its own polling)."""
+    return list(tv.sms.incoming(made, timeout=10, polling_interval=0.1, since=made.created_at))
+
+
+async def test_a_client_waiting_by_listing_sms_gets_its_code(tmp_path: Path) -> None:
+    """`sms.incoming` polls `GET /sms` for the verification's number: each listing first
+    refreshes the caller's waiting verifications, so the code delivered at the vendor
+    shows (it once stayed `{"data":[]}` until something read the verification itself)."""
+    async for world in start_world(tmp_path, poll_interval_seconds=0.0):
+        tv = client(world)
+        made = await call(
+            tv.verifications.create, service_name="whatsapp", capability=ReservationCapability.SMS
+        )
+        await world.sms(made.number, "551234")
+
+        got = await call(incoming, tv, made)
+        assert [(m.parsed_code, m.to_value) for m in got] == [("551234", made.number)]

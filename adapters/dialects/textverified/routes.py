@@ -41,12 +41,11 @@ def compact(a: Activation) -> dict[str, Any]:
     }
 
 
-def expanded(a: Activation) -> dict[str, Any]:
-    pending = state_of(a) == "verificationPending"
+def expanded(a: Activation, can_cancel: bool) -> dict[str, Any]:
     return {
         **compact(a),
         "endsAt": iso(a.end_time),
-        "cancel": {"canCancel": pending},
+        "cancel": {"canCancel": can_cancel},  # the truth: false during the cancel lock
         "reactivate": {"canReactivate": False},
         "report": {"canReport": False},
         "reuse": {"reusableUntil": None},
@@ -127,11 +126,12 @@ def _base(call: Call) -> str:
 
 
 async def details(call: Call) -> web.Response:
-    return json_response(expanded(await call.service.status(call.me, _id(call))))
+    a = await call.service.status(call.me, _id(call))
+    return json_response(expanded(a, call.service.can_cancel(a)))
 
 
 async def listing(call: Call) -> web.Response:
-    found, _ = await call.service.history(call.me, 100, 0, newest_first=True)
+    found, _ = await call.service.fresh_history(call.me, 100, 0, newest_first=True)
     return page([compact(a) for a in found])
 
 
@@ -143,7 +143,7 @@ async def cancel(call: Call) -> web.Response:
 async def sms(call: Call) -> web.Response:
     """The SMS of the caller's verifications, for one number (`to`) or all."""
     wanted = call.request.query.get("to", "").strip().removeprefix("+1").removeprefix("1")
-    found, _ = await call.service.history(call.me, 100, 0, newest_first=True)
+    found, _ = await call.service.fresh_history(call.me, 100, 0, newest_first=True)
     rows = []
     for a in found:
         if a.code is None or (wanted and a.number != wanted[-10:]):
