@@ -13,7 +13,8 @@ from . import fivesim, onlinesim, smspool, textverified, v1
 from .codes import Vocabulary
 from .getatext_legacy import GETATEXT_LEGACY
 from .sms_activate import SMS_ACTIVATE, Flavour, make_handler
-from .sms_activate.clones import daisy_multi_reserve, families
+from .sms_activate.clones import families
+from .sms_activate.daisy import multi_reserve
 
 HANDLER = "/stubs/handler_api.php"
 
@@ -69,7 +70,7 @@ def routes(
         handler = make_handler(flavour, service, vocab)
         found += [web.route(method, prefix + HANDLER, handler) for method in both]
     daisy = CLONES["daisysms"]
-    reserve = make_handler(replace(daisy, actions={"reserve": daisy_multi_reserve}), service, vocab)
+    reserve = make_handler(replace(daisy, actions={"reserve": multi_reserve}), service, vocab)
     for path in ("/daisysms/stubs/multi/reserve", "/stubs/multi/reserve"):
         found += [web.route(method, path, with_action(reserve, "reserve")) for method in both]
     root = make_handler(DEFAULT_HANDLER[default_dialect], service, vocab)

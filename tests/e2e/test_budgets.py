@@ -380,3 +380,32 @@ async def test_a_lost_long_rental_sale_is_found_and_charged_by_the_sweep(tmp_pat
         report = (await f.usage(tenant="lost"))["tenants"][0]
         assert Decimal(report["net"]) == start - await f.vendor_balance() > 0
         assert report["held"] == "0.00"
+
+
+async def test_a_daisysms_long_term_rental_is_held_charged_and_refunded(tmp_path: Path) -> None:
+    """DaisySMS's `ltr=1` goes through the core's long-rental purchase (a month: the
+    sandbox's 30-day service rental, 16.50 for WhatsApp, 13.50 for Telegram): the budget
+    holds its price before it leaves, the ledger charges what the vendor took, a cancel
+    before any message is refunded by both, and the ledger's net is the vendor's
+    movement."""
+    async with fleet(tmp_path) as f:
+        start = await f.vendor_balance()
+        key = await f.key(tenant="daisy", daily_budget="40")
+        daisy = "/daisysms/stubs/handler_api.php"
+        first = await f.sa(key, daisy, action="getNumber", service="wa", ltr="1")
+        token, rental_id, _ = first.split(":")
+        assert token == "ACCESS_NUMBER"
+        assert start - await f.vendor_balance() == Decimal("16.50")
+        assert await f.sa(key, daisy, action="getBalance") == "ACCESS_BALANCE:23.50"
+        second = await f.sa(key, daisy, action="getNumber", service="tg", ltr="1")
+        assert second.startswith("ACCESS_NUMBER:")
+        assert await f.sa(key, daisy, action="getBalance") == "ACCESS_BALANCE:10.00"
+        refused = await f.sa(key, daisy, action="getNumber", service="ig", ltr="1")
+        assert refused == "NO_MONEY"  # 15.00 does not fit: held back, never sent
+        assert start - await f.vendor_balance() == Decimal("30.00")
+        cancelled = await f.sa(key, daisy, action="setStatus", id=rental_id, status="8")
+        assert cancelled == "ACCESS_CANCEL"  # at once, before any message: refunded
+        assert await f.sa(key, daisy, action="getBalance") == "ACCESS_BALANCE:26.50"
+        report = await f.usage(tenant="daisy")
+        assert Decimal(report["tenants"][0]["net"]) == start - await f.vendor_balance()
+        assert start - await f.vendor_balance() == Decimal("13.50")

@@ -4,10 +4,16 @@ SMS-Activate actions older clients still call. Real sockets, the sandbox as the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+import requests
+from daisy_sms import DaisySmsClient, Service
+from daisy_sms import client as client_module
 
 from .conftest import DEMO, World, start_world
 
@@ -122,16 +128,44 @@ async def test_a_family_can_be_the_default_handler(tmp_path: Path) -> None:
         )
 
 
+def daisy(world: World, key: str = DEMO) -> DaisySmsClient:
+    """DaisySMS's own client, unmodified: its origin (fixed in its code) points here."""
+    client = DaisySmsClient(key)
+    real_get = requests.get
+
+    def get(url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        return real_get(url.replace(DAISY_ORIGIN, world.proxy + "/daisysms"), *args, **kwargs)
+
+    client_module.requests = SimpleNamespace(get=get)  # type: ignore[attr-defined]
+    return client
+
+
+DAISY_ORIGIN = "https://daisysms.com"
+
+
+async def held_at_vendor(world: World) -> list[dict[str, Any]]:
+    """The account's active service long rentals, as the vendor lists them."""
+    r = await world.http.get(world.sandbox + "/api/v1/service-long-rentals", headers={"Auth": DEMO})
+    rows: list[dict[str, Any]] = r.json()["service_long_rentals"]
+    return rows
+
+
 async def test_daisysms_reserves_several_numbers_at_once(world: World) -> None:
-    r = await world.http.get(
-        world.proxy + "/daisysms/stubs/multi/reserve",
-        params={"apikey": DEMO, "service": "wa", "count": "2"},
-    )
-    rows = r.json()
-    assert [row["price"] for row in rows] == ["0.55", "0.55"]
-    assert len({row["phone"] for row in rows}) == 2
-    for row in rows:
-        assert await world.text(action="getStatus", id=row["id"]) == "STATUS_WAIT_CODE"
+    """`rent_multiple_numbers` parses one token a number: the number, `-`, then a
+    reference carrying `id=`; each is a rental the client then reads and finishes."""
+    client = daisy(world)
+    rented = await asyncio.to_thread(client.rent_multiple_numbers, Service.WHATSAPP, 2, 0.60)
+    assert len(rented) == 2 and len({r.number for r in rented}) == 2
+    sold = (await world.http.get(world.sandbox + "/_sandbox/rentals")).json()["rentals"]
+    assert sorted(int("1" + r["number"]) for r in sold) == sorted(r.number for r in rented)
+    first = rented[0]
+    waiting = await asyncio.to_thread(client.get_code, int(first.id))
+    assert waiting.status.name == "STATUS_WAIT_CODE"
+    await world.sms(str(first.number), "5151")
+    await world.tick(2)
+    got = await asyncio.to_thread(client.get_code, int(first.id))
+    assert (got.status.name, got.code) == ("STATUS_OK", 5151)
+    await asyncio.to_thread(client.mark_rental_as_done, int(first.id))
     await world.tick(1)
     refused = await world.http.get(
         world.proxy + "/stubs/multi/reserve",
@@ -140,11 +174,33 @@ async def test_daisysms_reserves_several_numbers_at_once(world: World) -> None:
     assert refused.text == "MAX_PRICE_EXCEEDED"  # nothing bought: DaisySMS's own token
 
 
-async def test_a_long_term_rental_is_refused_never_sold_short(world: World) -> None:
-    """DaisySMS's `ltr=1` asks for a number kept for days: an ordinary 20-minute
-    activation is not what was asked for, so nothing is bought."""
-    for family in ("daisysms", "sms-activate"):
-        answer = await text(world, family, action="getNumber", service="wa", ltr="1")
-        assert answer == "NO_NUMBERS"
+async def test_daisysms_rents_a_number_long_term(world: World) -> None:
+    """`rent_number_long_term` (`ltr=1`, `auto_renew=1`) buys the core's long rental; its
+    code is read, auto-renewal turned off and the rental cancelled through the same
+    getStatus, setAutoRenew and setStatus a rental uses; a second one is cancelled
+    before any message. An ordinary activation is never sold for it, and SMS-Activate
+    itself has no `ltr`."""
+    client = daisy(world)
+    rented = await asyncio.to_thread(client.rent_number_long_term, Service.WHATSAPP, True)
+    assert rented.id >= 5_000_000  # a long rental's id, apart from activations'
+    [held] = await held_at_vendor(world)
+    assert ("1" + held["number"], held["auto_renew"]) == (str(rented.number), True)
+    assert (await asyncio.to_thread(client.get_code, rented.id)).status.name == "STATUS_WAIT_CODE"
+    await world.sms(str(rented.number), "Your code is 424242")
+    await world.tick(11)
+    got = await asyncio.to_thread(client.get_code, rented.id)
+    assert (got.status.name, got.code) == ("STATUS_OK", 424242)
+    await asyncio.to_thread(client.change_auto_renew, rented.id, False)
+    [held] = await held_at_vendor(world)
+    assert held["auto_renew"] is False
+    assert await text(world, "daisysms", action="setStatus", id=str(rented.id), status="6") == (
+        "ACCESS_ACTIVATION"  # done with it: paid until its end, renewed no more
+    )
+    second = await asyncio.to_thread(client.rent_number_long_term, Service.TELEGRAM)
+    await asyncio.to_thread(client.cancel_rental, second.id)  # before any message
+    assert (await asyncio.to_thread(client.get_code, second.id)).status.name == "STATUS_CANCEL"
+    assert [h["number"] for h in await held_at_vendor(world)] == [held["number"]]
+    answer = await text(world, "sms-activate", action="getNumber", service="wa", ltr="1")
+    assert answer == "NO_NUMBERS"  # not sold short as a 20-minute activation
     rentals = (await world.http.get(world.sandbox + "/_sandbox/rentals")).json()["rentals"]
     assert rentals == []

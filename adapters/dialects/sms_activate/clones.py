@@ -12,9 +12,9 @@ from aiohttp import web
 
 from proxy import errors as e
 
-from ..base import json_response, positive_int, text_response
+from ..base import json_response
 from . import actions as a
-from . import params as p
+from . import daisy
 from .frame import Action, Call, Flavour
 from .tokens import TOKENS, TokenRows
 
@@ -39,34 +39,6 @@ def family(
 
 
 # -- DaisySMS (US only; its own words for price, funds and the rental cap) -------------------
-async def daisy_get_number(call: Call) -> web.Response:
-    """DaisySMS adds the price as an `X-Price` header to a rental."""
-    bought = await call.service.rent(call.tenant, p.order(call.params, call.vocab))
-    answer = text_response(f"ACCESS_NUMBER:{bought.id}:{a.phone(bought)}")
-    answer.headers["X-Price"] = a.money(bought.cost)
-    return answer
-
-
-MULTI_RESERVE_MAX = 10
-
-
-async def daisy_multi_reserve(call: Call) -> web.Response:
-    """`/daisysms/stubs/multi/reserve?service=…&count=…`: several numbers, one purchase
-    each, in order; stops at the first refusal (its token when nothing was bought).
-    Shape Unconfirmed: `[{"id","phone","price"}]`."""
-    count = min(positive_int(call.params.get("count")) or 1, MULTI_RESERVE_MAX)
-    bought: list[dict[str, str]] = []
-    for _ in range(count):
-        try:
-            a_ = await call.service.rent(call.tenant, p.order(call.params, call.vocab))
-        except e.DomainError:
-            if not bought:
-                raise
-            break
-        bought.append({"id": str(a_.id), "phone": a.phone(a_), "price": a.money(a_.cost)})
-    return json_response(bought)
-
-
 DAISY_TOKENS: TokenRows = {
     e.MaxPriceExceeded: "MAX_PRICE_EXCEEDED",  # not WRONG_MAX_PRICE:<price>
     e.NoBalance: "NO_MONEY",
@@ -157,7 +129,12 @@ def families(sms_activate: Flavour) -> dict[str, Flavour]:
             "daisysms",
             tokens=DAISY_TOKENS,
             by_action=DAISY_BY_ACTION,
-            actions={"getNumber": daisy_get_number},
+            actions={
+                "getNumber": daisy.get_number,
+                "getStatus": daisy.get_status,
+                "setStatus": daisy.set_status,
+                "setAutoRenew": daisy.set_auto_renew,
+            },
         ),
         "grizzly": family(
             sms_activate,
