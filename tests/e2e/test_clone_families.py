@@ -14,6 +14,9 @@ import pytest
 import requests
 from daisy_sms import DaisySmsClient, Service
 from daisy_sms import client as client_module
+from grizzly_sms import GrizzlySms
+from smsbower import SmsBowerClient
+from smsbower.errors import SmsBowerError
 
 from .conftest import DEMO, World, start_world
 
@@ -204,3 +207,62 @@ async def test_daisysms_rents_a_number_long_term(world: World) -> None:
     assert answer == "NO_NUMBERS"  # not sold short as a 20-minute activation
     rentals = (await world.http.get(world.sandbox + "/_sandbox/rentals")).json()["rentals"]
     assert rentals == []
+
+
+async def test_grizzlys_own_client_runs_its_flow(world: World) -> None:
+    """`grizzly-sms-client`, unmodified but for its base URL: balance, prices (also its
+    V2 buckets and V3 offers by provider), a number bought, its code, the bare array of
+    active activations, completion."""
+    sms = GrizzlySms(DEMO, base_url=world.proxy + "/grizzly")
+    try:
+        assert await asyncio.to_thread(sms.get_balance) == 100.0
+        listed = await asyncio.to_thread(sms.get_prices, service="wa", country=187)
+        count = listed["187"]["wa"]["count"]
+        v2 = await asyncio.to_thread(sms.get_prices_v2, service="wa", country=187)
+        assert v2 == {"187": {"wa": {"0.55": count}}}  # price -> how many sell at it
+        v3 = await asyncio.to_thread(sms.get_prices_v3, service="wa", country=187)
+        [offer] = v3["187"]["wa"].values()
+        assert offer["price"] == 0.55 and offer["count"] == v2["187"]["wa"]["0.55"]
+        quotes = await asyncio.to_thread(sms.find_prices, service="wa", country=187)
+        assert [(q.service, q.cost) for q in quotes] == [("wa", 0.55)]
+        ordered = await asyncio.to_thread(sms.get_number, "wa", country=187)
+        [active] = await asyncio.to_thread(sms.get_active_activations)
+        assert str(active.activation_id) == str(ordered.activation_id)
+        await world.sms(str(ordered.phone_number), "7373")
+        await world.tick(2)
+        status = await asyncio.to_thread(sms.get_status, ordered.activation_id)
+        assert (status.status, status.code) == ("STATUS_OK", "7373")
+        assert await asyncio.to_thread(sms.complete, ordered.activation_id) == "ACCESS_ACTIVATION"
+    finally:
+        sms.close()
+    [rental] = (await world.http.get(world.sandbox + "/_sandbox/rentals")).json()["rentals"]
+    assert rental["status"] == "completed"
+
+
+async def test_smsbowers_own_client_runs_its_flow(world: World) -> None:
+    """`smsbower`, unmodified but for its base URL: balance, V2 and V3 prices, a number,
+    its code, completion; a country it does not sell is `BAD_COUNTRY` to it."""
+    with SmsBowerClient(DEMO, base_url=world.proxy + "/smsbower") as bower:
+        assert await asyncio.to_thread(bower.get_balance) == 100.0
+        v2 = await asyncio.to_thread(bower.get_prices_v2, "wa", "187")
+        v3 = await asyncio.to_thread(bower.get_prices_v3, "wa", "187")
+        assert list(v2["187"]["wa"]) == ["0.55"] and list(v3["187"]["wa"]) == ["1"]
+        number = await asyncio.to_thread(bower.get_number, "wa", "187")
+        await world.sms(number.number, "8282")
+        await world.tick(2)
+        status = await asyncio.to_thread(bower.get_status, number.id)
+        assert (status.status, status.code) == ("STATUS_OK", "8282")
+        assert await asyncio.to_thread(bower.set_status, number.id, 6) == "ACCESS_ACTIVATION"
+        with pytest.raises(SmsBowerError) as refused:
+            await asyncio.to_thread(bower.get_number, "wa", "999")
+        assert refused.value.code == "BAD_COUNTRY"
+
+
+async def test_grizzlys_rent_errors_are_in_its_error_field(world: World) -> None:
+    """Grizzly's clients read a rent refusal from `error`; SMS-Activate's from `message`."""
+    grizzly = json.loads(await text(world, "grizzly", action="getRentStatus"))
+    sms_activate = json.loads(await text(world, "sms-activate", action="getRentStatus"))
+    assert grizzly == {"status": "error", "error": "NO_ID_RENT"}
+    assert sms_activate == {"status": "error", "message": "NO_ID_RENT"}
+    unknown = json.loads(await text(world, "grizzly", action="getRentStatus", id="99"))
+    assert unknown == {"status": "error", "error": "INVALID_PHONE"}  # a domain refusal too

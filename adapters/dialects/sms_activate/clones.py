@@ -6,6 +6,7 @@ at `/<family>/stubs/handler_api.php` and may be the default of `/stubs/handler_a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -14,8 +15,8 @@ from proxy import errors as e
 
 from ..base import json_response
 from . import actions as a
-from . import daisy
-from .frame import Action, Call, Flavour
+from . import daisy, rent
+from .frame import Action, Answered, Call, Flavour
 from .tokens import TOKENS, TokenRows
 
 
@@ -70,6 +71,62 @@ HUB_TOKENS: TokenRows = {
 
 # -- Grizzly and SMSBower ------------------------------------------------------------------------
 COUNTRY_TOKENS: TokenRows = {e.CountryNotServed: "BAD_COUNTRY"}
+PROVIDER_ID = "1"  # the one "provider" a price comes from here (V3 lists offers by provider)
+
+
+async def get_prices_v2(call: Call) -> web.Response:
+    """`getPricesV2`: per country and service, each price with how many numbers sell at
+    it (`{"187":{"wa":{"0.55":120}}}`; shape Unconfirmed beyond clients reading a mapping)."""
+    offers = await a.offers_for(call)
+    if not offers:
+        return json_response({})
+    return json_response(
+        {"187": {call.vocab.code(o.service): {a.money(o.cost): o.stock} for o in offers}}
+    )
+
+
+async def get_prices_v3(call: Call) -> web.Response:
+    """`getPricesV3`: per country and service, the offers by provider
+    (`{"187":{"wa":{"1":{"count":120,"price":0.55,"provider_id":1}}}}`; Unconfirmed)."""
+    offers = await a.offers_for(call)
+    if not offers:
+        return json_response({})
+    return json_response(
+        {
+            "187": {
+                call.vocab.code(o.service): {
+                    PROVIDER_ID: {
+                        "count": o.stock,
+                        "price": float(o.cost),
+                        "provider_id": int(PROVIDER_ID),
+                    }
+                }
+                for o in offers
+            }
+        }
+    )
+
+
+PRICE_ACTIONS: Mapping[str, Action] = {"getPricesV2": get_prices_v2, "getPricesV3": get_prices_v3}
+
+
+def rent_errors_in(field: str) -> Mapping[str, Action]:
+    """The rent API's actions with a refusal's token in `field` of its JSON envelope
+    (Grizzly's clients read `error` where SMS-Activate's write `message`)."""
+
+    def moved(action: Action) -> Action:
+        async def act(call: Call) -> web.Response:
+            try:
+                return await action(call)
+            except Answered as answered:
+                body = json.loads(answered.response.body or b"{}")  # type: ignore[arg-type]
+                if isinstance(body, dict) and "message" in body:
+                    body[field] = body.pop("message")
+                raise Answered(json_response(body), answered.result) from None
+
+        return act
+
+    return {name: moved(action) for name, action in rent.ACTIONS.items()}
 
 
 async def bare_active_activations(call: Call) -> web.Response:
@@ -140,9 +197,15 @@ def families(sms_activate: Flavour) -> dict[str, Flavour]:
             sms_activate,
             "grizzly",
             tokens=COUNTRY_TOKENS,
-            actions={"getActiveActivations": bare_active_activations},
+            actions={
+                "getActiveActivations": bare_active_activations,
+                **PRICE_ACTIONS,
+                **rent_errors_in("error"),
+            },
         ),
-        "smsbower": family(sms_activate, "smsbower", tokens=COUNTRY_TOKENS),
+        "smsbower": family(
+            sms_activate, "smsbower", tokens=COUNTRY_TOKENS, actions=PRICE_ACTIONS
+        ),
     }
 
 
