@@ -409,3 +409,33 @@ async def test_a_daisysms_long_term_rental_is_held_charged_and_refunded(tmp_path
         report = await f.usage(tenant="daisy")
         assert Decimal(report["tenants"][0]["net"]) == start - await f.vendor_balance()
         assert start - await f.vendor_balance() == Decimal("13.50")
+
+
+async def test_an_onlinesim_rent_is_held_charged_and_refunded(tmp_path: Path) -> None:
+    """OnlineSIM's rent service goes through the core's long-rental purchase: a budget
+    for two weeks' rent buys two, refuses a third before it leaves, refunds a cancel at
+    once, and the ledger's net is the vendor's movement."""
+    async with fleet(tmp_path) as f:
+        start = await f.vendor_balance()
+        week = await f.http.get(
+            f.vendor + "/api/v1/long-rentals/prices", headers={"Auth": VENDOR_KEY}
+        )
+        price = Decimal(str(week.json()["prices"]["1w"]))
+        key = await f.key(tenant="sim", daily_budget=str(2 * price + Decimal("0.01")))
+
+        async def rent(method: str, **params: str) -> dict[str, Any]:
+            url = f"{f.base}/api/rent/{method}.php"
+            return dict((await f.http.get(url, params={"apikey": key, **params})).json())
+
+        first = await rent("getRentNum", country="1", days="7")
+        second = await rent("getRentNum", country="1", days="7")
+        assert first["response"] == second["response"] == 1
+        assert await rent("getRentNum", country="1", days="7") == {
+            "response": "WARNING_LOW_BALANCE"  # held back: never sent to the vendor
+        }
+        assert start - await f.vendor_balance() == 2 * price
+        closed = await rent("closeRentNum", tzid=str(first["item"]["tzid"]))
+        assert closed == {"response": 1}  # at once, before any message: refunded
+        report = await f.usage(tenant="sim")
+        assert Decimal(report["tenants"][0]["net"]) == price
+        assert Decimal(report["tenants"][0]["net"]) == start - await f.vendor_balance()

@@ -100,3 +100,53 @@ async def test_an_operation_is_an_activation_of_every_dialect(world: World) -> N
         world.proxy + "/api/getState.php", params={"apikey": "sk_other", "tzid": str(tzid)}
     )
     assert r.json() == {"response": "ERROR_NO_OPERATIONS"}  # another key's: not found
+
+
+async def vendor_long_rentals(world: World) -> list[dict[str, Any]]:
+    r = await world.http.get(world.sandbox + "/api/v1/long-rentals", headers={"Auth": DEMO})
+    rows: list[dict[str, Any]] = r.json()["long_rentals"]
+    return rows
+
+
+async def test_the_rent_service_through_onlinesimru(world: World) -> None:
+    """`onlinesimru`'s rent service, unmodified: a number rented for a week (the
+    shortest whole-number period covering 7 days), its messages read by `get_number`
+    and `get_last_message`, renewed by its period, listed; a second one cancelled at
+    once (`revoke_number`: refunded by the vendor). Checked at the sandbox."""
+    rent = client(world).rent()
+    tariffs = await world.http.get(
+        world.proxy + "/api/rent/tariffsRent.php", params={"apikey": DEMO, "country": "1"}
+    )
+    tariff = tariffs.json()
+    assert (tariff["code"], tariff["enabled"], sorted(tariff["days"], key=int)[0]) == (
+        1,
+        True,
+        "7",
+    )
+    week = tariff["days"]["7"]
+    start = float((await call(client(world).user().balance))["balance"])
+    item = await call(rent.rent_new_number, country=1, days=7, extension=False)
+    assert (item["tzid"] >= 5_000_000, item["sum"], item["extension"]) == (True, f"{week:.2f}", 0)
+    [held] = await vendor_long_rentals(world)
+    assert held["number"] == item["number"]
+    await world.http.post(
+        world.sandbox + "/_sandbox/sms",
+        json={"number": item["number"], "code": "615243", "sender": "Google"},
+    )
+    await world.tick(11)
+    number = await call(rent.get_number, item["tzid"])
+    assert (number.number, number.country, number.days) == (item["number"], 1, 6)
+    last = await call(rent.get_last_message, item["tzid"])
+    assert last is not None and (last.code, last.text) == ("615243", "Your code is 615243")
+    renewed = await call(rent.extend_number_rental, item["tzid"], 7)
+    assert renewed.days == 13
+    listed = await call(rent.get_numbers)
+    assert [n.tzid for n in listed] == [item["tzid"]]
+
+    second = await call(rent.rent_new_number, country=1, days=7)
+    assert await call(rent.revoke_number, second["tzid"]) == {"response": 1}
+    assert [h["number"] for h in await vendor_long_rentals(world) if h["status"] == "Active"] == [
+        item["number"]
+    ]
+    spent = start - float((await call(client(world).user().balance))["balance"])
+    assert round(spent, 2) == round(2 * week, 2)  # rented, renewed; the second refunded
