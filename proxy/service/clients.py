@@ -10,6 +10,7 @@ from typing import Any
 from proxy.domain import (
     Activation,
     ActivationStatus,
+    LongOffer,
     Offer,
     Order,
     PurchaseState,
@@ -94,6 +95,14 @@ class Clients:
             return known
         account = self._identity.house_account()
         return None if account is None else await self._catalog.offers(account)
+
+    async def public_long_offers(self) -> Sequence[LongOffer] | None:
+        """Long rentals on sale, for reads made without a key: read with an account of
+        the proxy's own; None when it has none (keys pass through)."""
+        account = self._identity.house_account()
+        if account is None:
+            return None
+        return await self.long_rentals.offers(Tenant("", (account,)))
 
     async def offers(self, tenant: Tenant) -> Sequence[Offer]:
         return await self._catalog.offers(self._gateway.primary(tenant))

@@ -295,15 +295,19 @@ class LongRentals:
         updated = self._apply(latest, snap).evolve(messages=latest.messages)
         await self._ctx.store.long_rentals.put(updated)
         if what is LongChange.CANCEL and updated.state is LongRentalState.CANCELLED:
-            window = self._ctx.providers[rental.provider].rules.long_cancel_refund_seconds
             # refunded by the vendor (cancelled early, before any message): so is the
             # tenant's first charge; a message that arrived since the last read is missed
             # and shows as drift in the usage check
-            if not latest.messages and self._ctx.clock.now() - rental.created_at < window:
+            if self.refundable(latest):
                 self._moves.moved_at(rental.provider, rental.owner, rental.cost)
                 await self._budgets.refund(rental.id, "cancelled long rental")
             self._ctx.observer.long_rental(rental.provider, "cancelled", Decimal(0))
         return updated
+
+    def refundable(self, rental: LongRental) -> bool:
+        """A cancel now would be refunded: the vendor's early window, before any message."""
+        window = self._ctx.providers[rental.provider].rules.long_cancel_refund_seconds
+        return not rental.messages and self._ctx.clock.now() - rental.created_at < window
 
     async def finish(self, tenant: Tenant, rental_id: int | None) -> LongRental:
         """The client is done with it: auto-renewal off at the vendor (the number stays

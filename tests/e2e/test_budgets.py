@@ -439,3 +439,31 @@ async def test_an_onlinesim_rent_is_held_charged_and_refunded(tmp_path: Path) ->
         report = await f.usage(tenant="sim")
         assert Decimal(report["tenants"][0]["net"]) == price
         assert Decimal(report["tenants"][0]["net"]) == start - await f.vendor_balance()
+
+
+async def test_an_smspool_rental_is_held_charged_and_refunded(tmp_path: Path) -> None:
+    """SMSPool's `purchase/rental` goes through the core's long-rental purchase: a budget
+    for one week's rent buys one and refuses a second before it leaves; the refund at
+    once gives it back to both, and the ledger's net is the vendor's movement."""
+    async with fleet(tmp_path) as f:
+        start = await f.vendor_balance()
+        week = await f.http.get(
+            f.vendor + "/api/v1/long-rentals/prices", headers={"Auth": VENDOR_KEY}
+        )
+        price = Decimal(str(week.json()["prices"]["1w"]))
+        key = await f.key(tenant="pool", daily_budget=str(price))
+
+        async def pool(path: str, **params: str) -> dict[str, Any]:
+            r = await f.http.post(f"{f.base}/smspool/{path}", data={"key": key, **params})
+            return dict(r.json())
+
+        rented = await pool("purchase/rental", rental_id="1", days="7")
+        assert rented["success"] == 1 and Decimal(rented["cost"]) == price
+        refused = await pool("purchase/rental", rental_id="1", days="7")
+        assert refused["type"] == "BALANCE_ERROR"  # held back: never sent to the vendor
+        assert start - await f.vendor_balance() == price
+        refunded = await pool("rental/refund.php", rental_code=rented["rental_code"])
+        assert refunded["success"] == 1
+        assert await f.vendor_balance() == start
+        report = await f.usage(tenant="pool")
+        assert Decimal(report["tenants"][0]["net"]) == 0 == start - await f.vendor_balance()

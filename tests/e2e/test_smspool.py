@@ -150,3 +150,58 @@ async def test_public_calls_answer_without_a_key(tmp_path: Path) -> None:
     finally:
         for server in (passing, proxy, sandbox):
             await server.close()
+
+
+async def test_a_rental_is_bought_and_read_through_the_smspool_client(tmp_path: Path) -> None:
+    """`smspool`'s rental calls, unmodified: the rental list (public: read with the
+    proxy's own account), a number rented for a week, its status and messages, an
+    extension by its period, and a second one refunded at once. Checked at the vendor."""
+    clock = SandboxClock(frozen=True)
+    sandbox = await serve(create_app(SandboxConfig(seed=13), clock))
+    vendor = str(sandbox.make_url("")).rstrip("/")
+    provider = ProviderConfig("house", "getatext", vendor, key_env="VENDOR_KEY")
+    proxy_clock = ManualClock(clock.now())
+    proxy = await serve(build_app(settings(tmp_path, provider), proxy_clock, ENV))
+    try:
+        pool = smspool(ENV["CLIENT_KEY"], base_url=str(proxy.make_url("/")))
+        [pool_row] = await call(pool.get_rentals)
+        week = pool_row["pricing"]["7"]
+        rented = await call(pool.purchase_rental, 1, 7)
+        assert (rented["success"], rented["days"], rented["cost"]) == (1, 7, week)
+        code = rented["rental_code"]
+
+        async def vendor_rentals() -> list[dict[str, Any]]:
+            async with httpx.AsyncClient() as http:
+                r = await http.get(vendor + "/api/v1/long-rentals", headers={"Auth": DEMO})
+                return list(r.json()["long_rentals"])
+
+        [held] = await vendor_rentals()
+        assert held["number"] == rented["phonenumber"]
+        async with httpx.AsyncClient() as http:
+            await http.post(
+                vendor + "/_sandbox/sms", json={"number": held["number"], "code": "772211"}
+            )
+        clock.advance(11)
+        proxy_clock.advance(11)
+        got = await call(pool.get_rental_message, code)
+        assert [(m["code"], m["message"]) for m in got["messages"]] == [
+            ("772211", "Your code is 772211")
+        ]
+        status = (await call(pool.get_rental_status, code))["status"]
+        assert (status["available"], status["days_left"]) == (1, 6)
+        extended = await call(pool.extend_rental, code, 7)
+        assert (extended["success"], extended["days_left"]) == (1, 13)
+
+        second = await call(pool.purchase_rental, 1, 7)
+        refunded = await call(pool.refund_rental, second["rental_code"])
+        assert refunded == {"success": 1, "message": "Your rental has been refunded."}
+        active = [r["number"] for r in await vendor_rentals() if r["status"] == "Active"]
+        assert active == [held["number"]]
+        late = await call(pool.refund_rental, code)  # it has a message: not refundable
+        assert late.get("type") == "REFUND_ERROR", late
+        assert [r["number"] for r in await vendor_rentals() if r["status"] == "Active"] == [
+            held["number"]  # a refused refund changes nothing
+        ]
+    finally:
+        for server in (proxy, sandbox):
+            await server.close()

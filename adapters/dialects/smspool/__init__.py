@@ -10,13 +10,14 @@ from proxy.service import Clients
 from ..codes import Vocabulary
 from .endpoints import ENDPOINTS
 from .frame import NAME, wrap
+from .rentals import RENTAL_ENDPOINTS
 
 PREFIXES = ("/smspool", "/api", "")  # its own prefix, a base ending in /api/, api.smspool.net
 
 
 def routes(service: Clients, vocab: Vocabulary) -> list[web.RouteDef]:
     found = []
-    for path, (endpoint, keyed) in ENDPOINTS.items():
+    for path, (endpoint, keyed) in {**ENDPOINTS, **RENTAL_ENDPOINTS}.items():
         handler = wrap(service, vocab, path, endpoint, keyed)
         for prefix in PREFIXES:
             found.append(web.route("GET", f"{prefix}/{path}", handler))
