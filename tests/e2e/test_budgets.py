@@ -467,3 +467,42 @@ async def test_an_smspool_rental_is_held_charged_and_refunded(tmp_path: Path) ->
         assert await f.vendor_balance() == start
         report = await f.usage(tenant="pool")
         assert Decimal(report["tenants"][0]["net"]) == 0 == start - await f.vendor_balance()
+
+
+async def test_a_textverified_rental_is_held_charged_and_refunded(tmp_path: Path) -> None:
+    """TextVerified's `POST reservations/rental` goes through the core's long-rental
+    purchase: a budget for one week buys one and refuses a second before it leaves; the
+    refund at once gives it back to both, and the ledger's net is the vendor's movement."""
+    async with fleet(tmp_path) as f:
+        start = await f.vendor_balance()
+        week = await f.http.get(
+            f.vendor + "/api/v1/long-rentals/prices", headers={"Auth": VENDOR_KEY}
+        )
+        price = Decimal(str(week.json()["prices"]["1w"]))
+        key = await f.key(tenant="tv", daily_budget=str(price))
+        base = f.base + "/api/pub/v2"
+        signed = await f.http.post(
+            base + "/auth", headers={"X-API-KEY": key, "X-API-USERNAME": "tool"}
+        )
+        bearer = {"Authorization": f"Bearer {signed.json()['token']}"}
+        order = {
+            "allowBackOrderReservations": False,
+            "duration": "sevenDay",
+            "isRenewable": False,
+            "numberType": "mobile",
+            "serviceName": "allservices",
+            "capability": "sms",
+        }
+        made = await f.http.post(base + "/reservations/rental", json=order, headers=bearer)
+        assert made.status_code == 201, made.text
+        rental_id = made.json()["href"].rsplit("/", 1)[1]
+        refused = await f.http.post(base + "/reservations/rental", json=order, headers=bearer)
+        assert (refused.status_code, refused.json()["errorCode"]) == (400, "InsufficientBalance")
+        assert start - await f.vendor_balance() == price
+        refunded = await f.http.post(
+            f"{base}/reservations/rental/nonrenewable/{rental_id}/refund", headers=bearer
+        )
+        assert refunded.status_code == 200, refunded.text
+        assert await f.vendor_balance() == start
+        report = await f.usage(tenant="tv")
+        assert Decimal(report["tenants"][0]["net"]) == 0 == start - await f.vendor_balance()

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 from textverified import ReservationCapability, TextVerified, TextVerifiedError
-from textverified.data import ReservationState
+from textverified.data import (
+    NonrenewableRentalExpanded,
+    NumberType,
+    RentalDuration,
+    ReservationSaleState,
+    ReservationState,
+)
 
 from .conftest import DEMO, World, start_world
 
@@ -103,3 +109,60 @@ async def test_a_client_waiting_by_listing_sms_gets_its_code(tmp_path: Path) -> 
 
         got = await call(incoming, tv, made)
         assert [(m.parsed_code, m.to_value) for m in got] == [("551234", made.number)]
+
+
+async def test_a_rental_is_bought_woken_and_read_through_the_client(world: World) -> None:
+    """The client's rental flow, unmodified: a 7-day rental for any service (the sale,
+    then its details by following the links), a wake request (the number is always on:
+    its window has begun), its SMS by `sms.list` and by `sms.incoming` with
+    `wake_number=True`, the listing; a second one refunded at once. Checked at the
+    sandbox, whose whole-number rental it is."""
+    tv = client(world)
+
+    def rent() -> Any:
+        return tv.reservations.create(
+            allow_back_order_reservations=False,
+            always_on=True,
+            duration=RentalDuration.SEVEN_DAY,
+            is_renewable=False,
+            number_type=NumberType.MOBILE,
+            service_name="allservices",
+            capability=ReservationCapability.SMS,
+        )
+
+    sale = await call(rent)
+    assert sale.state == ReservationSaleState.SUCCEEDED and len(sale.reservations) == 1
+    rental = await call(tv.reservations.details, sale.reservations[0])
+    assert isinstance(rental, NonrenewableRentalExpanded) and rental.refund.can_refund
+    [held] = (
+        await world.http.get(world.sandbox + "/api/v1/long-rentals", headers={"Auth": DEMO})
+    ).json()["long_rentals"]
+    assert held["number"] == rental.number
+    woken = await call(tv.wake_requests.wait_for_number_wake, rental)
+    assert woken.is_scheduled and woken.reservation_id == rental.id
+    await world.sms(rental.number, "909192")
+    await world.tick(11)
+    listed = [m.parsed_code for m in await call(lambda: list(tv.sms.list(rental)))]
+    assert listed == ["909192"]
+    waited = await call(
+        lambda: list(
+            tv.sms.incoming(
+                rental, timeout=10, polling_interval=0.1, since=rental.created_at, wake_number=True
+            )
+        )
+    )
+    assert [m.parsed_code for m in waited] == ["909192"]
+    mine = await call(lambda: list(tv.reservations.list_nonrenewable()))
+    assert [r.id for r in mine] == [rental.id]
+    again = await call(tv.reservations.details, rental.id)
+    assert not again.refund.can_refund  # a message came: no refund any more
+
+    second = await call(tv.reservations.details, (await call(rent)).reservations[0])
+    assert await call(tv.reservations.refund_nonrenewable, second) is True
+    states = {
+        r["number"]: r["status"]
+        for r in (
+            await world.http.get(world.sandbox + "/api/v1/long-rentals", headers={"Auth": DEMO})
+        ).json()["long_rentals"]
+    }
+    assert states[second.number] != "Active" and states[rental.number] == "Active"

@@ -12,6 +12,7 @@ from proxy.domain import Activation, ActivationStatus, Order
 from proxy.inputs import BodyError, load_json, parse_id, parse_price
 
 from ..base import json_response
+from . import rentals
 from .frame import TOKEN_SECONDS, Call, Handler, Refusal, json_response_status
 
 S = ActivationStatus
@@ -141,7 +142,13 @@ async def cancel(call: Call) -> web.Response:
 
 
 async def sms(call: Call) -> web.Response:
-    """The SMS of the caller's verifications, for one number (`to`) or all."""
+    """The SMS of the caller's verifications, for one number (`to`) or all; of one
+    rental with its `reservationId`."""
+    reservation = call.request.query.get("reservationId")
+    if reservation:
+        rows = await rentals.rental_sms(call, reservation)
+        if rows is not None:
+            return page(rows)
     wanted = call.request.query.get("to", "").strip().removeprefix("+1").removeprefix("1")
     found, _ = await call.service.fresh_history(call.me, 100, 0, newest_first=True)
     rows = []
@@ -172,4 +179,5 @@ ROUTES: tuple[tuple[str, str, str, Handler], ...] = (
     ("GET", "/verifications/{id}", "details", details),
     ("POST", "/verifications/{id}/cancel", "cancel", cancel),
     ("GET", "/sms", "sms", sms),
+    *rentals.RENTAL_ROUTES,
 )
