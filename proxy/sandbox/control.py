@@ -84,6 +84,45 @@ async def replace_services(request: web.Request) -> web.Response:
     return json_response(200, {"services": len(services)})
 
 
+def service_row(service: Any) -> dict[str, Any]:
+    """A catalogue row as PUT and PATCH take it (money as strings, exact)."""
+    return {
+        "api_name": service.api_name,
+        "service_name": service.service_name,
+        "price": str(service.price),
+        "stock": service.stock,
+        "ttl": service.ttl,
+        "multiple_sms": service.multiple_sms,
+        "available": service.available,
+        "requires_approval": service.requires_approval,
+        "generic": service.generic,
+        "long_rental_prices": {k: str(v) for k, v in service.long_rental_prices.items()},
+    }
+
+
+async def list_services(request: web.Request) -> web.Response:
+    services = request.app[STATE].services.values()
+    return json_response(200, {"services": [service_row(s) for s in services]})
+
+
+async def change_service(request: web.Request) -> web.Response:
+    """One service changed, the rest of the catalogue as it was: the fields given
+    replace its own (`{"stock": 0}` sells it out); a new api_name adds it."""
+    state = request.app[STATE]
+    api_name = request.match_info["api_name"]
+    body = await _object(request)
+    current = state.services.get(api_name)
+    base = service_row(current) if current is not None else {"api_name": api_name}
+    if current is not None and "price" in body and "long_rental_prices" not in body:
+        base.pop("long_rental_prices")  # follow the new price, as a new row would
+    try:
+        changed = catalog.service_from_row({**base, **body, "api_name": api_name})
+    except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
+        raise BadControl(f"bad service fields: {exc}") from None
+    state.services[api_name] = changed
+    return json_response(200, service_row(changed))
+
+
 def _target(state: SandboxState, body: dict[str, Any]) -> list[Rental]:
     if "rental_id" in body:
         rental = (
@@ -302,6 +341,8 @@ async def control_errors(request: web.Request, handler: Any) -> web.StreamRespon
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/_sandbox/accounts", upsert_account)
     app.router.add_put("/_sandbox/services", replace_services)
+    app.router.add_get("/_sandbox/services", list_services)
+    app.router.add_patch("/_sandbox/services/{api_name}", change_service)
     app.router.add_put("/_sandbox/pool", replace_pool)
     app.router.add_post("/_sandbox/settings", change_settings)
     app.router.add_post("/_sandbox/sms", deliver_sms)
