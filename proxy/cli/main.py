@@ -22,8 +22,6 @@ from proxy.cli.tenants import add_commands as add_tenants_commands
 from proxy.cli.usage import add_command as add_usage_command
 from proxy.telemetry.logs import log_from_a_thread
 
-VERSION = "0.1.0"
-
 
 def _sandbox_config(args: argparse.Namespace) -> Any:
     from proxy.sandbox import SandboxConfig
@@ -59,76 +57,6 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-BANNER = """\
-smsproxy {version} on http://{host}:{port}
-{upstream_line}
-State: {state}
-
-Try it:
-  curl '{base}/stubs/handler_api.php?api_key=sk_sandbox_demo&action=getNumber&service=wa&country=187'
-  curl -X POST {sandbox}/_sandbox/sms -d '{{"number": "<the number ACCESS_NUMBER printed>", "code": "123456"}}'
-  curl '{base}/stubs/handler_api.php?api_key=sk_sandbox_demo&action=getStatus&id=<id>'
-"""
-
-
-# ruff: noqa: E501 -- the banner's curl lines are meant to be copied whole
-
-PROVIDERS_BANNER = """\
-smsproxy {version} on http://{host}:{port}
-Providers, tried in this order:
-{providers}
-State: {state}
-
-Try it with a client key of [[tenants]] (the example's: {client_hint}):
-  curl '{base}/stubs/handler_api.php?api_key=<client key>&action=getNumber&service=wa&country=187'
-  curl -X POST {sandbox}/_sandbox/sms -d '{{"number": "<the number ACCESS_NUMBER printed>", "code": "123456"}}'
-  curl '{base}/stubs/handler_api.php?api_key=<client key>&action=getStatus&id=<id>'
-"""
-
-
-def banner(settings: Any) -> str:
-    from proxy.app import WILDCARDS, upstream_url
-
-    # listening on every interface (a container): the lines to try use loopback
-    host = "127.0.0.1" if settings.host in WILDCARDS else settings.host
-    base = f"http://{host}:{settings.port}"
-    state = f"{settings.store} in {settings.data_dir}/"
-    if settings.providers:
-        ordered = sorted(settings.providers, key=lambda p: p.priority)
-        embedded = [p for p in ordered if p.sandbox]
-        lines = [
-            f"  {p.name}: {p.kind}{f' ({p.flavour})' if p.flavour else ''} at {p.base_url}"
-            + (" [embedded sandbox]" if p.sandbox else "")
-            for p in ordered
-        ]
-        first = urlsplit(embedded[0].base_url) if embedded else None
-        return PROVIDERS_BANNER.format(
-            version=VERSION,
-            host=settings.host,
-            port=settings.port,
-            base=base,
-            providers="\n".join(lines),
-            state=state,
-            client_hint="sk_client_demo",
-            sandbox=f"http://{first.netloc}" if first else "<your vendor>",
-        )
-    sandbox_url = upstream_url(settings)
-    return BANNER.format(
-        version=VERSION,
-        host=settings.host,
-        port=settings.port,
-        base=base,
-        sandbox=sandbox_url,
-        upstream_line=(
-            f"*** SANDBOX MODE: upstream is the embedded Getatext emulator on {sandbox_url}; "
-            "no account, no network, no money. ***"
-            if settings.uses_embedded_sandbox
-            else f"Upstream: {upstream_url(settings)}"
-        ),
-        state=state,
-    )
-
-
 def run_serve(args: argparse.Namespace) -> int:
     import errno
     import os
@@ -159,7 +87,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvloop
 
     try:
-        uvloop.run(_serve(settings))
+        uvloop.run(_serve(settings, args.config))
     except OSError as busy:
         if busy.errno != errno.EADDRINUSE:
             raise
@@ -192,7 +120,7 @@ def unwritable(data_dir: Any) -> str | None:
     return None
 
 
-async def _serve(settings: Any) -> None:
+async def _serve(settings: Any, config: str | None = None) -> None:
     import asyncio
 
     from proxy.app import build_app
@@ -223,7 +151,9 @@ async def _serve(settings: Any) -> None:
     # everything built so far lives as long as the process: keep the cyclic collector
     # from walking it again on every full collection (it showed in request latency)
     gc.freeze()
-    print(banner(settings), flush=True)
+    from proxy.cli.banner import banner
+
+    print(banner(settings, config), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # handled, not inherited: a process started with SIGINT ignored (a background job of

@@ -25,7 +25,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from proxy import errors
+from proxy import __version__, errors
 from proxy.domain import ActivationStatus, LongRentalState, PurchaseState
 from proxy.local.caching import CacheStats
 from proxy.local.pacing import PacingStats
@@ -39,7 +39,7 @@ from proxy.telemetry.tenant_metrics import TenantMetrics
 
 log = logging.getLogger("smsproxy.metrics")
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no panel reads *_created
-VERSION = "0.1.0"
+VERSION = __version__
 
 # what a request's result is labelled: ok, the name of any concrete domain error (the
 # tree's own list, so a new error is never folded into `internal`), the generic one, or

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from .banner_lines import bought, read_banner, run, to_try
 from .test_durability import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,27 +88,24 @@ async def test_the_example_serves_out_of_the_box(tmp_path: Path) -> None:
     )
     assert proc.stdout is not None
     try:
-        banner: list[str] = []
-        while sum(ln.startswith("  curl") for ln in banner) < 3:
-            line = await asyncio.wait_for(proc.stdout.readline(), 20)
-            assert line, "serve exited early"
-            banner.append(line.decode().rstrip("\n"))
+        banner = await read_banner(proc.stdout)
         text = "\n".join(banner)
         assert f"gamma: handler-api (getatext-legacy) at http://127.0.0.1:{ports[2]}" in text
+        assert f"as in the file {ROOT}/examples/keys/client.key" in text  # where, not what
+        key = (ROOT / "examples" / "keys" / "client.key").read_text().strip()
+        lines = to_try(banner)
+        rent_line, status_line = lines[0], lines[-1]
+        listings = [ln for ln in lines if "/_sandbox/rentals" in ln]
+        sms_lines = [ln for ln in lines if "/_sandbox/sms" in ln]
+        assert len(sms_lines) == 3 and len(listings) == 3  # every embedded sandbox
+        got = await bought(rent_line, {"key": key})
+        values = {**got, "key": key}
+        alpha_rentals = json.loads(await run(listings[0], values))["rentals"]
+        assert ["1" + r["number"] for r in alpha_rentals] == [got["number"]]  # alpha sold it
+        assert '"delivered"' in await run(sms_lines[0], values)
+        assert await run(status_line, values) == "STATUS_OK:123456"
         async with httpx.AsyncClient(timeout=10) as http:
             url = f"http://127.0.0.1:{port}/stubs/handler_api.php"
-            client = {"api_key": "sk_client_demo"}
-            answer = await http.get(url, params={**client, "action": "getNumber", "service": "wa"})
-            token, activation_id, phone = answer.text.split(":")
-            assert token == "ACCESS_NUMBER"
-            alpha = f"http://127.0.0.1:{ports[0]}/_sandbox"
-            rentals = (await http.get(alpha + "/rentals")).json()["rentals"]
-            assert [r["number"] for r in rentals] == [phone[1:]]
-            await http.post(alpha + "/sms", json={"number": phone[1:], "code": "777000"})
-            status = await http.get(
-                url, params={**client, "action": "getStatus", "id": activation_id}
-            )
-            assert status.text == "STATUS_OK:777000"
             refused = await http.get(
                 url, params={"api_key": "sk_sandbox_demo", "action": "getBalance"}
             )

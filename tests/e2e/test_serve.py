@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import httpx
+from aiohttp.test_utils import TestServer
 
+from proxy import config
+from proxy.cli.banner import banner
+from proxy.config.routing import ProviderConfig
+from proxy.sandbox import SandboxConfig, create_app
+
+from .banner_lines import bought, read_banner, run, to_try
 from .test_durability import free_port
 
 
@@ -36,29 +41,16 @@ async def test_serve_without_configuration_is_a_working_demo(tmp_path: Path) -> 
     )
     assert proc.stdout is not None
     try:
-        banner = []
-        while sum(ln.startswith("  curl") for ln in banner) < 3:
-            line = await asyncio.wait_for(proc.stdout.readline(), 20)
-            assert line, "serve exited early"
-            banner.append(line.decode().rstrip("\n"))
+        banner = await read_banner(proc.stdout)
         text = "\n".join(banner)
         assert "SANDBOX MODE" in text
         assert f"http://127.0.0.1:{port}" in text
-        rent_line, sms_line, status_line = [ln for ln in banner if ln.startswith("  curl")]
-        rent_url = re.search(r"'(http[^']+)'", rent_line).group(1)  # type: ignore[union-attr]
+        rent_line, sms_line, status_line = to_try(banner)
         assert f"http://127.0.0.1:{sandbox_port}/_sandbox/sms" in sms_line
-        async with httpx.AsyncClient(timeout=10) as http:
-            answer = (await http.get(rent_url)).text
-            token, activation_id, phone = answer.split(":")
-            assert token == "ACCESS_NUMBER"
-            delivered = await http.post(
-                f"http://127.0.0.1:{sandbox_port}/_sandbox/sms",
-                json={"number": phone[1:], "code": "123456"},
-            )
-            assert delivered.status_code == 200
-            status_url = re.search(r"'(http[^']+)'", status_line).group(1)  # type: ignore[union-attr]
-            status = await http.get(status_url.replace("<id>", activation_id))
-            assert status.text == "STATUS_OK:123456"
+        got = await bought(rent_line)
+        assert len(got["number"]) == 11  # pasted as printed: the calling code and all
+        assert '"delivered"' in await run(sms_line, got)
+        assert await run(status_line, got) == "STATUS_OK:123456"
         assert (tmp_path / "var" / "smsproxy.db").exists()
     finally:
         proc.send_signal(signal.SIGINT)
@@ -95,3 +87,62 @@ def test_a_sandbox_listening_everywhere_is_reached_on_loopback() -> None:
     assert upstream_url(config.load(env={"SMSPROXY_SANDBOX_HOST": "10.1.2.3"})).startswith(
         "http://10.1.2.3:"
     )
+
+
+async def test_the_banner_follows_the_upstream_it_was_given(tmp_path: Path) -> None:
+    """`serve --upstream URL`: the SMS line posts to that sandbox, not the embedded one
+    (none runs), and the lines work as printed."""
+    sandbox = TestServer(create_app(SandboxConfig(seed=5)), host="127.0.0.1")
+    await sandbox.start_server()
+    upstream = str(sandbox.make_url("")).rstrip("/")
+    port = free_port()
+    env = {**os.environ, "SMSPROXY_PORT": str(port), "SMSPROXY_POLL_INTERVAL_SECONDS": "0"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "proxy.cli",
+        "serve",
+        "--upstream",
+        upstream,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    try:
+        banner = await read_banner(proc.stdout)
+        assert f"Upstream: {upstream}" in banner and "SANDBOX MODE" not in "\n".join(banner)
+        rent_line, sms_line, status_line = to_try(banner)
+        assert f"{upstream}/_sandbox/sms" in sms_line
+        got = await bought(rent_line)
+        assert '"delivered"' in await run(sms_line, got)
+        assert await run(status_line, got) == "STATUS_OK:123456"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.wait(), 20)
+        await sandbox.close()
+
+
+def test_the_banner_says_how_to_get_a_key_and_where_state_lives() -> None:
+    """Managed keys: the command that issues a first key (no made-up key); a fleet: its
+    store and coordination, as check-config says them (no URL)."""
+    provider = ProviderConfig("alpha", "getatext", "http://127.0.0.1:9301", "K", sandbox=True)
+    managed = config.load(env={}, managed_keys=True, providers=(provider,), data_dir=Path("v"))
+    text = banner(managed, "examples/tenants.toml")
+    assert "  .venv/bin/smsproxy keys --config examples/tenants.toml create --tenant demo" in text
+    assert "sk_client_demo" not in text and "api_key=<key>" in text
+    fleet = config.load(
+        env={},
+        store="postgres",
+        postgres_url="postgresql://u:secret@db/smsproxy",
+        coordination="redis",
+        redis_url="redis://cache:6379/0",
+        replicas=2,
+        secret="fleet",
+    )
+    state = next(line for line in banner(fleet).splitlines() if line.startswith("State: "))
+    assert state == (
+        "State: state in PostgreSQL; coordinated in Redis (prefix smsproxy), 2 replica(s)"
+    )
+    assert "secret" not in banner(fleet)
