@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 EVERYTHING = ("proxy", "adapters")
-VOCABULARY = ("proxy.domain", "proxy.errors")
+VOCABULARY = ("proxy.domain", "proxy.errors", "proxy.__version__")  # and the version
 CORE = (*VOCABULARY, "proxy.ports")
 
 # package (the longest matching prefix rules) -> (project imports allowed, third parties
