@@ -166,6 +166,7 @@ async def _create(args: argparse.Namespace, admin: TenantAdmin) -> int:
     if args.webhook:
         secret = admin.signing_key(made.tenant)
         print(f"webhook signing secret for tenant {made.tenant}: {secret}")
+    sys.stdout.flush()  # the key first, as a terminal shows it, also when piped
     print("The key is shown this once; only its fingerprint is kept.", file=sys.stderr)
     return 0
 

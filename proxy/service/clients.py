@@ -17,7 +17,7 @@ from proxy.domain import (
     RentedNumber,
     Tenant,
 )
-from proxy.errors import DomainError, DuplicateOrder, OutcomeUnknown, TenantRateLimited
+from proxy.errors import BadKey, DomainError, DuplicateOrder, OutcomeUnknown, TenantRateLimited
 from proxy.ports import Clock
 from proxy.service import lifecycle
 from proxy.service.balances import Balances
@@ -28,7 +28,10 @@ from proxy.service.journal import Intent, Journal
 from proxy.service.long_rentals import LongRentals
 from proxy.service.rent import Renter, keep
 from proxy.service.status import StatusReader
+from proxy.service.tenants import issued_keys
 from proxy.service.upstream import Gateway
+
+KEY_REREAD_SECONDS = 0.25  # a key not known yet reads the issued keys again this often, at most
 
 
 class Clients:
@@ -57,6 +60,8 @@ class Clients:
         self._renter = renter
         self._balances = balances
         self.long_rentals = long_rentals
+        self._keys_read_at = float("-inf")
+        self._key_reading: asyncio.Future[bool] | None = None  # this process's identity
 
     @property
     def clock(self) -> Clock:
@@ -67,7 +72,12 @@ class Clients:
         (the request's address, worked out when asked) is kept for the request: a key
         check it would start is limited per source (`upstream.Gateway`)."""
         REQUEST_SOURCE.set(source)
-        tenant = self._identity.tenant(api_key)
+        try:
+            tenant = self._identity.tenant(api_key)
+        except BadKey:
+            if not self._identity.issues_keys or not await self._keys_reread():
+                raise
+            tenant = self._identity.tenant(api_key)  # a key issued a moment ago
         policy = tenant.policy
         if policy is not None and policy.rate_per_second:
             wait = await self._rates.admit(policy.tenant, policy.rate_per_second)
@@ -75,6 +85,21 @@ class Clients:
                 self._ctx.observer.tenant_refused(policy.tenant, "rate")
                 raise TenantRateLimited(wait)
         return tenant
+
+    async def _keys_reread(self) -> bool:
+        """Issued keys read again for a key not known yet (one issued since the last
+        second's read): one read at a time, at most one per KEY_REREAD_SECONDS, so a
+        flood of made-up keys costs the store a few reads a second; whether it changed."""
+        reading = self._key_reading
+        if reading is None or reading.done():
+            now = self._ctx.clock.now()
+            if now - self._keys_read_at < KEY_REREAD_SECONDS:
+                return False
+            self._keys_read_at = now
+            reading = self._key_reading = asyncio.ensure_future(
+                issued_keys.reload(self._ctx.store, self._identity, now)
+            )
+        return await asyncio.shield(reading)
 
     # -- balances and prices ---------------------------------------------------------------
     async def balance(self, tenant: Tenant) -> Decimal:

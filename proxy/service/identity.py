@@ -72,6 +72,15 @@ class Identity:
                 return tenant.accounts[0]
         return next(iter(self._accounts.values()), None)
 
+    @property
+    def issues_keys(self) -> bool:
+        """Client keys are issued here (and may be made while it runs)."""
+        return bool(self._accounts)
+
+    def issued_tenants(self) -> set[str]:
+        """The tenants that have a usable issued key."""
+        return {t.name for t in self._managed.values() if t.name is not None}
+
     def fingerprint(self, api_key: str) -> str:
         return hmac.new(self._secret, api_key.encode(), hashlib.sha256).hexdigest()[:32]
 

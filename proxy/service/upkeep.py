@@ -10,6 +10,7 @@ from proxy.service.identity import Identity
 from proxy.service.long_rentals import LongRentals
 from proxy.service.outbox import Outbox
 from proxy.service.status import StatusReader
+from proxy.service.tenants import issued_keys
 
 SWEEP_LIMIT = 100  # rentals asked about per sweep (each takes a paced status call)
 SWEEP_GRACE_SECONDS = 5.0  # past its end time, a rental is the vendor's to have closed
@@ -46,12 +47,9 @@ class Upkeep:
 
     async def refresh_keys(self) -> bool:
         """Take the issued keys from the store again (revocations, expiries, new keys)."""
-        tenants = self._ctx.store.tenants
-        issued = await tenants.keys()
-        policies = await tenants.policies()
-        changed = self._identity.use_managed(issued, self._ctx.clock.now(), policies)
+        changed = await issued_keys.reload(self._ctx.store, self._identity, self._ctx.clock.now())
         if changed:
-            self._ctx.observer.tenants_known(sorted({k.tenant for k in issued}))
+            self._ctx.observer.tenants_known(sorted(self._identity.issued_tenants()))
         return changed
 
     async def deliver(self) -> int:

@@ -92,6 +92,13 @@ class PolicyChange:
         return all(v is None for v in vars(self).values())
 
 
+async def reload(store: Store, identity: Identity, now: float) -> bool:
+    """The issued keys and policies taken from the store again (new keys, revocations,
+    expiries); whether anything changed."""
+    tenants = store.tenants
+    return identity.use_managed(await tenants.keys(), now, await tenants.policies())
+
+
 async def set_policy(store: Store, tenant: str, change: PolicyChange) -> TenantPolicy:
     """The tenant's policy with `change` applied, stored (the newest setting holds for
     every key of the tenant)."""
