@@ -4,6 +4,7 @@ against a fresh data dir, and prints what the docs show (doc_sessions.py)."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -17,6 +18,7 @@ SUITES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "readme": (("README.md",), ("8080", "9300")),
     "routing": (("docs/routing.md",), ("8080", "9301", "9302", "9303")),
     "tenants": (("docs/tenants.md",), ("8080", "9301")),
+    "fleet": (("docs/fleet.md",), ("8081", "8082", "9300")),
 }
 
 
@@ -31,3 +33,17 @@ def test_the_docs_work_as_typed(tmp_path: Path, suite: str) -> None:
         assert len(ran) >= 3, f"{suite}: too few marked steps: {ran}"
     finally:
         session.close()
+        forget(moved["smsproxy_demo"])
+
+
+def forget(name: str) -> None:
+    """What the fleet recipe kept under its unique name: its database, its Redis keys."""
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "--if-exists", name], check=False)
+    found = subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "--scan", "--pattern", f"{name}*"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    if found:
+        subprocess.run(["redis-cli", "-h", "127.0.0.1", "del", *found], check=False)
