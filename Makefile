@@ -9,19 +9,20 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# setuptools warns about editable installs in general (not about this project): quiet
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e .
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/smsproxy serve
 
 sandbox: $(STAMP)
-	$(VENV)/bin/smsproxy serve
+	$(VENV)/bin/smsproxy sandbox --host 127.0.0.1 --port 9300
 
 test: $(TEST_STAMP)
 	@bash .ci/install-prometheus

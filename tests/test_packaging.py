@@ -53,3 +53,20 @@ def test_compose_references_only_repo_files() -> None:
 def test_prometheus_scrape_config_targets_the_proxy() -> None:
     text = (ROOT / "grafana" / "prometheus.yml").read_text()
     assert "replica-1:8080" in text and "replica-2:8080" in text and "/metrics" in text
+
+
+def test_make_targets_start_what_their_names_say() -> None:
+    """`make sandbox` starts the sandbox (it once started the proxy); installs are quiet
+    about setuptools' general editable-install warning."""
+
+    dry = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", "sandbox", "run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert ".venv/bin/smsproxy sandbox --host 127.0.0.1 --port 9300" in dry
+    assert ".venv/bin/smsproxy serve" in dry
+    makefile = (ROOT / "Makefile").read_text()
+    assert makefile.count("PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e") == 2

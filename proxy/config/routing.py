@@ -143,7 +143,9 @@ def _tables(rows: Any, what: str, known: set[str]) -> Iterator[tuple[int, str, d
             raise ConfigError(f"{where} must be a table")
         unknown = set(row) - known
         if unknown:
-            raise ConfigError(f"{where}: unknown fields {unknown_names(unknown, known)}")
+            name = row.get("name")
+            named = f"provider {name}" if what == "providers" and isinstance(name, str) else where
+            raise ConfigError(f"{named}: unknown fields {unknown_names(unknown, known)}")
         yield index, where, row
 
 

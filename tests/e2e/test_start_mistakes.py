@@ -14,7 +14,7 @@ MISTAKES = {  # a configuration file -> the line `serve` answers it with
     "unknown field": (
         '[[providers]]\nname = "a"\nkind = "getatext"\nbase_url = "http://127.0.0.1:1"\n'
         'key_env = "K"\npriorty = 1\n',
-        "providers[0]: unknown fields priorty (did you mean priority?)",
+        "provider a: unknown fields priorty (did you mean priority?)",
     ),
     "unknown setting": ("prot = 8080\n", "unknown settings: prot (did you mean port?)"),
     "bad routing": (

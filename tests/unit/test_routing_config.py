@@ -23,7 +23,8 @@ GOOD = {"name": "alpha", "kind": "getatext", "base_url": "https://v.example", "k
     [
         ({"name": "x"}, "providers must be [[providers]] tables"),
         (["x"], "providers[0] must be a table"),
-        ([{**GOOD, "color": "red"}], "providers[0]: unknown fields color"),
+        ([{**GOOD, "color": "red"}], "provider alpha: unknown fields color"),
+        ([{"kind": "getatext", "colour": "red"}], "providers[0]: unknown fields colour"),
         ([{**GOOD, "name": "a b"}], "providers[0]: name must be a plain word (letters, digits, _)"),
         ([{**GOOD, "base_url": "ftp://v"}], "provider alpha: base_url must be an http(s) URL"),
         ([{**GOOD, "key_file": "/k"}], "provider alpha: give exactly one of key_env, key_file"),
@@ -69,7 +70,7 @@ GOOD = {"name": "alpha", "kind": "getatext", "base_url": "https://v.example", "k
         ),
         (
             [{**GOOD, "curency": "RUB"}],
-            "providers[0]: unknown fields curency (did you mean currency?)",
+            "provider alpha: unknown fields curency (did you mean currency?)",
         ),
     ],
 )
