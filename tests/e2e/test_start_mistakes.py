@@ -61,3 +61,23 @@ def test_a_busy_port_names_the_setting_that_moves_it(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     assert f"the proxy's port {port} moves with --port or SMSPROXY_PORT" in lines[0]
+
+
+def test_a_bad_kind_is_said_before_a_busy_sandbox_port(tmp_path: Path) -> None:
+    """The configuration is checked before anything listens: with a wrong kind and the
+    embedded sandbox's port taken, the kind is what is said (not the bind error)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = tmp_path / "smsproxy.toml"
+        path.write_text(
+            f'[[providers]]\nname = "a"\nkind = "handler_api"\n'
+            f'base_url = "http://127.0.0.1:{port}"\nkey_env = "K"\nsandbox = true\n'
+            '[[tenants]]\nkey_env = "K"\n'
+        )
+        done = smsproxy("serve", "--config", str(path), "--data-dir", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "provider a: unknown kind handler_api (did you mean handler-api?)" in lines[0]
