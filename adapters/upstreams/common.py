@@ -30,7 +30,7 @@ from proxy.domain import (
     Timeouts,
     VendorRules,
 )
-from proxy.ports import Observer
+from proxy.ports import LongRentalVendor, Observer
 
 from .http import Http
 
@@ -87,7 +87,7 @@ class PlainVendor:
     countries: frozenset[str] = frozenset({"us"})  # what the configuration does not widen
     services: frozenset[str] | None = None
     rules = VendorRules()
-    long_rentals = NoLongRentals()
+    long_rentals: LongRentalVendor = NoLongRentals()
     endpoints: Sequence[str] = ()
     codes: Mapping[str, str] = {}  # service -> the vendor's code, where they differ
 

@@ -8,6 +8,7 @@ read at the sandbox."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -240,3 +241,45 @@ async def test_an_unknown_purchase_is_found_at_the_vendor_and_never_bought_again
         assert len(await chain.rentals()) == 1
         assert await chain.rentals(chain.backup) == []  # never bought elsewhere meanwhile
         assert await chain.metric('smsproxy_purchases_total{outcome="adopted"}') == 1.0
+
+
+LONG_KINDS = ("onlinesim", "smspool", "textverified")
+
+
+@pytest.mark.parametrize("kind", LONG_KINDS)
+async def test_a_long_rental_is_bought_read_and_cancelled_at_a_vendor_kind(
+    tmp_path: Path, kind: str
+) -> None:
+    """Through A's SMS-Activate rent API: a whole number rented at the vendor (B's own
+    rent API, then its sandbox's long rental), its SMS read back, a second one cancelled
+    at once and refunded; the vendor's balance moves by the one kept."""
+    async with kind_chain(kind, tmp_path) as chain:
+
+        async def vendor_long() -> list[dict[str, Any]]:
+            r = await chain.http.get(chain.vendor + "/api/v1/long-rentals", headers={"Auth": DEMO})
+            rows: list[dict[str, Any]] = r.json()["long_rentals"]
+            return rows
+
+        async def balance() -> float:
+            return float((await chain.ask(action="getBalance")).split(":")[1])
+
+        start = await balance()
+        rented = json.loads(await chain.ask(action="getRentNumber", service="full"))
+        assert rented["status"] == "success", rented
+        rent_id, number = str(rented["phone"]["id"]), rented["phone"]["number"]
+        [held] = await vendor_long()
+        assert "1" + held["number"] == number and held["status"] == "Active"
+        await chain.sms(number, "818283")
+        chain.advance(11)  # the next read of the rental's messages is due
+        status = json.loads(await chain.ask(action="getRentStatus", id=rent_id))
+        assert status["status"] == "success" and "818283" in json.dumps(status["values"])
+        second = json.loads(await chain.ask(action="getRentNumber", service="full"))
+        cancelled = await chain.ask(
+            action="setRentStatus", id=str(second["phone"]["id"]), status="2"
+        )
+        assert json.loads(cancelled) == {"status": "success"}
+        states = {r["number"]: r["status"] for r in await vendor_long()}
+        assert states[held["number"]] == "Active" and len(states) == 2
+        assert [s for n, s in states.items() if n != held["number"]] != ["Active"]
+        chain.advance(11)
+        assert round(start - await balance(), 2) == float(held["price"])

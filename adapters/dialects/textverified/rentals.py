@@ -108,6 +108,20 @@ async def _body(call: Call) -> dict[str, Any]:
     return body
 
 
+async def pricing(call: Call) -> web.Response:
+    """`POST pricing/rentals`: what a rental of that duration costs (`PricingSnapshot`)."""
+    body = await _body(call)
+    seconds = DURATIONS.get(str(body.get("duration")))
+    name = body.get("serviceName")
+    if seconds is None:
+        raise Refusal(400, "InvalidDuration", "Unknown rental duration.")
+    if not isinstance(name, str) or not name.strip():
+        raise Refusal(400, "InvalidServiceName", "serviceName is required.")
+    service = None if name.strip().lower() in ANY_SERVICE else name.strip().lower()
+    offer = await call.service.long_rentals.period_for(call.me, service, seconds)
+    return json_response({"serviceName": name, "price": float(offer.cost)})
+
+
 async def create(call: Call) -> web.Response:
     """`POST reservations/rental`: a rental bought; the answer links to its sale."""
     body = await _body(call)
@@ -250,6 +264,7 @@ async def rental_sms(call: Call, reservation_id: str) -> list[dict[str, Any]] | 
 
 
 RENTAL_ROUTES: tuple[tuple[str, str, str, Handler], ...] = (
+    ("POST", "/pricing/rentals", "rental_pricing", pricing),
     ("POST", "/reservations/rental", "rental_create", create),
     ("GET", "/sales/{id}", "sale", sale),
     ("GET", "/reservations/rental/renewable", "rental_list", listing("renewable")),

@@ -17,6 +17,7 @@ from proxy.domain import Offer, Order, RentalSnapshot, RentalState, RentedNumber
 
 from ..common import PlainVendor, mapping, money, national
 from ..http import send
+from .rent import OnlinesimRent
 from .words import COUNTRIES, LIMITS, STATES, WORDS
 
 LIFETIME_SECONDS = 20 * 60  # where an answer does not say
@@ -25,7 +26,9 @@ LIFETIME_SECONDS = 20 * 60  # where an answer does not say
 class OnlinesimProvider(PlainVendor):
     name = "onlinesim"
     limits = LIMITS
-    rules = VendorRules(asks_for_another_sms=True)  # setOperationRevise
+    # setOperationRevise; a rent closed in its first 20 minutes, before any SMS, is
+    # refunded (its rent documentation)
+    rules = VendorRules(asks_for_another_sms=True, long_cancel_refund_seconds=1200.0)
     endpoints = (
         "getBalance",
         "getNumbersStats",
@@ -34,7 +37,16 @@ class OnlinesimProvider(PlainVendor):
         "getState",
         "setOperationOk",
         "setOperationRevise",
+        "rent/tariffsRent",
+        "rent/getRentNum",
+        "rent/getRentState",
+        "rent/extendRentState",
+        "rent/closeRentNum",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.long_rentals = OnlinesimRent(self._call, self._t)
 
     async def _call(
         self, key: str, method: str, timeout: float, *, purchase: bool = False, **params: Any

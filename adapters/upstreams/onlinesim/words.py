@@ -80,4 +80,8 @@ LIMITS: Mapping[str, LimitGroup] = {
     "rent_specific": ORDERS,
     "rerent": ORDERS,
     "ready": ORDERS,
+    "rent_long": ORDERS,
+    "change_long": ORDERS,
+    "long_offers": READS,
+    "long_status": READS,
 }

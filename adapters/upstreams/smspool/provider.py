@@ -22,6 +22,7 @@ from proxy.domain import Offer, Order, RentalSnapshot, RentalState, RentedNumber
 from ..common import PlainVendor, mapping, money, national
 from ..http import send
 from ..ids import to_upstream_id, to_vendor_id
+from .rentals import SmspoolRentals
 from .words import CALLING_CODES, COUNTRIES, LIMITS, LISTED_OPEN, STATES, WORDS
 
 LIFETIME_SECONDS = 20 * 60  # where an answer does not say
@@ -35,7 +36,8 @@ def plain(name: str) -> str:
 class SmspoolProvider(PlainVendor):
     name = "smspool"
     limits = LIMITS
-    rules = VendorRules(asks_for_another_sms=True)  # sms/resend
+    # sms/resend; a rental is refunded while no message came (its refund call)
+    rules = VendorRules(asks_for_another_sms=True, long_cancel_refund_seconds=3600.0)
     endpoints = (
         "request/balance",
         "request/pricing",
@@ -45,7 +47,17 @@ class SmspoolProvider(PlainVendor):
         "sms/cancel",
         "request/active",
         "request/archive",
+        "rental/retrieve_all",
+        "purchase/rental",
+        "rental/retrieve_status.php",
+        "rental/retrieve_messages",
+        "rental/extend.php",
+        "rental/refund.php",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.long_rentals = SmspoolRentals(self._post, self._t, self.code_of)
 
     async def _post(
         self, key: str, path: str, timeout: float, *, purchase: bool = False, **params: str

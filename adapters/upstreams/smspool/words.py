@@ -30,6 +30,8 @@ WORDS = Words(
         "CANCEL_ERROR": e.EarlyCancel,
         "PRICE_ERROR": lambda: e.MaxPriceExceeded(Decimal(0)),
         "TRY_AGAIN": lambda: e.UpstreamUnavailable("TRY_AGAIN"),
+        "RENTAL_ERROR": e.NotFound,
+        "REFUND_ERROR": e.BadTransition,
     },
     may_have_sold={
         "TRY_AGAIN": "maintenance and transient failures share it; no document says unsold",
@@ -68,4 +70,8 @@ LIMITS: Mapping[str, LimitGroup] = {
     "rent_specific": ORDERS,
     "rerent": ORDERS,
     "ready": ORDERS,
+    "rent_long": ORDERS,
+    "change_long": ORDERS,
+    "long_offers": READS,
+    "long_status": READS,
 }

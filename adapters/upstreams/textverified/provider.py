@@ -34,6 +34,7 @@ from proxy.ports import Observer
 from ..common import PlainVendor, mapping, money, national
 from ..http import Http, send
 from ..ids import hashed, to_upstream_id
+from .rentals import TextverifiedRentals
 from .words import CODE_STATES, LIMITS, STATES, WORDS
 
 API = "/api/pub/v2"
@@ -44,7 +45,7 @@ EARLY_RENEWAL_SECONDS = 60.0  # a token this close to its end is renewed first
 class TextverifiedProvider(PlainVendor):
     name = "textverified"
     limits = LIMITS
-    rules = VendorRules()
+    rules = VendorRules(long_cancel_refund_seconds=3600.0)  # Unconfirmed: its refund window
     endpoints = (
         "auth",
         "account/me",
@@ -54,6 +55,12 @@ class TextverifiedProvider(PlainVendor):
         "verifications/{id}",
         "verifications/{id}/cancel",
         "sms",
+        "pricing/rentals",
+        "reservations/rental",
+        "sales/{id}",
+        "reservations/rental/{type}",
+        "reservations/rental/{type}/{id}",
+        "reservations/rental/{type}/{id}/refund",
     )
 
     def __init__(
@@ -72,6 +79,7 @@ class TextverifiedProvider(PlainVendor):
         self._tokens: dict[str, tuple[str, float]] = {}  # key -> (token, ends at)
         self._signing: dict[str, asyncio.Lock] = {}
         self._ids: dict[int, str] = {}  # hashed -> TextVerified's id
+        self.long_rentals = TextverifiedRentals(self._call, self._t, self._carry, self._any_id)
 
     # -- the wire ------------------------------------------------------------------------
     async def _token(self, key: str, *, fresh: bool = False) -> str:
@@ -152,6 +160,14 @@ class TextverifiedProvider(PlainVendor):
         number = hashed(text)
         self._ids[number] = text
         return number
+
+    async def _any_id(self, key: str, upstream_id: int) -> str:
+        """A verification's or a rental's id (a rental's found again in its own lists)."""
+        if upstream_id >= 0 or upstream_id in self._ids:
+            return str(upstream_id) if upstream_id >= 0 else self._ids[upstream_id]
+        await self.long_rentals.listed(key, False)
+        await self.long_rentals.listed(key, True)
+        return await self._vendor_id(key, upstream_id)
 
     async def _vendor_id(self, key: str, upstream_id: int) -> str:
         if upstream_id >= 0:

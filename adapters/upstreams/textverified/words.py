@@ -29,6 +29,8 @@ WORDS = Words(
         "TooManyUnfinishedVerifications": e.RentalLimit,
         "PriceTooHigh": lambda: e.MaxPriceExceeded(Decimal(0)),
         "CannotCancel": e.EarlyCancel,
+        "CannotRefund": e.BadTransition,
+        "InvalidDuration": lambda: e.PeriodTooLong(0.0),
         "TooManyRequests": e.RateLimited,
         "ServiceUnavailable": e.Maintenance,
         "InvalidRequest": lambda: e.UpstreamRejected(400, ""),
@@ -67,4 +69,8 @@ LIMITS: Mapping[str, LimitGroup] = {
     "rent_specific": ORDERS,
     "rerent": ORDERS,
     "ready": ORDERS,
+    "rent_long": ORDERS,
+    "change_long": ORDERS,
+    "long_offers": READS,
+    "long_status": READS,
 }
