@@ -9,8 +9,10 @@ from typing import Any
 from aiohttp import web
 
 from proxy.domain import Offer
+from proxy.errors import DomainError
 
 from .. import codes, countries
+from . import hosting
 from .errors import Refusal
 from .frame import Call, ok
 from .params import carrier_of, check_country
@@ -42,21 +44,42 @@ async def _offers(call: Call) -> Sequence[Offer]:
     return known
 
 
+async def _hosting(call: Call) -> dict[str, dict[str, Any]]:
+    """The hosting products on sale (§7.4), each at the whole-number rental it buys."""
+    try:
+        if call.tenant is not None:
+            long_offers = await call.service.long_rentals.offers(call.tenant)
+        else:
+            long_offers = await call.service.public_long_offers() or ()
+    except DomainError:
+        return {}  # no long rentals sold: activations only
+    whole = sorted((o for o in long_offers if o.service is None), key=lambda o: o.seconds)
+    found: dict[str, dict[str, Any]] = {}
+    for product, hours in hosting.PRODUCTS.items():
+        offer = next((o for o in whole if o.seconds >= hours * hosting.HOUR), None)
+        if offer is not None:
+            found[product] = {
+                "Category": "hosting",
+                "Qty": offer.stock if offer.stock is not None else 1,
+                "Price": float(offer.cost),
+            }
+    return found
+
+
 async def guest_products(call: Call) -> web.Response:
     check_country(call.path("country"))
     carrier = carrier_of(call.path("operator"))
     offers = await _offers(call)
     factor = CARRIER_SURCHARGE if carrier else Decimal(1)
-    return ok(
-        {
-            codes.fivesim_slug(o.service): {
-                "Category": "activation",
-                "Qty": o.stock,
-                "Price": float((o.cost * factor).quantize(Decimal("0.01"))),
-            }
-            for o in offers
+    products: dict[str, dict[str, Any]] = {
+        codes.fivesim_slug(o.service): {
+            "Category": "activation",
+            "Qty": o.stock,
+            "Price": float((o.cost * factor).quantize(Decimal("0.01"))),
         }
-    )
+        for o in offers
+    }
+    return ok({**products, **(await _hosting(call) if not carrier else {})})
 
 
 async def guest_prices(call: Call) -> web.Response:

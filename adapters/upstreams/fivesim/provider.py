@@ -14,6 +14,7 @@ from proxy.domain import Offer, Order, RentalSnapshot, RentalState, RentedNumber
 
 from ..common import PlainVendor, mapping, money, national
 from ..http import send
+from .hosting import FivesimHosting
 from .words import CALLING_CODES, COUNTRIES, LIMITS, PRODUCTS, STATES, WORDS
 
 LIFETIME_MINUTES = 15  # an activation's time at 5sim (§3.1), where an answer does not say
@@ -23,7 +24,11 @@ class FivesimProvider(PlainVendor):
     name = "fivesim"
     limits = LIMITS
     codes = PRODUCTS
-    endpoints = ("profile", "prices", "buy", "check", "finish", "cancel", "orders")
+    endpoints = ("profile", "prices", "products", "buy", "check", "finish", "cancel", "orders")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.long_rentals = FivesimHosting(self._get, self._t)
 
     async def _get(
         self,

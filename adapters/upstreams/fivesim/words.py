@@ -101,4 +101,8 @@ LIMITS: Mapping[str, LimitGroup] = {
     "rerent": ORDERS,
     "another_sms": ORDERS,
     "ready": ORDERS,
+    "rent_long": ORDERS,
+    "change_long": ORDERS,
+    "long_offers": READS,
+    "long_status": READS,
 }
