@@ -289,3 +289,39 @@ async def test_a_long_rental_is_bought_read_and_cancelled_at_a_vendor_kind(
             assert [s for n, s in states.items() if n != held["number"]] != ["Active"]
         chain.advance(11)
         assert round(start - await balance(), 2) == round(kept * float(held["price"]), 2)
+
+
+@pytest.mark.parametrize("kind", LONG_KINDS)
+async def test_a_long_rental_bought_without_an_answer_is_never_bought_twice(
+    tmp_path: Path, kind: str
+) -> None:
+    """The vendor sold the rental, its answer came after A gave up: retries are held, the
+    Getatext backup sells nothing, and where the vendor lists rentals by what was ordered
+    (5sim's hosting orders, OnlineSIM's rents) the retry is answered with that rental."""
+    async with kind_chain(kind, tmp_path, backup=True, purchase_timeout_seconds=0.5) as chain:
+        fault = {"endpoint": "long-rentals-create", "timeout_rate": 1, "timeout_seconds": 2}
+        r = await chain.http.post(chain.vendor + "/_sandbox/faults", json=fault)
+        assert r.status_code == 200, r.text
+        first = json.loads(await chain.ask(action="getRentNumber", service="full"))
+        assert first == {"status": "error", "message": "SERVER_ERROR"}  # in doubt
+        await chain.http.delete(chain.vendor + "/_sandbox/faults")
+        sold = 'smsproxy_purchases_total{outcome="bought"}'
+        while await chain.metric(sold, at=chain.inner) < 1:
+            await asyncio.sleep(0.02)  # a condition polled: B has the late sale on its books
+        answer: dict[str, Any] = {}
+        for _ in range(3):
+            chain.advance(10)  # A's next reconciliation of the entry is due
+            answer = json.loads(await chain.ask(action="getRentNumber", service="full"))
+            if answer["status"] == "success":
+                break
+            assert answer == {"status": "error", "message": "SERVER_ERROR"}  # still held
+        held = (
+            await chain.http.get(chain.vendor + "/api/v1/long-rentals", headers={"Auth": DEMO})
+        ).json()["long_rentals"]
+        assert len(held) == 1  # never bought twice
+        if kind in ("fivesim", "onlinesim"):
+            assert answer["phone"]["number"] == "1" + held[0]["number"]  # the lost one
+        if kind == "smspool":  # it lists no rentals: held until the hold lapses
+            assert answer == {"status": "error", "message": "SERVER_ERROR"}
+        backup = await chain.http.get(chain.backup + "/api/v1/long-rentals", headers={"Auth": DEMO})
+        assert backup.json()["long_rentals"] == []
