@@ -23,6 +23,7 @@ from proxy.domain import (
     LongOffer,
     LongOrder,
     LongRental,
+    LongRentalState,
     LongSnapshot,
     Order,
     PushedCode,
@@ -35,6 +36,29 @@ from proxy.ports import LongRentalVendor, Observer
 from .http import Http
 
 Factory = Callable[[], e.DomainError]
+
+# the core's calls to a vendor, by the limit group a plain vendor counts them against
+ORDER_OPERATIONS = (
+    "rent",
+    "rent_many",
+    "rent_specific",
+    "rerent",
+    "cancel",
+    "complete",
+    "another_sms",
+    "ready",
+    "rent_long",
+    "change_long",
+)
+READ_OPERATIONS = ("status", "balance", "offers", "open_rentals", "long_offers", "long_status")
+
+
+def limit_table(orders: LimitGroup, reads: LimitGroup) -> dict[str, LimitGroup]:
+    """Each of the core's operations in the vendor's group for orders or for reads."""
+    return {
+        **{operation: orders for operation in ORDER_OPERATIONS},
+        **{operation: reads for operation in READ_OPERATIONS},
+    }
 
 
 @dataclass(frozen=True)
@@ -149,6 +173,39 @@ class PlainVendor:
 
     async def close(self) -> None:
         return None
+
+
+def busy_or_down(status: int, retry_after: float | None, *, purchase: bool) -> None:
+    """A 429 is the vendor's pace (nothing was done); a 5xx is the vendor down, which to
+    a purchase may follow a sale (unknown). Raises for those; returns for anything else."""
+    if status == 429:
+        raise e.RateLimited(retry_after or 1.0)
+    if status >= 500:
+        if purchase:
+            raise e.OutcomeUnknown(f"HTTP {status} to a purchase")
+        raise e.UpstreamUnavailable(f"HTTP {status}")
+
+
+def unread_refusal(status: int, *, purchase: bool) -> e.DomainError:
+    """A 4xx no word of the vendor's explains: to a purchase, its outcome is not known."""
+    if purchase:
+        return e.OutcomeUnknown(f"HTTP {status} to a purchase")
+    return e.UpstreamRejected(status, "")
+
+
+def cancelled(rental: LongRental) -> LongSnapshot:
+    """A long rental as the vendor holds it after a cancel it took (its answer says no more)."""
+    return LongSnapshot(
+        rental.upstream_id,
+        rental.number,
+        rental.service,
+        rental.period,
+        rental.cost,
+        LongRentalState.CANCELLED,
+        rental.end_time,
+        rental.auto_renew,
+        None,
+    )
 
 
 def money(value: Any) -> Decimal:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from proxy import errors as e
 from proxy.domain import LimitGroup, RentalState
 
-from ..common import Words
+from ..common import Words, limit_table
 
 WORDS = Words(
     refusals={
@@ -88,21 +88,4 @@ PRODUCTS: Mapping[str, str] = {"microsoft": "hotmail", "generic": "other"}
 # well below it, as a fleet of tools shares one key
 ORDERS = LimitGroup("orders", 5)
 READS = LimitGroup("reads", 20)
-LIMITS: Mapping[str, LimitGroup] = {
-    "rent": ORDERS,
-    "cancel": ORDERS,
-    "complete": ORDERS,
-    "status": READS,
-    "balance": READS,
-    "offers": READS,
-    "open_rentals": READS,
-    "rent_many": ORDERS,
-    "rent_specific": ORDERS,
-    "rerent": ORDERS,
-    "another_sms": ORDERS,
-    "ready": ORDERS,
-    "rent_long": ORDERS,
-    "change_long": ORDERS,
-    "long_offers": READS,
-    "long_status": READS,
-}
+LIMITS: Mapping[str, LimitGroup] = limit_table(ORDERS, READS)

@@ -20,7 +20,6 @@ from proxy.domain import (
     LimitGroup,
     Offer,
     Order,
-    PushedCode,
     RentalSnapshot,
     RentalState,
     RentedNumber,
@@ -29,7 +28,7 @@ from proxy.domain import (
 )
 from proxy.ports import Observer
 
-from ..common import NoLongRentals
+from ..common import PlainVendor, limit_table, national
 from ..common import money as _money
 from ..http import Http, send
 from .flavours import FLAVOURS, Flavour, status_error, to_domain_error
@@ -38,29 +37,14 @@ from .flavours import FLAVOURS, Flavour, status_error, to_domain_error
 # three other calls a second, per account
 ORDERS = LimitGroup("orders", 1)
 READS = LimitGroup("reads", 3)
-LIMITS: Mapping[str, LimitGroup] = {
-    "rent": ORDERS,
-    "rent_many": ORDERS,
-    "rent_specific": ORDERS,
-    "rerent": ORDERS,
-    "cancel": ORDERS,
-    "complete": ORDERS,
-    "another_sms": ORDERS,
-    "ready": ORDERS,
-    "status": READS,
-    "balance": READS,
-    "offers": READS,
-    "open_rentals": READS,
-}
+LIMITS: Mapping[str, LimitGroup] = limit_table(ORDERS, READS)
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-class HandlerApiProvider:
+class HandlerApiProvider(PlainVendor):
     limits: Mapping[str, LimitGroup] = LIMITS
-    countries = frozenset({"us"})  # what the configuration does not widen
-    services: frozenset[str] | None = None
-    rules = VendorRules()  # the vendor answers for its own locks (EARLY_CANCEL_DENIED)
-    long_rentals = NoLongRentals()
+    # the vendor answers for its own locks (EARLY_CANCEL_DENIED); this family's rent API is
+    # not spoken to vendors yet: PlainVendor's "no long rentals"
     endpoints = (
         "getBalance",
         "getPrices",
@@ -85,17 +69,14 @@ class HandlerApiProvider:
         if flavour not in FLAVOURS:
             raise ValueError(f"flavour must be one of {', '.join(FLAVOURS)}")
         self.flavour: Flavour = FLAVOURS[flavour]
-        self.name = name or flavour
-        self._url = base_url
-        self._client = client
-        self._t = timeouts or Timeouts()
-        self._observer = observer
-        self._codes = {**self.flavour.codes, **(codes or {})}  # the configuration's win
+        # the family's codes, under the configuration's
+        codes = {**self.flavour.codes, **(codes or {})}
+        super().__init__(base_url, client, timeouts, observer, name=name or flavour, codes=codes)
+        self._url = base_url  # the handler's own address (base_url is the whole of it)
         # the family decides about another SMS itself, where it has setStatus 3
         self.rules = VendorRules(
             asks_for_another_sms=self.flavour.another_sms, told_when_ready=self.flavour.ready
         )
-        self._names = {code: service for service, code in self._codes.items()}
 
     # -- the wire ------------------------------------------------------------------------
     async def _ask(
@@ -130,17 +111,6 @@ class HandlerApiProvider:
             raise error
         return body
 
-    def _code(self, service: str) -> str:
-        return self._codes.get(service, service)
-
-    def _service(self, code: str) -> str:
-        return self._names.get(code, code)
-
-    @staticmethod
-    def _national(number: str) -> str:
-        digits = "".join(ch for ch in number if ch.isdigit())
-        return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
-
     # -- reads -----------------------------------------------------------------------------
     async def balance(self, key: str) -> Decimal:
         answer = await self._ask(key, "getBalance", self._t.read)
@@ -158,8 +128,8 @@ class HandlerApiProvider:
             return ()
         return [
             Offer(
-                service=self._service(code),
-                name=self._service(code).capitalize(),
+                service=self.service_of(code),
+                name=self.service_of(code).capitalize(),
                 cost=_money(row.get("cost")),
                 stock=int(row.get("count") or 0),
                 ttl_minutes=int(self.flavour.lifetime_seconds // 60),
@@ -171,7 +141,7 @@ class HandlerApiProvider:
 
     async def _price(self, key: str, service: str) -> Decimal:
         """One service's price, for families whose purchase answer does not say it."""
-        code = self._code(service)
+        code = self.code_of(service)
         answer = await self._ask(
             key, "getPrices", self._t.read, service=code, country=self.flavour.country
         )
@@ -192,7 +162,7 @@ class HandlerApiProvider:
         country = self.flavour.country_codes.get(order.country)
         if country is None:
             raise e.NoNumbers("country not served")
-        params = {"service": self._code(service), "country": country}
+        params = {"service": self.code_of(service), "country": country}
         if order.max_price is not None:
             params["maxPrice" if self.flavour.number_v2 else "max_price"] = str(order.max_price)
         if self.flavour.number_v2:
@@ -206,7 +176,7 @@ class HandlerApiProvider:
             raise e.OutcomeUnknown("unreadable answer to getNumber")
         return RentedNumber(
             upstream_id=int(upstream_id),
-            number=self._national(number),
+            number=national(number),
             service=service,
             service_name=service.capitalize(),
             cost=cost,
@@ -219,7 +189,7 @@ class HandlerApiProvider:
             end = body.get("activationEndTime")
             return RentedNumber(
                 upstream_id=int(body["activationId"]),
-                number=self._national(str(body["phoneNumber"])),
+                number=national(str(body["phoneNumber"])),
                 service=service,
                 service_name=service.capitalize(),
                 cost=_money(body.get("activationCost")),
@@ -227,17 +197,6 @@ class HandlerApiProvider:
             )
         except (ValueError, KeyError, TypeError, AttributeError, e.UpstreamUnavailable):
             raise e.OutcomeUnknown("unreadable answer to getNumberV2") from None
-
-    async def rent_many(self, key: str, order: Order) -> Sequence[RentedNumber]:
-        raise e.ServiceUnavailable("multi-service numbers are not bought from this vendor")
-
-    async def rent_specific(
-        self, key: str, number: str, service: str, max_price: Decimal | None = None
-    ) -> RentedNumber:
-        raise e.ServiceUnavailable("this vendor does not sell a chosen number")
-
-    async def rerent(self, key: str, upstream_id: int) -> RentedNumber:
-        raise e.NotReRentable()
 
     # -- an activation -------------------------------------------------------------------------
     async def status(self, key: str, upstream_id: int) -> RentalSnapshot:
@@ -302,8 +261,8 @@ class HandlerApiProvider:
             RentalState.OPEN,
             str(code) if code else None,
             None,
-            number=self._national(str(row.get("phoneNumber") or "")) or None,
-            service_name=self._service(str(row.get("serviceCode") or "")),
+            number=national(str(row.get("phoneNumber") or "")) or None,
+            service_name=self.service_of(str(row.get("serviceCode") or "")),
             cost=_money(row.get("activationCost", 0)),
         )
 
@@ -311,17 +270,6 @@ class HandlerApiProvider:
         answer = await self._ask(key, "setStatus", self._t.change, id=str(upstream_id), status="6")
         if not answer.startswith("ACCESS_ACTIVATION"):
             raise e.UpstreamUnavailable("unreadable answer to a completion")
-
-    async def forward(
-        self, key: str, method: str, path: str, body: dict[str, Any] | None
-    ) -> tuple[int, Any]:
-        return 404, {"errors": "Not Found"}  # no native v1 surface at this vendor
-
-    def read_webhook(self, body: Any) -> PushedCode | None:
-        return None  # the family has no webhook
-
-    async def close(self) -> None:
-        return None
 
 
 def _json_any(answer: str) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from proxy import errors as e
 from proxy.domain import Offer, Order, RentalSnapshot, RentalState, RentedNumber, VendorRules
 
-from ..common import PlainVendor, mapping, money, national
+from ..common import PlainVendor, busy_or_down, mapping, money, national, unread_refusal
 from ..http import send
 from .rent import OnlinesimRent
 from .words import COUNTRIES, LIMITS, STATES, WORDS
@@ -61,21 +61,14 @@ class OnlinesimProvider(PlainVendor):
             purchase=purchase,
             report=self._report(method),
         )
-        if answer.status == 429:
-            raise e.RateLimited(answer.retry_after or 1.0)
-        if answer.status >= 500:
-            if purchase:
-                raise e.OutcomeUnknown(f"HTTP {answer.status} to a purchase")
-            raise e.UpstreamUnavailable(f"HTTP {answer.status}")
+        busy_or_down(answer.status, answer.retry_after, purchase=purchase)
         body = answer.body
         word = body.get("response") if isinstance(body, dict) else None
         if word is not None and str(word) != "1":
             error = WORDS.error(str(word), purchase=purchase)
             raise error or e.UpstreamRejected(answer.status, "")
         if answer.status >= 400:
-            if purchase:
-                raise e.OutcomeUnknown(f"HTTP {answer.status} to a purchase")
-            raise e.UpstreamRejected(answer.status, "")
+            raise unread_refusal(answer.status, purchase=purchase)
         return body
 
     # -- reads -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from proxy.domain import (
     Timeouts,
 )
 
-from ..common import mapping, money, national
+from ..common import cancelled, mapping, money, national
 from .words import COUNTRIES
 
 DAY = 86400.0
@@ -179,15 +179,5 @@ class OnlinesimRent:
             return snapshot(mapping(mapping(body, "rent").get("item"), "rent"))
         if change is LongChange.CANCEL:
             await self._call(key, "rent/closeRentNum", self._t.change, tzid=rental.upstream_id)
-            return LongSnapshot(
-                rental.upstream_id,
-                rental.number,
-                None,
-                rental.period,
-                rental.cost,
-                LongRentalState.CANCELLED,
-                rental.end_time,
-                rental.auto_renew,
-                None,
-            )
+            return cancelled(rental)
         raise e.ServiceUnavailable("OnlineSIM sets auto-renewal when renting only")

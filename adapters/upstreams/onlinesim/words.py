@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from proxy import errors as e
 from proxy.domain import LimitGroup, RentalState
 
-from ..common import Words
+from ..common import Words, limit_table
 
 WORDS = Words(
     refusals={
@@ -67,21 +67,4 @@ STATES: Mapping[str, RentalState] = {
 # no published limit: OnlineSIM answers INTERVAL_CONCURRENT_REQUESTS_ERROR past its own
 ORDERS = LimitGroup("orders", 1)
 READS = LimitGroup("reads", 5)
-LIMITS: Mapping[str, LimitGroup] = {
-    "rent": ORDERS,
-    "cancel": ORDERS,
-    "complete": ORDERS,
-    "another_sms": ORDERS,
-    "status": READS,
-    "balance": READS,
-    "offers": READS,
-    "open_rentals": READS,
-    "rent_many": ORDERS,
-    "rent_specific": ORDERS,
-    "rerent": ORDERS,
-    "ready": ORDERS,
-    "rent_long": ORDERS,
-    "change_long": ORDERS,
-    "long_offers": READS,
-    "long_status": READS,
-}
+LIMITS: Mapping[str, LimitGroup] = limit_table(ORDERS, READS)

@@ -19,7 +19,7 @@ from typing import Any
 from proxy import errors as e
 from proxy.domain import Offer, Order, RentalSnapshot, RentalState, RentedNumber, VendorRules
 
-from ..common import PlainVendor, mapping, money, national
+from ..common import PlainVendor, busy_or_down, mapping, money, national, unread_refusal
 from ..http import send
 from ..ids import to_upstream_id, to_vendor_id
 from .rentals import SmspoolRentals
@@ -72,21 +72,14 @@ class SmspoolProvider(PlainVendor):
             purchase=purchase,
             report=self._report(path),
         )
-        if answer.status == 429:
-            raise e.RateLimited(answer.retry_after or 1.0)
-        if answer.status >= 500:
-            if purchase:
-                raise e.OutcomeUnknown(f"HTTP {answer.status} to a purchase")
-            raise e.UpstreamUnavailable(f"HTTP {answer.status}")
+        busy_or_down(answer.status, answer.retry_after, purchase=purchase)
         body = answer.body
         if isinstance(body, dict) and body.get("success") in (0, "0", False):
             word = str(body.get("type") or "")
             error = WORDS.error(word, purchase=purchase)
             raise error or e.UpstreamRejected(answer.status, "")
         if answer.status >= 400:
-            if purchase:
-                raise e.OutcomeUnknown(f"HTTP {answer.status} to a purchase")
-            raise e.UpstreamRejected(answer.status, "")
+            raise unread_refusal(answer.status, purchase=purchase)
         return body
 
     # -- reads -----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from proxy.domain import (
     Timeouts,
 )
 
-from ..common import mapping, money, national
+from ..common import cancelled, mapping, money, national
 from ..ids import to_upstream_id, to_vendor_id
 
 DAY = 86400.0
@@ -147,15 +147,5 @@ class SmspoolRentals:
             return _snapshot(mapping(body, "rental"), rental.service, rental.period)
         if change is LongChange.CANCEL:
             await self._post(key, "rental/refund.php", self._t.change, rental_code=code)
-            return LongSnapshot(
-                rental.upstream_id,
-                rental.number,
-                rental.service,
-                rental.period,
-                rental.cost,
-                LongRentalState.CANCELLED,
-                rental.end_time,
-                rental.auto_renew,
-                None,
-            )
+            return cancelled(rental)
         raise e.ServiceUnavailable("SMSPool's auto-extension is not switched here")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from proxy import errors as e
 from proxy.domain import LimitGroup, RentalState
 
-from ..common import Words
+from ..common import Words, limit_table
 
 WORDS = Words(
     refusals={
@@ -57,21 +57,4 @@ LISTED_OPEN = frozenset({"pending", "completed", "resend"})  # `request/active` 
 # no published limit: one order a second and a few reads, per key
 ORDERS = LimitGroup("orders", 1)
 READS = LimitGroup("reads", 5)
-LIMITS: Mapping[str, LimitGroup] = {
-    "rent": ORDERS,
-    "cancel": ORDERS,
-    "complete": ORDERS,
-    "another_sms": ORDERS,
-    "status": READS,
-    "balance": READS,
-    "offers": READS,
-    "open_rentals": READS,
-    "rent_many": ORDERS,
-    "rent_specific": ORDERS,
-    "rerent": ORDERS,
-    "ready": ORDERS,
-    "rent_long": ORDERS,
-    "change_long": ORDERS,
-    "long_offers": READS,
-    "long_status": READS,
-}
+LIMITS: Mapping[str, LimitGroup] = limit_table(ORDERS, READS)

@@ -25,7 +25,7 @@ from proxy.domain import (
     Timeouts,
 )
 
-from ..common import mapping, money, national
+from ..common import cancelled, mapping, money, national
 
 API = "/api/pub/v2"
 DAY = 86400.0
@@ -241,14 +241,4 @@ class TextverifiedRentals:
             "reservations/rental/{type}/{id}/refund",
             self._t.change,
         )
-        return LongSnapshot(
-            rental.upstream_id,
-            rental.number,
-            rental.service,
-            rental.period,
-            rental.cost,
-            LongRentalState.CANCELLED,
-            rental.end_time,
-            rental.auto_renew,
-            None,
-        )
+        return cancelled(rental)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from proxy import errors as e
 from proxy.domain import LimitGroup, RentalState
 
-from ..common import Words
+from ..common import Words, limit_table
 
 WORDS = Words(
     refusals={
@@ -56,21 +56,4 @@ CODE_STATES = frozenset({"verificationPending", "verificationCompleted", "verifi
 # no published limit: one verification a second and a few reads, per account
 ORDERS = LimitGroup("orders", 1)
 READS = LimitGroup("reads", 5)
-LIMITS: Mapping[str, LimitGroup] = {
-    "rent": ORDERS,
-    "cancel": ORDERS,
-    "complete": ORDERS,
-    "status": READS,
-    "balance": READS,
-    "offers": READS,
-    "open_rentals": READS,
-    "another_sms": ORDERS,
-    "rent_many": ORDERS,
-    "rent_specific": ORDERS,
-    "rerent": ORDERS,
-    "ready": ORDERS,
-    "rent_long": ORDERS,
-    "change_long": ORDERS,
-    "long_offers": READS,
-    "long_status": READS,
-}
+LIMITS: Mapping[str, LimitGroup] = limit_table(ORDERS, READS)
