@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -206,6 +207,20 @@ def cancelled(rental: LongRental) -> LongSnapshot:
         rental.auto_renew,
         None,
     )
+
+
+def rfc3339(value: Any) -> float:
+    """An RFC 3339 time, `Z` or an offset, with up to nine fractional digits (5sim sends
+    nine; `fromisoformat` takes six)."""
+    text = str(value).replace("Z", "+00:00")
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise e.UpstreamUnavailable("unreadable time") from None
 
 
 def money(value: Any) -> Decimal:

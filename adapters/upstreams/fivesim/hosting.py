@@ -10,7 +10,6 @@ is not offered here."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from proxy import errors as e
@@ -25,7 +24,7 @@ from proxy.domain import (
     Timeouts,
 )
 
-from ..common import mapping, money, national
+from ..common import mapping, money, national, rfc3339
 from .words import CALLING_CODES, COUNTRIES
 
 HOUR = 3600.0
@@ -46,18 +45,6 @@ STATES: Mapping[str, LongRentalState] = {
 Get = Callable[..., Awaitable[Any]]  # (key, path, endpoint, timeout, purchase=, params=)
 
 
-def _time(value: Any) -> float:
-    text = str(value).replace("Z", "+00:00")
-    head, dot, rest = text.partition(".")
-    if dot:
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        raise e.UpstreamUnavailable("unreadable time") from None
-
-
 def snapshot(row: Mapping[str, Any], with_messages: bool = True) -> LongSnapshot:
     try:
         upstream_id = int(row["id"])
@@ -72,20 +59,20 @@ def snapshot(row: Mapping[str, Any], with_messages: bool = True) -> LongSnapshot
         period=str(row.get("product") or ""),
         cost=money(row.get("price", 0)),
         state=STATES.get(str(row.get("status")), LongRentalState.EXPIRED),
-        end_time=_time(row["expires"]),
+        end_time=rfc3339(row["expires"]),
         auto_renew=False,
         messages=tuple(
             LongMessage(
                 str(m.get("text") or ""),
                 str(m.get("sender") or ""),
-                _time(m.get("date") or m["created_at"]),
+                rfc3339(m.get("date") or m["created_at"]),
             )
             for m in messages
             if isinstance(m, dict)
         )
         if with_messages
         else None,
-        rented_at=_time(row["created_at"]) if row.get("created_at") else 0.0,
+        rented_at=rfc3339(row["created_at"]) if row.get("created_at") else 0.0,
     )
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from proxy import errors as e
 from proxy.domain import Offer, Order, RentalSnapshot, RentalState, RentedNumber
 
-from ..common import PlainVendor, mapping, money, national
+from ..common import PlainVendor, mapping, money, national, rfc3339
 from ..http import send
 from .hosting import FivesimHosting
 from .words import CALLING_CODES, COUNTRIES, LIMITS, PRODUCTS, STATES, WORDS
@@ -123,7 +122,7 @@ class FivesimProvider(PlainVendor):
                 service=service,
                 service_name=service.capitalize(),
                 cost=money(row["price"]),
-                end_time=_time(row["expires"]),
+                end_time=rfc3339(row["expires"]),
                 country=order.country,
             )
         except (KeyError, ValueError, TypeError, e.UpstreamUnavailable):
@@ -143,7 +142,7 @@ class FivesimProvider(PlainVendor):
             upstream_id,
             STATES.get(str(row.get("status")), RentalState.UNKNOWN),
             codes[-1] if codes else None,
-            _time(row["expires"]) if row.get("expires") else None,
+            rfc3339(row["expires"]) if row.get("expires") else None,
             number=national(row.get("phone"), CALLING_CODES.get(country, "1")) or None,
             service_name=self.service_of(product) if product else None,
             cost=money(row.get("price", 0)),
@@ -183,16 +182,3 @@ class FivesimProvider(PlainVendor):
             for row in rows
             if isinstance(row, dict) and row.get("status") in ("PENDING", "RECEIVED")
         ]
-
-
-def _time(value: Any) -> float:
-    """An RFC 3339 time with `Z` and up to nine fractional digits (§3.3)."""
-    text = str(value).replace("Z", "+00:00")
-    head, dot, rest = text.partition(".")
-    if dot:  # fromisoformat takes six fractional digits at most
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        raise e.UpstreamUnavailable("unreadable time") from None

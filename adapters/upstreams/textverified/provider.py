@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +30,7 @@ from proxy.domain import (
 )
 from proxy.ports import Observer
 
-from ..common import PlainVendor, mapping, money, national
+from ..common import PlainVendor, mapping, money, national, rfc3339
 from ..http import Http, send
 from ..ids import hashed, to_upstream_id
 from .rentals import TextverifiedRentals
@@ -265,7 +264,7 @@ class TextverifiedProvider(PlainVendor):
                 service=service,
                 service_name=service.capitalize(),
                 cost=money(row["totalCost"]),
-                end_time=_time(row["endsAt"])
+                end_time=rfc3339(row["endsAt"])
                 if row.get("endsAt")
                 else time.time() + LIFETIME_SECONDS,
             )
@@ -288,7 +287,7 @@ class TextverifiedProvider(PlainVendor):
             upstream_id,
             STATES.get(word, RentalState.UNKNOWN),
             code,
-            _time(row["endsAt"]) if row.get("endsAt") else None,
+            rfc3339(row["endsAt"]) if row.get("endsAt") else None,
             number=number or None,
             service_name=self.service_of(str(row.get("serviceName") or "")) or None,
             cost=money(row.get("totalCost", 0)),
@@ -360,10 +359,3 @@ class TextverifiedProvider(PlainVendor):
             for row in await self._listed(key)
             if row.get("state") == "verificationPending"
         ]
-
-
-def _time(value: Any) -> float:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise e.UpstreamUnavailable("unreadable time") from None

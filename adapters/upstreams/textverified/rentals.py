@@ -10,7 +10,6 @@ auto-renewal is not done from here."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from proxy import errors as e
@@ -25,7 +24,7 @@ from proxy.domain import (
     Timeouts,
 )
 
-from ..common import cancelled, mapping, money, national
+from ..common import cancelled, mapping, money, national, rfc3339
 
 API = "/api/pub/v2"
 DAY = 86400.0
@@ -46,13 +45,6 @@ STATES: Mapping[str, LongRentalState] = {
     "Refunded": LongRentalState.CANCELLED,
 }
 Call = Callable[..., Awaitable[Any]]  # the provider's signed call
-
-
-def _time(value: Any) -> float:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise e.UpstreamUnavailable("unreadable time") from None
 
 
 def _period(seconds: float) -> str:
@@ -131,10 +123,10 @@ class TextverifiedRentals:
             period=period,
             cost=money(cost),
             state=_state(str(row.get("state") or "")),
-            end_time=_time(ends) if ends else _time(row["createdAt"]),
+            end_time=rfc3339(ends) if ends else rfc3339(row["createdAt"]),
             auto_renew=str(row.get("state") or "").startswith("renewable"),
             messages=messages,
-            rented_at=_time(row["createdAt"]),
+            rented_at=rfc3339(row["createdAt"]),
         )
 
     async def rent(self, key: str, order: LongOrder) -> LongSnapshot:
@@ -192,7 +184,7 @@ class TextverifiedRentals:
         rows = mapping(body, "list of SMS").get("data")
         return tuple(
             LongMessage(
-                str(m.get("smsContent") or ""), str(m.get("from") or ""), _time(m["createdAt"])
+                str(m.get("smsContent") or ""), str(m.get("from") or ""), rfc3339(m["createdAt"])
             )
             for m in (rows if isinstance(rows, list) else [])
             if isinstance(m, dict) and m.get("createdAt")
@@ -224,7 +216,7 @@ class TextverifiedRentals:
                     await self._details(key, kind, str(compact["id"]), self._t.read), "rental"
                 )
                 period = _period(
-                    _time(row.get("endsAt") or row["createdAt"]) - _time(row["createdAt"])
+                    rfc3339(row.get("endsAt") or row["createdAt"]) - rfc3339(row["createdAt"])
                 )
                 found.append(self._snapshot(row, period, 0, None))
         return found
